@@ -1,0 +1,1 @@
+"""spinemu.boards."""
