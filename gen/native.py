@@ -1,0 +1,415 @@
+"""Native Verilator model of a generated top level, driven from Python through ctypes.
+
+``build_native(design)`` verilates the Verilog together with a generated C++ shim into
+a shared library (cached by the hash of the Verilog, the shim and the flags: an
+unchanged design never recompiles) and returns a :class:`NativeModel`.  The shim
+exports:
+
+* ``reset``, ``step`` (N clock cycles), ``set``/``get`` of any port (as 32-bit words);
+* AXI4-Lite ``axil_write``/``axil_read`` transactions on the ``s_axi_*`` port, run
+  entirely in C so a register access costs one ctypes call;
+* recording: from ``record`` on, every clock edge after which ``valid`` is high
+  appends the data port to a numpy buffer (also during bus transactions), and
+  ``run_until_recorded`` ticks in C until enough records exist: bulk collection of
+  output streams at native speed.
+
+Inputs change between clock edges (as a synchronous testbench would); outputs are read
+after the edge.  Each tick evaluates ``clk = 1`` then ``clk = 0``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from .cache import cache_root, content_key, locked
+from .toolchain import ToolchainError, ensure_path, verilator_version
+from .verilog import Port, VerilogDesign
+
+__all__ = ["NativeModel", "build_native", "AXIError", "VERILATOR_FLAGS", "lint"]
+
+#: Flags of the native build (part of the cache key).
+VERILATOR_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
+
+#: Lint waivers, each with its reason (applied through a Verilator config file).
+LINT_WAIVERS = {
+    "DECLFILENAME": "Amaranth names files after the design, not the module",
+    "UNUSEDSIGNAL": "yosys keeps unread bits of wide intermediate wires (e.g. AXI prot, "
+                    "address bits [1:0], the carry of truncated adders)",
+    "UNUSEDPARAM": "yosys emits parameters for its own cells",
+    "PROCASSINIT": "Amaranth states every register's reset value as a declaration "
+                   "initialiser (the FPGA power-up state) and also assigns it in always blocks",
+    "CASEINCOMPLETE": "yosys lowers Amaranth Switch/Case to casez whose default is the "
+                      "assignment before it, so the missing default is intentional",
+}
+
+AXI_RESP = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
+
+
+class AXIError(RuntimeError):
+    """An AXI4-Lite transaction answered an error response or timed out."""
+
+
+def _ctype(width: int) -> str:
+    return "uint8_t" if width <= 8 else "uint16_t" if width <= 16 else "uint32_t" if width <= 32 else "uint64_t"
+
+
+def _shim_source(design: VerilogDesign) -> str:
+    get_cases, set_cases = [], []
+    for idx, p in enumerate(design.ports):
+        if p.width <= 32:
+            get_cases.append(f"    case {idx}: out[0] = (uint32_t)t->{p.name}; break;")
+            set_cases.append(f"    case {idx}: t->{p.name} = in[0]; break;")
+        elif p.width <= 64:
+            get_cases.append(f"    case {idx}: out[0] = (uint32_t)t->{p.name}; "
+                             f"out[1] = (uint32_t)(t->{p.name} >> 32); break;")
+            set_cases.append(f"    case {idx}: t->{p.name} = ((uint64_t)in[1] << 32) | in[0]; break;")
+        else:
+            get_cases.append(f"    case {idx}: for (int i = 0; i < {p.words}; i++) "
+                             f"out[i] = t->{p.name}[i]; break;")
+            set_cases.append(f"    case {idx}: for (int i = 0; i < {p.words}; i++) "
+                             f"t->{p.name}[i] = in[i]; break;")
+    names = {p.name for p in design.ports}
+    has_axi = {"s_axi_awaddr", "s_axi_rdata"} <= names
+    axi = ""
+    if has_axi:
+        axi = r"""
+// One AXI4-Lite write: AW and W offered together, B accepted at once.
+extern "C" int axil_write(void* h, uint32_t addr, uint32_t data, uint32_t strb, uint32_t timeout) {
+    Sim* s = (Sim*)h; Vtop* t = s->top;
+    t->s_axi_awaddr = addr; t->s_axi_awprot = 0; t->s_axi_awvalid = 1;
+    t->s_axi_wdata = data; t->s_axi_wstrb = strb; t->s_axi_wvalid = 1; t->s_axi_bready = 1;
+    for (uint32_t c = 0; c < timeout; c++) {
+        t->eval();
+        bool aw = t->s_axi_awvalid && t->s_axi_awready;
+        bool w = t->s_axi_wvalid && t->s_axi_wready;
+        bool b = t->s_axi_bvalid;
+        int resp = t->s_axi_bresp;
+        tick(s);
+        if (aw) t->s_axi_awvalid = 0;
+        if (w) t->s_axi_wvalid = 0;
+        if (b) { t->s_axi_bready = 0; t->eval(); return resp; }
+    }
+    t->s_axi_awvalid = 0; t->s_axi_wvalid = 0; t->s_axi_bready = 0;
+    return -1;
+}
+
+// One AXI4-Lite read.
+extern "C" int axil_read(void* h, uint32_t addr, uint32_t* data, uint32_t timeout) {
+    Sim* s = (Sim*)h; Vtop* t = s->top;
+    t->s_axi_araddr = addr; t->s_axi_arprot = 0; t->s_axi_arvalid = 1; t->s_axi_rready = 1;
+    for (uint32_t c = 0; c < timeout; c++) {
+        t->eval();
+        bool ar = t->s_axi_arvalid && t->s_axi_arready;
+        bool r = t->s_axi_rvalid;
+        uint32_t d = t->s_axi_rdata; int resp = t->s_axi_rresp;
+        tick(s);
+        if (ar) t->s_axi_arvalid = 0;
+        if (r) { t->s_axi_rready = 0; t->eval(); *data = d; return resp; }
+    }
+    t->s_axi_arvalid = 0; t->s_axi_rready = 0;
+    return -1;
+}
+"""
+    return f"""// Generated by spinemu: ctypes shim around the Verilated {design.top}.
+#include <cstdint>
+#include "Vtop.h"
+#include "verilated.h"
+
+struct Sim {{
+    VerilatedContext* ctx; Vtop* top; uint64_t cycles;
+    // Recording: every tick with `rec_valid` high appends `rec_data` to `rec_buf`.
+    uint32_t* rec_buf; int rec_data; int rec_valid; uint32_t rec_words;
+    uint64_t rec_count; uint64_t rec_capacity;
+}};
+
+static void get_port(Vtop* t, int idx, uint32_t* out) {{
+    switch (idx) {{
+{chr(10).join(get_cases)}
+    default: break;
+    }}
+}}
+
+static inline void tick(Sim* s) {{
+    s->top->clk = 1; s->top->eval();
+    s->top->clk = 0; s->top->eval();
+    s->cycles++;
+    if (s->rec_buf) {{
+        uint32_t v = 0;
+        get_port(s->top, s->rec_valid, &v);
+        if ((v & 1) && s->rec_count < s->rec_capacity) {{
+            get_port(s->top, s->rec_data, s->rec_buf + s->rec_count * s->rec_words);
+            s->rec_count++;
+        }}
+    }}
+}}
+
+extern "C" void* sim_new() {{
+    Sim* s = new Sim;
+    s->ctx = new VerilatedContext;
+    s->top = new Vtop{{s->ctx}};
+    s->cycles = 0; s->rec_buf = nullptr; s->rec_count = 0; s->rec_capacity = 0;
+    s->top->clk = 0; s->top->rst = 0; s->top->eval();
+    return s;
+}}
+
+extern "C" void sim_free(void* h) {{
+    Sim* s = (Sim*)h; s->top->final(); delete s->top; delete s->ctx; delete s;
+}}
+
+extern "C" void sim_step(void* h, uint64_t n) {{ Sim* s = (Sim*)h; for (uint64_t i = 0; i < n; i++) tick(s); }}
+
+extern "C" uint64_t sim_cycles(void* h) {{ return ((Sim*)h)->cycles; }}
+
+extern "C" void sim_reset(void* h, uint32_t n) {{
+    Sim* s = (Sim*)h; s->top->rst = 1; for (uint32_t i = 0; i < n; i++) tick(s);
+    s->top->rst = 0; s->top->eval();
+}}
+
+extern "C" void sim_get(void* h, int idx, uint32_t* out) {{ Sim* s = (Sim*)h; s->top->eval(); get_port(s->top, idx, out); }}
+
+extern "C" void sim_set(void* h, int idx, const uint32_t* in) {{
+    Vtop* t = ((Sim*)h)->top;
+    switch (idx) {{
+{chr(10).join(set_cases)}
+    default: break;
+    }}
+    t->eval();
+}}
+
+extern "C" void sim_record(void* h, int data_idx, int valid_idx, uint32_t words,
+                           uint64_t capacity, uint32_t* buf) {{
+    Sim* s = (Sim*)h; s->rec_buf = buf; s->rec_data = data_idx; s->rec_valid = valid_idx;
+    s->rec_words = words; s->rec_capacity = capacity; s->rec_count = 0;
+}}
+
+extern "C" uint64_t sim_recorded(void* h) {{ return ((Sim*)h)->rec_count; }}
+
+// Tick until `count` records exist (or `max_cycles` ticks); return the record count.
+extern "C" uint64_t sim_run_until(void* h, uint64_t count, uint64_t max_cycles) {{
+    Sim* s = (Sim*)h;
+    for (uint64_t c = 0; c < max_cycles && s->rec_count < count; c++) tick(s);
+    return s->rec_count;
+}}
+{axi}"""
+
+
+def lint(design: VerilogDesign) -> list[str]:
+    """Run ``verilator --lint-only -Wall`` with the documented waivers; return warnings."""
+    env = ensure_path()
+    folder = design.path.parent
+    waivers = folder / "lint_waivers.vlt"
+    waivers.write_text("`verilator_config\n" + "".join(
+        f"// {reason}\nlint_off -rule {rule}\n" for rule, reason in LINT_WAIVERS.items()))
+    proc = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", "--top-module", design.top, str(waivers),
+         str(design.path)], capture_output=True, text=True, env=env, cwd=folder)
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("%")]
+    if proc.returncode and not lines:
+        lines = [proc.stderr.strip() or f"verilator exited {proc.returncode}"]
+    return lines
+
+
+def build_native(design: VerilogDesign, *, quiet: bool = True) -> NativeModel:
+    """Verilate ``design`` into a shared library (cached) and load it.
+
+    Raises
+    ------
+    ToolchainError
+        If Verilator or the C++ compiler is missing or the build fails.
+    """
+    if shutil.which("g++") is None and shutil.which("c++") is None:
+        raise ToolchainError("no C++ compiler found: install g++ (and make) to build native models")
+    env = ensure_path()
+    shim = _shim_source(design)
+    key = content_key(design.digest, shim, VERILATOR_FLAGS, verilator_version())
+    folder = cache_root() / "native" / f"{design.top}-{key}"
+    lib = folder / "libsim.so"
+    with locked(cache_root() / "native" / f"{design.top}-{key}.lock"):
+        if not lib.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "shim.cpp").write_text(shim)
+            shutil.copy(design.path, folder / "top.v")
+            cmd = ["verilator", "--cc", "--exe", "--build", "-j", "2", *VERILATOR_FLAGS,
+                   "-Wno-fatal", "--prefix", "Vtop", "--top-module", design.top,
+                   "-CFLAGS", "-fPIC -O2", "-LDFLAGS", "-shared", "-o", "libsim.so.tmp",
+                   "--Mdir", "obj", "top.v", "shim.cpp"]
+            proc = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, env=env)
+            built = folder / "obj" / "libsim.so.tmp"
+            if proc.returncode or not built.exists():
+                raise ToolchainError(
+                    f"Verilator build of {design.top} failed (exit {proc.returncode}):\n"
+                    + (proc.stdout + proc.stderr)[-4000:])
+            built.rename(lib)
+            shutil.rmtree(folder / "obj", ignore_errors=True)
+    return NativeModel(lib, design)
+
+
+class NativeModel:
+    """A running instance of a Verilated top level.
+
+    Parameters
+    ----------
+    lib_path : Path
+        The shared library built by :func:`build_native`.
+    design : VerilogDesign
+        Port names and widths.
+    """
+
+    def __init__(self, lib_path: Path, design: VerilogDesign):
+        self.design = design
+        self._lib = lib = ctypes.CDLL(str(lib_path))
+        u32p = ctypes.POINTER(ctypes.c_uint32)
+        lib.sim_new.restype = ctypes.c_void_p
+        lib.sim_free.argtypes = [ctypes.c_void_p]
+        lib.sim_step.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+        lib.sim_cycles.argtypes = [ctypes.c_void_p]
+        lib.sim_cycles.restype = ctypes.c_uint64
+        lib.sim_reset.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+        lib.sim_get.argtypes = [ctypes.c_void_p, ctypes.c_int, u32p]
+        lib.sim_set.argtypes = [ctypes.c_void_p, ctypes.c_int, u32p]
+        lib.sim_record.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_uint32,
+                                   ctypes.c_uint64, u32p]
+        lib.sim_recorded.argtypes = [ctypes.c_void_p]
+        lib.sim_recorded.restype = ctypes.c_uint64
+        lib.sim_run_until.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64]
+        lib.sim_run_until.restype = ctypes.c_uint64
+        self._rec = None
+        self.has_axi = hasattr(lib, "axil_write")
+        if self.has_axi:
+            lib.axil_write.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
+                                       ctypes.c_uint32, ctypes.c_uint32]
+            lib.axil_read.argtypes = [ctypes.c_void_p, ctypes.c_uint32, u32p, ctypes.c_uint32]
+        self._index = {p.name: i for i, p in enumerate(design.ports)}
+        self._h = lib.sim_new()
+        self.reset()
+
+    def close(self) -> None:
+        if self._h:
+            self._lib.sim_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _port(self, name: str) -> tuple[int, Port]:
+        try:
+            i = self._index[name]
+        except KeyError:
+            raise KeyError(f"{self.design.top} has no port {name!r}; ports: "
+                           f"{', '.join(self._index)}") from None
+        return i, self.design.ports[i]
+
+    @property
+    def cycles(self) -> int:
+        """Clock cycles since the model was created."""
+        return int(self._lib.sim_cycles(self._h))
+
+    def reset(self, cycles: int = 2) -> None:
+        """Hold ``rst`` high for ``cycles`` clock edges."""
+        self._lib.sim_reset(self._h, cycles)
+
+    def step(self, cycles: int = 1) -> None:
+        """Advance ``cycles`` clock cycles."""
+        self._lib.sim_step(self._h, cycles)
+
+    def get(self, name: str) -> int:
+        """Current value of a port."""
+        i, p = self._port(name)
+        buf = (ctypes.c_uint32 * p.words)()
+        self._lib.sim_get(self._h, i, buf)
+        return sum(int(w) << (32 * k) for k, w in enumerate(buf))
+
+    def set(self, name: str, value: int) -> None:
+        """Drive an input port (takes effect at the next clock edge)."""
+        i, p = self._port(name)
+        if p.direction != "in":
+            raise ValueError(f"port {name!r} is an output")
+        value = int(value) & ((1 << p.width) - 1)
+        buf = (ctypes.c_uint32 * p.words)(*[(value >> (32 * k)) & 0xFFFFFFFF for k in range(p.words)])
+        self._lib.sim_set(self._h, i, buf)
+
+    def record(self, data: str, valid: str, capacity: int) -> None:
+        """Start recording ``data`` on every clock edge after which ``valid`` is high.
+
+        Recording runs inside every tick, including those of bus transactions, so no
+        sample is lost between a register write that starts the core and the collection.
+        """
+        di, dp = self._port(data)
+        vi, _ = self._port(valid)
+        buf = np.zeros((capacity, dp.words), dtype=np.uint32)
+        self._rec = buf
+        self._lib.sim_record(self._h, di, vi, dp.words, capacity,
+                             buf.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)))
+
+    @property
+    def recorded(self) -> int:
+        """Number of records so far."""
+        return int(self._lib.sim_recorded(self._h)) if self._rec is not None else 0
+
+    def run_until_recorded(self, count: int, *, max_cycles: int | None = None) -> int:
+        """Tick until ``count`` records exist; raise if ``max_cycles`` pass first."""
+        if self._rec is None:
+            raise RuntimeError("call record() first")
+        if count > len(self._rec):
+            raise ValueError(f"count {count} exceeds the recording capacity {len(self._rec)}")
+        limit = 4 * count + 1000 if max_cycles is None else max_cycles
+        got = int(self._lib.sim_run_until(self._h, count, limit))
+        if got < count:
+            raise RuntimeError(f"only {got} of {count} records after {limit} more cycles")
+        return got
+
+    def stop_recording(self) -> np.ndarray:
+        """Stop recording; return the records, shape (count, words), uint32.
+
+        Word ``k`` of a record holds bits ``32k..32k+31`` of the data port.
+        """
+        if self._rec is None:
+            raise RuntimeError("not recording")
+        n = self.recorded
+        self._lib.sim_record(self._h, 0, 0, 0, 0, None)
+        buf, self._rec = self._rec, None
+        return buf[:n].copy()
+
+    def collect(self, data: str, valid: str, count: int, *, max_cycles: int | None = None) -> np.ndarray:
+        """Record ``count`` values of ``data`` (cycles with ``valid`` high) from now on."""
+        self.record(data, valid, count)
+        try:
+            self.run_until_recorded(count, max_cycles=max_cycles)
+        finally:
+            out = self.stop_recording()
+        return out
+
+    # -- AXI4-Lite ----------------------------------------------------------------------
+    def axil_write(self, addr: int, data: int, strb: int = 0xF, *, timeout: int = 1000,
+                   check: bool = True) -> int:
+        """One AXI4-Lite write; returns the response code (raises on error if ``check``)."""
+        resp = self._lib.axil_write(self._h, addr, data & 0xFFFFFFFF, strb, timeout)
+        if resp < 0:
+            raise AXIError(f"write to {addr:#x} timed out after {timeout} cycles")
+        if check and resp:
+            raise AXIError(f"write to {addr:#x} answered {AXI_RESP[resp]}")
+        return resp
+
+    def axil_read(self, addr: int, *, timeout: int = 1000, check: bool = True) -> tuple[int, int]:
+        """One AXI4-Lite read; returns ``(data, response code)``."""
+        buf = ctypes.c_uint32()
+        resp = self._lib.axil_read(self._h, addr, ctypes.byref(buf), timeout)
+        if resp < 0:
+            raise AXIError(f"read of {addr:#x} timed out after {timeout} cycles")
+        if check and resp:
+            raise AXIError(f"read of {addr:#x} answered {AXI_RESP[resp]}")
+        return int(buf.value), resp

@@ -1,0 +1,128 @@
+"""Random-number generators of the p-bits, bit-exact with :mod:`spinemu.sim_golden.rng`.
+
+Each generator exposes its current output ``word`` (the golden ``output(state)``),
+advances one golden ``step`` per clock with ``en`` high, and takes part in the seed
+chain: with ``shift`` high it moves ``shift_in`` into state word 0, every state word
+up one place, and presents its top word on ``shift_out`` (``shift`` wins over ``en``).
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..sim_golden.rng import LFSRModel, RNGModel, Xoshiro128ppModel
+
+__all__ = ["LFSR", "Xoshiro128pp", "rng_for"]
+
+
+def _init_state(model: RNGModel, init_words) -> int:
+    value = 0
+    for k, w in enumerate(init_words):
+        value |= int(w) << (32 * k)
+    return value
+
+
+class _RNGBase(wiring.Component):
+    def __init__(self, *, model: RNGModel, init_words):
+        if len(init_words) != model.state_words:
+            raise ValueError(f"init_words must have {model.state_words} words, not {len(init_words)}")
+        self.model = model
+        self._init = _init_state(model, init_words)
+        super().__init__({
+            "en": In(1),
+            "word": Out(model.word_bits),
+            "shift": In(1),
+            "shift_in": In(32),
+            "shift_out": Out(32),
+        })
+
+
+class LFSR(_RNGBase):
+    """Fibonacci LFSR advancing ``model.leap`` single-bit shifts per enabled clock.
+
+    Parameters
+    ----------
+    model : LFSRModel
+        Width, taps and leap.
+    init_words : sequence of int
+        Reset state (one word; must be nonzero).
+    """
+
+    def __init__(self, *, model: LFSRModel, init_words):
+        if not isinstance(model, LFSRModel):
+            raise TypeError(f"model must be an LFSRModel, not {model!r}")
+        if not int(init_words[0]) & ((1 << model.width) - 1):
+            raise ValueError("an LFSR state of zero never leaves zero; seed it with a nonzero word")
+        super().__init__(model=model, init_words=init_words)
+
+    def elaborate(self, platform):
+        m = Module()
+        w = self.model.width
+        state = Signal(w, init=self._init)
+        # One clock = `leap` shifts, a linear map over GF(2): row j of the golden
+        # model's step matrix lists the current bits XORed into next bit j.
+        matrix = self.model.step_matrix
+        nxt = Signal(w)
+        for j in range(w):
+            terms = [state[k] for k in range(w) if matrix[j, k]]
+            bit = terms[0]
+            for t in terms[1:]:
+                bit = bit ^ t
+            m.d.comb += nxt[j].eq(bit)
+        m.d.comb += [self.word.eq(state), self.shift_out.eq(state)]
+        with m.If(self.shift):
+            m.d.sync += state.eq(self.shift_in[:w])
+        with m.Elif(self.en):
+            m.d.sync += state.eq(nxt)
+        return m
+
+
+class Xoshiro128pp(_RNGBase):
+    """xoshiro128++: one output word and one state update per enabled clock.
+
+    Parameters
+    ----------
+    init_words : sequence of int
+        Reset state ``s[0..3]`` (not all zero).
+    """
+
+    def __init__(self, *, init_words):
+        if not any(int(x) for x in init_words):
+            raise ValueError("a xoshiro128++ state of all zeros never leaves zero")
+        super().__init__(model=Xoshiro128ppModel(), init_words=init_words)
+
+    @staticmethod
+    def _rotl(x, k):
+        return Cat(x[32 - k :], x[: 32 - k])
+
+    def elaborate(self, platform):
+        m = Module()
+        s = [Signal(32, name=f"s{i}", init=(self._init >> (32 * i)) & 0xFFFFFFFF) for i in range(4)]
+        s0, s1, s2, s3 = s
+        total = Signal(32)
+        m.d.comb += total.eq(s0 + s3)
+        m.d.comb += self.word.eq(self._rotl(total, 7) + s0)
+        t = (s1 << 9)[:32]
+        n2 = s2 ^ s0
+        n3 = s3 ^ s1
+        n1 = s1 ^ n2
+        n0 = s0 ^ n3
+        n2b = n2 ^ t
+        n3b = self._rotl(n3, 11)
+        m.d.comb += self.shift_out.eq(s3)
+        with m.If(self.shift):
+            m.d.sync += [s0.eq(self.shift_in), s1.eq(s0), s2.eq(s1), s3.eq(s2)]
+        with m.Elif(self.en):
+            m.d.sync += [s0.eq(n0), s1.eq(n1), s2.eq(n2b), s3.eq(n3b)]
+        return m
+
+
+def rng_for(model: RNGModel, init_words) -> _RNGBase:
+    """Instantiate the gateware generator matching a golden ``model``."""
+    if isinstance(model, LFSRModel):
+        return LFSR(model=model, init_words=init_words)
+    if isinstance(model, Xoshiro128ppModel):
+        return Xoshiro128pp(init_words=init_words)
+    raise TypeError(f"no gateware for RNG model {model!r}")

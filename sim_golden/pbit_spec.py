@@ -1,0 +1,224 @@
+"""The Spec of the p-bit array primitive: the single source of truth.
+
+An array of ``n`` independent p-bits.  Every enabled clock each p-bit draws one word
+from its own RNG stream and emits
+
+    m = +1  if  (word >> (word_bits - prob_bits)) < LUT[I_q]  else  -1,
+
+where ``I_q`` is its quantized input (``input_bits`` two's complement with
+``input_frac_bits`` fraction bits) and the LUT holds
+``P(m = +1 | I) = (1 + tanh(beta * I)) / 2`` rounded to ``prob_bits`` bits.
+The tie rule is strict: a random number equal to the LUT entry gives -1, so
+``P(m = +1) = LUT[I_q] / 2**prob_bits`` exactly.  LUT entries are clamped to
+``[1, 2**prob_bits - 1]``: a p-bit is never frozen, as a real superparamagnetic
+MTJ never is, and the clamp keeps ``P(-I) = 1 - P(I)``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .regmap import Access, Register, RegisterMap
+from .rng import LFSR_TAPS, LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel
+from .validate import SpecError, check_enum, check_float, check_int
+
+__all__ = ["SigmoidKind", "PBitArraySpec", "PBIT_ARRAY_IDENT", "MAX_PBITS"]
+
+#: Value of the ``ID`` register of the p-bit array core ("PBIT").
+PBIT_ARRAY_IDENT = 0x50424954
+#: Largest array the primitive generator accepts.
+MAX_PBITS = 4096
+
+
+class SigmoidKind(enum.Enum):
+    """Which activation the LUT holds."""
+
+    TANH = "tanh"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PBitArraySpec:
+    """Spec of an array of ``n`` independent p-bits.
+
+    Parameters
+    ----------
+    n : int
+        Number of p-bits, 1..4096.
+    rng : RNGKind or str
+        ``"lfsr"`` or ``"xoshiro128pp"``.
+    lfsr_width : int
+        LFSR state bits, 3..32 (``rng = "lfsr"`` only).
+    lfsr_taps : tuple of int or None
+        Feedback taps numbered 1..width; ``None`` takes the maximal-length table entry.
+    lfsr_leap : int or None
+        Single-bit shifts per clock, 1..64; ``None`` means ``lfsr_width`` (every bit new).
+    input_bits, input_frac_bits : int
+        Two's-complement width of the input ``I`` (2..12) and its fraction bits.
+    prob_bits : int
+        Width of LUT entries and of the compared random number (2..32).
+    sigmoid : SigmoidKind or str
+        Activation; ``"tanh"``.
+    beta : float
+        Inverse temperature applied to ``I`` in the LUT, > 0.
+    seed : int
+        Master seed of the RNG streams baked in as the reset state, 0..2**64-1.
+    """
+
+    n: int
+    rng: RNGKind = RNGKind.XOSHIRO128PP
+    lfsr_width: int = 32
+    lfsr_taps: tuple[int, ...] | None = None
+    lfsr_leap: int | None = None
+    input_bits: int = 8
+    input_frac_bits: int = 4
+    prob_bits: int = 16
+    sigmoid: SigmoidKind = SigmoidKind.TANH
+    beta: float = 1.0
+    seed: int = 1
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        check_int("n", self.n, 1, MAX_PBITS)
+        set_(self, "rng", check_enum("rng", self.rng, RNGKind))
+        check_int("lfsr_width", self.lfsr_width, 3, 32)
+        if self.lfsr_taps is None:
+            set_(self, "lfsr_taps", LFSR_TAPS[self.lfsr_width])
+        else:
+            taps = tuple(self.lfsr_taps)
+            if (not taps or self.lfsr_width not in taps
+                    or any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= self.lfsr_width
+                           for t in taps) or len(set(taps)) != len(taps)):
+                raise SpecError("lfsr_taps", self.lfsr_taps,
+                                f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}")
+            set_(self, "lfsr_taps", taps)
+        if self.lfsr_leap is None:
+            set_(self, "lfsr_leap", self.lfsr_width)
+        check_int("lfsr_leap", self.lfsr_leap, 1, 64)
+        check_int("input_bits", self.input_bits, 2, 12)
+        check_int("input_frac_bits", self.input_frac_bits, 0, self.input_bits - 1)
+        word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32
+        check_int("prob_bits", self.prob_bits, 2, min(32, word_bits))
+        set_(self, "sigmoid", check_enum("sigmoid", self.sigmoid, SigmoidKind))
+        set_(self, "beta", check_float("beta", self.beta, 0.0, lo_open=True))
+        check_int("seed", self.seed, 0, (1 << 64) - 1)
+        if self.rng is RNGKind.LFSR and self.n > (1 << self.lfsr_width) - 1:
+            raise SpecError("n", self.n, f"at most {(1 << self.lfsr_width) - 1} streams "
+                            f"for a {self.lfsr_width}-bit LFSR")
+
+    # -- RNG ------------------------------------------------------------------------
+    @cached_property
+    def rng_model(self) -> RNGModel:
+        """Golden model of one p-bit's RNG."""
+        if self.rng is RNGKind.LFSR:
+            return LFSRModel(width=self.lfsr_width, taps=self.lfsr_taps, leap=self.lfsr_leap)
+        return Xoshiro128ppModel()
+
+    def rng_states(self, seed: int | None = None) -> np.ndarray:
+        """Initial RNG states ``(n, state_words)`` for ``seed`` (default: the Spec's)."""
+        return self.rng_model.stream_states(self.seed if seed is None else seed, self.n)
+
+    def seed_chain_words(self, seed: int) -> list[int]:
+        """Words to write, in order, to the ``SEED`` register to load ``seed``.
+
+        The gateware shifts each written word into state word 0 of p-bit 0 and moves
+        every word one place up the chain (p-bit ``i`` word ``k`` sits at chain
+        position ``i * state_words + k``), so the last word written lands at position 0.
+        """
+        states = self.rng_states(seed)
+        chain = states.reshape(-1)  # position p = i * state_words + k
+        return [int(w) for w in chain[::-1]]
+
+    # -- fixed point and LUT ----------------------------------------------------------
+    @property
+    def input_range(self) -> tuple[float, float]:
+        """Smallest and largest representable input, real units."""
+        scale = 1 << self.input_frac_bits
+        return (-(1 << (self.input_bits - 1)) / scale, ((1 << (self.input_bits - 1)) - 1) / scale)
+
+    def quantize_inputs(self, values) -> np.ndarray:
+        """Round real inputs to the input grid (half away from zero); reject out-of-range.
+
+        Raises
+        ------
+        SpecError
+            For a non-finite value or one outside :attr:`input_range`, naming its index.
+        """
+        arr = np.asarray(values, dtype=np.float64)
+        scale = 1 << self.input_frac_bits
+        lo, hi = -(1 << (self.input_bits - 1)), (1 << (self.input_bits - 1)) - 1
+        q = np.sign(arr) * np.floor(np.abs(arr) * scale + 0.5)
+        for idx in np.ndindex(arr.shape):
+            v = arr[idx]
+            if not math.isfinite(v) or not lo <= q[idx] <= hi:
+                rlo, rhi = self.input_range
+                raise SpecError(f"I[{', '.join(map(str, idx))}]", float(v),
+                                f"a value in [{rlo}, {rhi}] (input_bits={self.input_bits}, "
+                                f"input_frac_bits={self.input_frac_bits})")
+        return q.astype(np.int64)
+
+    def probability(self, i_real) -> np.ndarray:
+        """Ideal ``P(m = +1 | I)`` of the configured sigmoid, before quantization."""
+        return 0.5 * (1.0 + np.tanh(self.beta * np.asarray(i_real, dtype=np.float64)))
+
+    @cached_property
+    def lut(self) -> np.ndarray:
+        """LUT contents, indexed by the input's raw two's-complement bits (uint32)."""
+        size = 1 << self.input_bits
+        raw = np.arange(size)
+        signed = np.where(raw >= size // 2, raw - size, raw)
+        p = self.probability(signed / (1 << self.input_frac_bits))
+        q = np.floor(p * (1 << self.prob_bits) + 0.5)
+        q = np.clip(q, 1, (1 << self.prob_bits) - 1)
+        return q.astype(np.uint32)
+
+    def lut_probability(self, i_q) -> np.ndarray:
+        """Exact ``P(m = +1)`` the hardware realises at quantized input ``i_q``."""
+        idx = np.asarray(i_q, dtype=np.int64) & ((1 << self.input_bits) - 1)
+        return self.lut[idx] / float(1 << self.prob_bits)
+
+    @property
+    def word_bits(self) -> int:
+        return self.rng_model.word_bits
+
+    # -- registers ------------------------------------------------------------------
+    @cached_property
+    def regmap(self) -> RegisterMap:
+        """The core's AXI4-Lite register map."""
+        sample_words = -(-self.n // 32)
+        return RegisterMap(core="pbit_array", ident=PBIT_ARRAY_IDENT, registers=(
+            Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x50424954 ('PBIT')"),
+            Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
+            Register(name="CTRL", width=1, access=Access.RW,
+                     doc="bit 0 RUN: advance every clock while set"),
+            Register(name="STATUS", width=1, access=Access.RO,
+                     doc="bit 0 BUSY: the array advances this clock"),
+            Register(name="STEP", width=32, access=Access.WO,
+                     doc="write k: advance exactly k samples, then hold"),
+            Register(name="STEPS_LEFT", width=32, access=Access.RO,
+                     doc="samples still to produce from the last STEP write"),
+            Register(name="COUNT", width=32, access=Access.RO,
+                     doc="samples produced since reset (wraps at 2**32)"),
+            Register(name="SEED", width=32, access=Access.WO,
+                     doc="shift one word into the RNG seed chain (see seed_chain_words)"),
+            Register(name="INPUT", width=self.input_bits, access=Access.RW, count=self.n,
+                     signed=True, offset=0x40,
+                     doc=f"input I_q of each p-bit, s{self.input_bits - self.input_frac_bits}."
+                         f"{self.input_frac_bits} fixed point"),
+            Register(name="SAMPLE", width=min(32, self.n), access=Access.RO, count=sample_words,
+                     doc="latest sample, bit i of word k = p-bit 32k+i is +1"),
+        ))
+
+    def to_dict(self) -> dict:
+        """Plain-data form (for manifests and cache keys)."""
+        return {
+            "kind": "pbit_array", "n": self.n, "rng": self.rng.value,
+            "lfsr_width": self.lfsr_width, "lfsr_taps": list(self.lfsr_taps),
+            "lfsr_leap": self.lfsr_leap, "input_bits": self.input_bits,
+            "input_frac_bits": self.input_frac_bits, "prob_bits": self.prob_bits,
+            "sigmoid": self.sigmoid.value, "beta": self.beta, "seed": self.seed,
+        }
