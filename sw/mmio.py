@@ -1,0 +1,63 @@
+"""The MMIO protocol every spinemu driver talks through, and its simulated implementation.
+
+A driver needs only ``read(offset) -> int`` and ``write(offset, value)`` on 32-bit
+words at byte offsets.  ``pynq.MMIO`` already has exactly this interface, so on a
+board a driver is handed a ``pynq.MMIO`` (or a pynq ``DefaultIP``); in simulation it
+is handed a :class:`VerilatorMMIO`, which runs each access as an AXI4-Lite
+transaction on the native Verilator model of the generated top level.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+__all__ = ["MMIO", "VerilatorMMIO", "BusError"]
+
+
+class BusError(RuntimeError):
+    """A register access failed (error response, timeout, or a read-back mismatch)."""
+
+
+@runtime_checkable
+class MMIO(Protocol):
+    """Minimal memory-mapped register access (the subset of ``pynq.MMIO`` drivers use)."""
+
+    def read(self, offset: int) -> int: ...
+
+    def write(self, offset: int, value: int) -> None: ...
+
+
+class VerilatorMMIO:
+    """MMIO over the AXI4-Lite port of a native Verilator model.
+
+    Parameters
+    ----------
+    model : spinemu.gen.native.NativeModel
+        The simulated top level (must have an ``s_axi`` port).
+
+    Notes
+    -----
+    Error responses (SLVERR for unmapped addresses, writes to read-only and reads of
+    write-only registers) raise :class:`BusError`, as a board's bus error would.
+    """
+
+    def __init__(self, model):
+        if not getattr(model, "has_axi", False):
+            raise ValueError(f"{model!r} has no AXI4-Lite port")
+        self.model = model
+
+    def read(self, offset: int) -> int:
+        data, resp = self.model.axil_read(offset, check=False)
+        if resp:
+            raise BusError(f"read of offset {offset:#x} answered {_RESP[resp]}")
+        return data
+
+    def write(self, offset: int, value: int) -> None:
+        if not 0 <= int(value) < 1 << 32:
+            raise ValueError(f"value must fit 32 unsigned bits, not {value}")
+        resp = self.model.axil_write(offset, int(value), check=False)
+        if resp:
+            raise BusError(f"write of {value:#x} to offset {offset:#x} answered {_RESP[resp]}")
+
+
+_RESP = {1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
