@@ -10,7 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["main", "build_parser", "DEMO_CONFIG"]
+from .errors import UserError
+
+__all__ = ["main", "build_parser", "DEMO_CONFIG", "PLUGIN_COMMANDS"]
+
+#: Further subcommands, each a module ``spinemu.gen.cmd_<name>`` with
+#: ``register(subparsers)`` that adds its parser and sets ``func`` (skipped if absent).
+PLUGIN_COMMANDS = ("synth", "build", "run")
 
 #: The design ``spinemu demo`` generates and verifies.
 DEMO_CONFIG = """\
@@ -59,10 +65,6 @@ config layout (p-bit array primitive):
 """
 
 
-class UserError(Exception):
-    """An error the user can fix; printed without a traceback, exit code 2."""
-
-
 def _load(path):
     from .config import load_config
 
@@ -85,23 +87,22 @@ def _cmd_gen(args) -> int:
 def _cmd_sim(args) -> int:
     import numpy as np
 
-    from ..sw.pbit_array import simulate_pbit_array
+    from .cores import plugin_for_kind
 
     config = _load(args.config)
     if args.cycles < 1:
         raise UserError(f"--cycles must be >= 1, not {args.cycles}")
     if args.seed is not None and not 0 <= args.seed < 1 << 64:
         raise UserError(f"--seed must be in 0..2**64-1, not {args.seed}")
-    i_q = config.stimulus["I_q"]
-    m = simulate_pbit_array(config.spec, i_q, args.cycles, seed=args.seed, backend=args.backend)
+    plugin = plugin_for_kind(config.kind)
+    streams = plugin.run(config.spec, config.stimulus, args.cycles, seed=args.seed, backend=args.backend)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(out, m=m, I_q=np.asarray(i_q, dtype=np.int64))
+    np.savez(out, **streams, **plugin.extras(config.spec, config.stimulus))
     if not args.quiet:
-        p = (m == 1).mean(axis=0)
-        print(f"{args.backend}: {args.cycles} samples of {config.spec.n} p-bits -> {out}")
-        print("  P(m=+1) measured: " + " ".join(f"{x:.4f}" for x in p))
-        print("  P(m=+1) LUT:      " + " ".join(f"{x:.4f}" for x in config.spec.lut_probability(i_q)))
+        print(f"{args.backend}: {args.cycles} samples of {config.name} -> {out}")
+        for line in plugin.summary(config.spec, config.stimulus, streams):
+            print("  " + line)
     return 0
 
 
@@ -201,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cycles", type=int, default=200_000, help="samples per verification run")
     p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
     p.set_defaults(func=_cmd_demo)
+
+    import importlib
+    import importlib.util
+
+    for name in PLUGIN_COMMANDS:
+        module = f"spinemu.gen.cmd_{name}"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(sub)
     return parser
 
 

@@ -55,7 +55,8 @@ class Comparison:
     def __str__(self):
         total = sum(self.compared.values())
         if self.ok:
-            return f"PASS: {total} values identical ({', '.join(f'{k}: {v}' for k, v in self.compared.items())})"
+            parts = ", ".join(f"{k}: {v}" for k, v in self.compared.items())
+            return f"PASS: {total} values identical ({parts})"
         return f"FAIL: {sum(self.mismatches.values())} of {total} values differ; {self.first_mismatch}"
 
 

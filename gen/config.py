@@ -24,21 +24,13 @@ Example (the p-bit array primitive)::
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from ..sim_golden.pbit_spec import PBitArraySpec
-from ..sim_golden.validate import SpecError
-
-__all__ = ["ConfigError", "Config", "load_config", "parse_config", "CORE_KINDS"]
-
-#: Core kinds this version can generate.
-CORE_KINDS = ("pbit",)
+__all__ = ["ConfigError", "Config", "load_config", "parse_config", "check_keys", "require_table",
+           "where"]
 
 
 class ConfigError(ValueError):
@@ -54,101 +46,67 @@ class Config:
     name : str
         Design name (used for file names).
     kind : str
-        Core kind, one of :data:`CORE_KINDS`.
-    spec : PBitArraySpec
-        The Spec of the core.
+        Core kind (see :mod:`spinemu.gen.cores`).
+    spec : object
+        The Spec of the core (e.g. :class:`~spinemu.sim_golden.pbit_spec.PBitArraySpec`).
     stimulus : dict
-        Validated stimulus; for ``pbit``: ``I`` (real inputs) and ``I_q`` (quantized).
+        Validated stimulus, as the core's plugin defines it.
     source : str
         Where the config came from.
     """
 
     name: str
     kind: str
-    spec: PBitArraySpec
+    spec: object
     stimulus: dict
     source: str
 
 
-def _where(source: str) -> str:
+def where(source: str) -> str:
+    """Prefix naming the config file in an error message."""
     return f"{source}: " if source else ""
 
 
-def _check_keys(table: dict, allowed: set[str], path: str, source: str) -> None:
+def check_keys(table: dict, allowed, path: str, source: str) -> None:
+    """Reject keys of ``table`` not in ``allowed``; ``path`` prefixes them (``"pbit."``)."""
     for key in table:
         if key not in allowed:
             raise ConfigError(
-                f"{_where(source)}unknown key {path}{key!r}; allowed keys: {', '.join(sorted(allowed))}")
+                f"{where(source)}unknown key {path}{key}; allowed keys: {', '.join(sorted(allowed))}")
 
 
-def _require_table(data: dict, key: str, source: str) -> dict:
+def require_table(data: dict, key: str, source: str) -> dict:
+    """Return table ``[key]`` or raise a ConfigError saying it is missing or not a table."""
     value = data.get(key)
     if value is None:
-        raise ConfigError(f"{_where(source)}missing table [{key}]")
+        raise ConfigError(f"{where(source)}missing table [{key}]")
     if not isinstance(value, dict):
-        raise ConfigError(f"{_where(source)}[{key}] must be a table, not {value!r}")
+        raise ConfigError(f"{where(source)}[{key}] must be a table, not {value!r}")
     return value
-
-
-def _parse_pbit(data: dict, source: str) -> tuple[PBitArraySpec, dict]:
-    table = _require_table(data, "pbit", source)
-    fields = {f.name for f in dataclasses.fields(PBitArraySpec)}
-    _check_keys(table, fields, "pbit.", source)
-    if "n" not in table:
-        raise ConfigError(f"{_where(source)}missing key pbit.n (the number of p-bits)")
-    kwargs = dict(table)
-    if "lfsr_taps" in kwargs:
-        taps = kwargs["lfsr_taps"]
-        if not isinstance(taps, list):
-            raise ConfigError(f"{_where(source)}pbit.lfsr_taps = {taps!r} is not allowed: expected a list "
-                              "of integers")
-        kwargs["lfsr_taps"] = tuple(taps)
-    for key in ("rng", "sigmoid"):
-        if key in kwargs and not isinstance(kwargs[key], str):
-            raise ConfigError(f"{_where(source)}pbit.{key} = {kwargs[key]!r} is not allowed: expected a string")
-    try:
-        spec = PBitArraySpec(**kwargs)
-    except SpecError as exc:
-        raise ConfigError(f"{_where(source)}pbit.{exc}") from None
-
-    stim = data.get("stimulus", {})
-    if not isinstance(stim, dict):
-        raise ConfigError(f"{_where(source)}[stimulus] must be a table, not {stim!r}")
-    _check_keys(stim, {"I"}, "stimulus.", source)
-    values = stim.get("I", [0.0] * spec.n)
-    if not isinstance(values, list) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise ConfigError(f"{_where(source)}stimulus.I = {values!r} is not allowed: expected a list of "
-                          f"{spec.n} numbers")
-    if len(values) != spec.n:
-        raise ConfigError(f"{_where(source)}stimulus.I has {len(values)} values but pbit.n = {spec.n}: "
-                          "give one input per p-bit")
-    try:
-        i_q = spec.quantize_inputs(values)
-    except SpecError as exc:
-        raise ConfigError(f"{_where(source)}stimulus.{exc}") from None
-    return spec, {"I": [float(v) for v in values], "I_q": np.asarray(i_q, dtype=np.int64)}
 
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
 def parse_config(data: dict, *, source: str = "") -> Config:
-    """Validate a parsed TOML document."""
-    _check_keys(data, {"name", "core", "pbit", "stimulus"}, "", source)
+    """Validate a parsed TOML document (dispatching the core's tables to its plugin)."""
+    from .cores import available_kinds, plugin_for_kind
+
+    core = require_table(data, "core", source)
+    check_keys(core, {"kind"}, "core.", source)
+    kind = core.get("kind")
+    if kind not in available_kinds():
+        raise ConfigError(f"{where(source)}core.kind = {kind!r} is not allowed: expected one of "
+                          f"{', '.join(map(repr, available_kinds()))}")
+    plugin = plugin_for_kind(kind)
+    check_keys(data, {"name", "core", *plugin.TABLES}, "", source)
     name = data.get("name")
     if name is None:
-        raise ConfigError(f"{_where(source)}missing key name (the design name)")
+        raise ConfigError(f"{where(source)}missing key name (the design name)")
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ConfigError(f"{_where(source)}name = {name!r} is not allowed: expected a letter followed by "
-                          "up to 63 letters, digits, '_' or '-'")
-    core = _require_table(data, "core", source)
-    _check_keys(core, {"kind"}, "core.", source)
-    kind = core.get("kind")
-    if kind not in CORE_KINDS:
-        raise ConfigError(f"{_where(source)}core.kind = {kind!r} is not allowed: expected one of "
-                          f"{', '.join(map(repr, CORE_KINDS))}")
-    spec, stimulus = _parse_pbit(data, source)
+        raise ConfigError(f"{where(source)}name = {name!r} is not allowed: expected a letter followed "
+                          "by up to 63 letters, digits, '_' or '-'")
+    spec, stimulus = plugin.parse(data, source)
     return Config(name=name, kind=kind, spec=spec, stimulus=stimulus, source=source)
 
 

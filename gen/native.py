@@ -54,10 +54,6 @@ class AXIError(RuntimeError):
     """An AXI4-Lite transaction answered an error response or timed out."""
 
 
-def _ctype(width: int) -> str:
-    return "uint8_t" if width <= 8 else "uint16_t" if width <= 16 else "uint32_t" if width <= 32 else "uint64_t"
-
-
 def _shim_source(design: VerilogDesign) -> str:
     get_cases, set_cases = [], []
     for idx, p in enumerate(design.ports):
@@ -161,7 +157,9 @@ extern "C" void sim_free(void* h) {{
     Sim* s = (Sim*)h; s->top->final(); delete s->top; delete s->ctx; delete s;
 }}
 
-extern "C" void sim_step(void* h, uint64_t n) {{ Sim* s = (Sim*)h; for (uint64_t i = 0; i < n; i++) tick(s); }}
+extern "C" void sim_step(void* h, uint64_t n) {{
+    Sim* s = (Sim*)h; for (uint64_t i = 0; i < n; i++) tick(s);
+}}
 
 extern "C" uint64_t sim_cycles(void* h) {{ return ((Sim*)h)->cycles; }}
 
@@ -170,7 +168,9 @@ extern "C" void sim_reset(void* h, uint32_t n) {{
     s->top->rst = 0; s->top->eval();
 }}
 
-extern "C" void sim_get(void* h, int idx, uint32_t* out) {{ Sim* s = (Sim*)h; s->top->eval(); get_port(s->top, idx, out); }}
+extern "C" void sim_get(void* h, int idx, uint32_t* out) {{
+    Sim* s = (Sim*)h; s->top->eval(); get_port(s->top, idx, out);
+}}
 
 extern "C" void sim_set(void* h, int idx, const uint32_t* in) {{
     Vtop* t = ((Sim*)h)->top;

@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-
 from .compare import Comparison, compare_streams
 from .config import Config
 
@@ -61,12 +59,6 @@ class VerifyResult:
         }
 
 
-def _golden_pbit(config: Config, samples: int, seed):
-    from ..sw.pbit_array import simulate_pbit_array
-
-    return simulate_pbit_array(config.spec, config.stimulus["I_q"], samples, seed=seed, backend="golden")
-
-
 def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=None,
            log=print) -> VerifyResult:
     """Verify ``config``'s generated design against its golden model.
@@ -79,16 +71,21 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
     seeds : sequence of int
         Seeds loaded at run time (after a run from the reset state).
     golden_fn : callable or None
-        ``(config, samples, seed) -> ndarray``; replaces the golden model (used by the
-        test suite to inject a fault and check that it is caught).
+        ``(config, samples, seed) -> dict of streams``; replaces the golden model
+        (the test suite uses it to inject a fault and check that it is caught).
     log : callable
         Progress messages (``lambda *a: None`` to silence).
     """
-    from ..sw.pbit_array import simulate_pbit_array
+    from .cores import plugin_for_kind
     from .native import lint
     from .verilog import design_for_spec
 
-    golden_fn = golden_fn or _golden_pbit
+    plugin = plugin_for_kind(config.kind)
+
+    def golden(cfg, n, seed):
+        return plugin.run(cfg.spec, cfg.stimulus, n, seed=seed, backend="golden")
+
+    golden_fn = golden_fn or golden
     design = design_for_spec(config.spec)
     log(f"[verify] {config.name}: linting {design.top}.v with verilator -Wall")
     result = VerifyResult(name=config.name, kind=config.kind, top=design.top, lint_warnings=lint(design))
@@ -96,11 +93,11 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         label = "reset state" if seed is None else f"seed {seed} loaded over the bus"
         log(f"[verify] {label}: {samples} samples, golden vs RTL (native Verilator)")
         t0 = time.perf_counter()
-        rtl = simulate_pbit_array(config.spec, config.stimulus["I_q"], samples, seed=seed, backend="rtl")
+        rtl = plugin.run(config.spec, config.stimulus, samples, seed=seed, backend="rtl")
         t1 = time.perf_counter()
         gold = golden_fn(config, samples, seed)
         t2 = time.perf_counter()
-        cmp_ = compare_streams({"m": gold}, {"m": rtl})
+        cmp_ = compare_streams(gold, rtl)
         log(f"[verify]   {cmp_}")
         result.runs.append(VerifyRun(label, seed, samples, cmp_, t1 - t0, t2 - t1))
     return result

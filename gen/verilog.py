@@ -107,12 +107,9 @@ def elaborate_verilog(make_component, *, top: str, key_parts) -> VerilogDesign:
 
 
 def design_for_spec(spec) -> VerilogDesign:
-    """Verilog top level of any core's Spec (dispatch on the Spec type)."""
-    from ..sim_golden.pbit_spec import PBitArraySpec
+    """Verilog top level of any core's Spec (through its plugin, see :mod:`.cores`)."""
+    from .cores import plugin_for_spec
 
-    if isinstance(spec, PBitArraySpec):
-        from ..hdl.pbit_array import PBitArrayTop
-
-        return elaborate_verilog(lambda: PBitArrayTop(spec=spec), top="spinemu_pbit_array",
-                                 key_parts=spec.to_dict())
-    raise TypeError(f"no gateware for {type(spec).__name__}")
+    plugin = plugin_for_spec(spec)
+    return elaborate_verilog(lambda: plugin.make_top(spec), top=plugin.top_name(spec),
+                             key_parts=spec.to_dict())

@@ -1,9 +1,28 @@
 """spinemu: emulate spintronic neuromorphic hardware on FPGAs.
 
-Importing :mod:`spinemu` needs numpy only (no amaranth), so the same package runs
-on a Zynq board.
+Importing :mod:`spinemu` needs numpy and dimod only (no amaranth), so the same
+package runs on a Zynq board.  Gateware generation lives in :mod:`spinemu.gen` and
+:mod:`spinemu.hdl` and is imported only when used.
+
+Public API
+----------
+- :mod:`spinemu.logic` — invertible logic gates, adders and multipliers as Ising models.
+- :mod:`spinemu.devices` — SMTJ, STNO and memristor device models.
+- :mod:`spinemu.tasks` — NARMA10, sine/square, Mackey–Glass, memory capacity.
+- :class:`PBitArraySpec`, :func:`simulate_pbit_array` — the p-bit array primitive.
+- :class:`RegisterDriver`, :class:`VerilatorMMIO` — register access on a board or in simulation.
 """
+
+from . import devices, logic, tasks
+from .sim_golden.pbit_spec import PBitArraySpec
+from .sim_golden.problems import IsingProblem, lattice_2d, read_gset
+from .sw.driver import RegisterDriver
+from .sw.mmio import VerilatorMMIO
+from .sw.pbit_array import PBitArrayDriver, simulate_pbit_array
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__", "devices", "logic", "tasks", "PBitArraySpec", "simulate_pbit_array",
+    "PBitArrayDriver", "RegisterDriver", "VerilatorMMIO", "IsingProblem", "lattice_2d", "read_gset",
+]

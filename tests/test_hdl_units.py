@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-
 from spinemu.hdl.rng import LFSR, Xoshiro128pp
 from spinemu.hdl.sigmoid import SigmoidLUT
 from spinemu.sim_golden.rng import LFSR_TAPS, LFSRModel, Xoshiro128ppModel

@@ -7,7 +7,6 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from spinemu.gen.native import build_native
 from spinemu.gen.verilog import design_for_spec
 from spinemu.sim_golden.pbit_spec import PBitArraySpec
