@@ -56,7 +56,9 @@ class PBitArraySpec:
     lfsr_taps : tuple of int or None
         Feedback taps numbered 1..width; ``None`` takes the maximal-length table entry.
     lfsr_leap : int or None
-        Single-bit shifts per clock, 1..64; ``None`` means ``lfsr_width`` (every bit new).
+        Single-bit shifts per clock, 1..64, coprime with the period ``2**lfsr_width - 1``
+        (otherwise the sequence would repeat early); ``None`` means the smallest such
+        leap ``>= lfsr_width`` (every bit of the word new each clock).
     input_bits, input_frac_bits : int
         Two's-complement width of the input ``I`` (2..12) and its fraction bits.
     prob_bits : int
@@ -96,9 +98,18 @@ class PBitArraySpec:
                 raise SpecError("lfsr_taps", self.lfsr_taps,
                                 f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}")
             set_(self, "lfsr_taps", taps)
+        period = (1 << self.lfsr_width) - 1
         if self.lfsr_leap is None:
-            set_(self, "lfsr_leap", self.lfsr_width)
+            leap = self.lfsr_width
+            while math.gcd(leap, period) != 1:
+                leap += 1
+            set_(self, "lfsr_leap", leap)
         check_int("lfsr_leap", self.lfsr_leap, 1, 64)
+        if self.rng is RNGKind.LFSR and math.gcd(self.lfsr_leap, period) != 1:
+            raise SpecError("lfsr_leap", self.lfsr_leap,
+                            f"a leap coprime with the period 2**{self.lfsr_width} - 1 = {period} "
+                            f"(gcd {math.gcd(self.lfsr_leap, period)} would shorten the period to "
+                            f"{period // math.gcd(self.lfsr_leap, period)} clocks)")
         check_int("input_bits", self.input_bits, 2, 12)
         check_int("input_frac_bits", self.input_frac_bits, 0, self.input_bits - 1)
         word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32

@@ -138,7 +138,8 @@ class RNGModel:
     def stream_states(self, seed: int, n: int) -> np.ndarray:
         """Initial states ``(n, state_words)`` of ``n`` streams derived from ``seed``.
 
-        Stream ``i`` is the master state advanced ``i * stream_distance(n)`` steps.
+        Stream ``i`` is the master state advanced ``i * stream_distance(n)`` calls of
+        :meth:`step` (the LFSR override counts single-bit shifts instead; see there).
         """
         if not isinstance(seed, int) or not 0 <= seed < 1 << 64:
             raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
@@ -239,6 +240,11 @@ class LFSRModel(RNGModel):
         return period // n
 
     def stream_states(self, seed: int, n: int) -> np.ndarray:
+        """Initial states of ``n`` streams, ``(2**width - 1) // n`` single-bit shifts apart.
+
+        With ``leap`` shifts per clock, streams overlap only after about
+        ``(2**width - 1) // (n * leap)`` clocks.
+        """
         if not isinstance(seed, int) or not 0 <= seed < 1 << 64:
             raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
         jump = gf2_matpow(self.shift_matrix, self.stream_distance(n))
