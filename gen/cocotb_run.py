@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -99,7 +100,7 @@ class CocotbResult:
     results_xml : Path
     log : Path
         Simulator output of the run (stdout and stderr).  The run folder holding
-        both is deleted after an all-passing run unless ``keep_run_dir`` was set.
+        both is deleted after an all-passing run unless ``keep_run_dir`` says otherwise.
     build_dir : Path
         Where the simulator was built (shared by runs of the same design).
     built : bool
@@ -225,18 +226,35 @@ def build_cocotb(design: VerilogDesign, *, build_args=COCOTB_BUILD_ARGS) -> tupl
 
             runner._set_env_build = _set_env_build
         try:
-            runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
-                         build_args=list(build_args), always=True, log_file=log)
+            runner.build(
+                sources=[source],
+                hdl_toplevel=design.top,
+                build_dir=build_dir,
+                build_args=list(build_args),
+                always=True,
+                log_file=log,
+            )
         except (RuntimeError, SystemExit, OSError) as exc:
             raise CocotbBuildError(
-                f"cocotb Verilator build of {design.top} failed ({exc}); "
-                f"log {log}:\n{_tail(log)}") from None
+                f"cocotb Verilator build of {design.top} failed ({exc}); log {log}:\n{_tail(log)}"
+            ) from None
         if not exe.exists():
-            raise CocotbBuildError(f"cocotb Verilator build of {design.top} produced no "
-                                   f"executable {exe}; log {log}:\n{_tail(log)}")
-        stamp.write_text(json.dumps({
-            "top": design.top, "digest": design.digest, "verilator": verilator_version(),
-            "cocotb": _cocotb_version(), "build_args": list(build_args)}, indent=2))
+            raise CocotbBuildError(
+                f"cocotb Verilator build of {design.top} produced no "
+                f"executable {exe}; log {log}:\n{_tail(log)}"
+            )
+        stamp.write_text(
+            json.dumps(
+                {
+                    "top": design.top,
+                    "digest": design.digest,
+                    "verilator": verilator_version(),
+                    "cocotb": _cocotb_version(),
+                    "build_args": list(build_args),
+                },
+                indent=2,
+            )
+        )
     return build_dir, True
 
 
@@ -250,8 +268,9 @@ def _module_name(test_module) -> tuple[str, list[str]]:
     if isinstance(test_module, Path) or str(test_module).endswith(".py"):
         path = Path(test_module).resolve()
         if not path.is_file():
-            raise ValueError(f"test_module must be an existing .py file or a dotted name, "
-                             f"not {str(test_module)!r}")
+            raise ValueError(
+                f"test_module must be an existing .py file or a dotted name, not {str(test_module)!r}"
+            )
         parts = [path.stem]
         folder = path.parent
         while (folder / "__init__.py").exists():
@@ -279,16 +298,29 @@ def _parse_results(xml_path: Path) -> tuple[CocotbTestResult, ...]:
         sim_ns = float(props.get("sim_time_duration", "nan"))
         if props.get("sim_time_unit", "ns") != "ns":
             sim_ns = float("nan")
-        tests.append(CocotbTestResult(
-            name=case.get("name", "?"), passed=failure is None, skipped=skipped,
-            message=message, sim_time_ns=sim_ns,
-            duration_s=float(case.get("time", "nan"))))
+        tests.append(
+            CocotbTestResult(
+                name=case.get("name", "?"),
+                passed=failure is None,
+                skipped=skipped,
+                message=message,
+                sim_time_ns=sim_ns,
+                duration_s=float(case.get("time", "nan")),
+            )
+        )
     return tuple(tests)
 
 
-def run_cocotb(design: VerilogDesign, *, test_module, testcase=None, env=None,
-               timeout_s: float = 300.0, build_args=COCOTB_BUILD_ARGS,
-               keep_run_dir: bool = False) -> CocotbResult:
+def run_cocotb(
+    design: VerilogDesign,
+    *,
+    test_module,
+    testcase=None,
+    env=None,
+    timeout_s: float = 300.0,
+    build_args=COCOTB_BUILD_ARGS,
+    keep_run_dir: bool | None = None,
+) -> CocotbResult:
     """Run the cocotb tests of ``test_module`` on ``design`` under Verilator.
 
     Parameters
@@ -305,9 +337,9 @@ def run_cocotb(design: VerilogDesign, *, test_module, testcase=None, env=None,
         Wall-clock limit of the simulation; a run over it is killed.
     build_args : sequence of str
         Verilator arguments (part of the build cache key).
-    keep_run_dir : bool
-        Keep the run's working folder (results XML, log) even when all tests pass;
-        it is always kept on a failure.
+    keep_run_dir : bool or None
+        Whether to keep the run's working folder (results XML, log) afterwards;
+        ``None`` keeps it only when a test failed or the run crashed.
 
     Returns
     -------
@@ -334,8 +366,6 @@ def run_cocotb(design: VerilogDesign, *, test_module, testcase=None, env=None,
     runs = build_dir / "runs"
     runs.mkdir(exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
-    results_xml = run_dir / "results.xml"
-    log = run_dir / "sim.log"
 
     runner = get_runner("verilator")
     # The runner sets PYTHONPATH to this interpreter's sys.path; add the test package
@@ -352,30 +382,72 @@ def run_cocotb(design: VerilogDesign, *, test_module, testcase=None, env=None,
     if timeout_exe:
         runner._get_sim_cmd_prefix = lambda: [timeout_exe, "-k", "10", f"{timeout_s:g}"]
 
-    exit_code = 0
     try:
-        runner.test(test_module=module, hdl_toplevel=design.top, hdl_toplevel_lang="verilog",
-                    testcase=testcase, extra_env=extra_env, build_dir=build_dir,
-                    test_dir=run_dir, results_xml=str(results_xml), log_file=log)
-    except SystemExit as exc:  # the runner exits on failures when run under pytest
-        exit_code = exc.code if isinstance(exc.code, int) else 1
-    except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-        raise CocotbRunError(f"cocotb run of {module} on {design.top} failed: {exc}; "
-                             f"log {log}:\n{_tail(log)}") from None
-
-    if exit_code in (124, 137) or exit_code == -9:
-        raise CocotbRunError(f"cocotb run of {module} on {design.top} exceeded {timeout_s:g} s "
-                             f"and was killed; log {log}:\n{_tail(log)}")
-    if not results_xml.is_file():
-        raise CocotbRunError(f"cocotb run of {module} on {design.top} wrote no results "
-                             f"(exit code {exit_code}); log {log}:\n{_tail(log)}")
-    tests = _parse_results(results_xml)
-    result = CocotbResult(tests=tests, results_xml=results_xml, log=log,
-                          build_dir=build_dir, built=built)
-    if not tests:
-        raise CocotbRunError(f"cocotb found no tests in {module} (filter {testcase!r}); "
-                             f"log {log}:\n{_tail(log)}")
-    if result.passed and not keep_run_dir:
+        result = _run_and_collect(
+            runner,
+            design,
+            module,
+            testcase,
+            extra_env,
+            build_dir,
+            run_dir,
+            timeout_s if timeout_exe else None,
+            built,
+        )
+    except CocotbRunError:
+        if keep_run_dir is False:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    if keep_run_dir is False or (keep_run_dir is None and result.passed):
         shutil.rmtree(run_dir, ignore_errors=True)
     return result
 
+
+def _run_and_collect(
+    runner, design, module, testcase, extra_env, build_dir, run_dir, timeout_s, built
+) -> CocotbResult:
+    results_xml = run_dir / "results.xml"
+    log = run_dir / "sim.log"
+    exit_code = 0
+    try:
+        runner.test(
+            test_module=module,
+            hdl_toplevel=design.top,
+            hdl_toplevel_lang="verilog",
+            testcase=testcase,
+            extra_env=extra_env,
+            build_dir=build_dir,
+            test_dir=run_dir,
+            results_xml=str(results_xml),
+            log_file=log,
+        )
+    except SystemExit as exc:  # the runner exits on failures when run under pytest
+        exit_code = exc.code if isinstance(exc.code, int) else 1
+    except RuntimeError as exc:  # "Command failed with return code: N" (with a log file)
+        found = re.search(r"return code:?\s*(-?\d+)", str(exc))
+        if not found:
+            raise CocotbRunError(
+                f"cocotb run of {module} on {design.top} failed: {exc}; log {log}:\n{_tail(log)}"
+            ) from None
+        exit_code = int(found.group(1))
+    except (subprocess.SubprocessError, OSError) as exc:
+        raise CocotbRunError(
+            f"cocotb run of {module} on {design.top} failed: {exc}; log {log}:\n{_tail(log)}"
+        ) from None
+
+    if timeout_s is not None and exit_code in (124, 137):  # coreutils timeout: TERM, then KILL
+        raise CocotbRunError(
+            f"cocotb run of {module} on {design.top} exceeded {timeout_s:g} s "
+            f"and was killed; log {log}:\n{_tail(log)}"
+        )
+    if not results_xml.is_file():
+        raise CocotbRunError(
+            f"cocotb run of {module} on {design.top} wrote no results "
+            f"(exit code {exit_code}); log {log}:\n{_tail(log)}"
+        )
+    tests = _parse_results(results_xml)
+    if not tests:
+        raise CocotbRunError(
+            f"cocotb found no tests in {module} (filter {testcase!r}); log {log}:\n{_tail(log)}"
+        )
+    return CocotbResult(tests=tests, results_xml=results_xml, log=log, build_dir=build_dir, built=built)
