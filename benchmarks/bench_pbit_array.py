@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from spinemu.gen.toolchain import ensure_path
 from spinemu.gen.verilog import design_for_spec
 from spinemu.sim_golden.pbit_array import PBitArrayGolden
@@ -52,7 +51,6 @@ def _cocotb(spec, cycles):
 
 def _amaranth(spec, cycles):
     from amaranth.sim import Simulator
-
     from spinemu.hdl.pbit_array import PBitArray
 
     dut = PBitArray(spec=spec)

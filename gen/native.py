@@ -43,6 +43,10 @@ LINT_WAIVERS = {
     "UNUSEDPARAM": "yosys emits parameters for its own cells",
     "PROCASSINIT": "Amaranth states every register's reset value as a declaration "
                    "initialiser (the FPGA power-up state) and also assigns it in always blocks",
+    "WIDTHEXPAND": "yosys emits constants and operands narrower than the result (FSM state "
+                   "compares, bit-select indices); Amaranth already fixed every width and extension",
+    "WIDTHTRUNC": "yosys emits wider constants/operands than the target; truncation follows "
+                  "Amaranth's defined semantics",
     "CASEINCOMPLETE": "yosys lowers Amaranth Switch/Case to casez whose default is the "
                       "assignment before it, so the missing default is intentional",
 }

@@ -118,9 +118,7 @@ def test_csv_mean_state_and_p_ap_forms(tmp_path):
     assert fit.centre == pytest.approx(4e-6, rel=1e-6)
     assert fit.slope == pytest.approx(1e5, rel=1e-6)
     # p_ap column, extra column ignored, no stderr
-    body = "\n".join(
-        f"7,{a!r},{(1 + b) / 2!r}" for a, b in zip(i.tolist(), m.tolist(), strict=True)
-    )
+    body = "\n".join(f"7,{a!r},{(1 + b) / 2!r}" for a, b in zip(i.tolist(), m.tolist(), strict=True))
     p2 = _write(tmp_path, f"device,current,p_ap\n{body}\n", "b.csv")
     cur, ms, err = read_sigmoid_csv(p2)
     assert err is None
@@ -177,9 +175,7 @@ def test_compensation_algebra_with_exact_fits():
 
 
 def test_compensation_maps_spread_population_onto_target():
-    pop = SMTJPopulation(
-        n=16, delta_spread=0.15, ic_spread=0.15, offset_spread=10e-6, seed=5, delta=10.0
-    )
+    pop = SMTJPopulation(n=16, delta_spread=0.15, ic_spread=0.15, offset_spread=10e-6, seed=5, delta=10.0)
     sweep = np.linspace(-60e-6, 60e-6, 25)
     fits = calibrate_population(pop, sweep, t_end=0.1, seed=6)
     target_slope, target_centre = 1e5, 0.0

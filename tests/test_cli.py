@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 import pytest
-
 from spinemu.gen.cli import main
 
 
 def _spinemu(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "spinemu.gen.cli", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "spinemu.gen.cli", *map(str, args)], cwd=cwd, capture_output=True, text=True
+    )
 
 
 @pytest.fixture
@@ -49,8 +49,24 @@ def test_gen_writes_artifacts_with_hashes(config, tmp_path):
 
 def test_sim_golden_and_rtl_identical(config, tmp_path):
     for backend in ("golden", "rtl"):
-        assert main(["sim", str(config), "--backend", backend, "--cycles", "5000", "--seed", "9",
-                     "-o", str(tmp_path / f"{backend}.npz"), "-q"]) == 0
+        assert (
+            main(
+                [
+                    "sim",
+                    str(config),
+                    "--backend",
+                    backend,
+                    "--cycles",
+                    "5000",
+                    "--seed",
+                    "9",
+                    "-o",
+                    str(tmp_path / f"{backend}.npz"),
+                    "-q",
+                ]
+            )
+            == 0
+        )
     g, r = np.load(tmp_path / "golden.npz"), np.load(tmp_path / "rtl.npz")
     assert g["m"].dtype == np.int8 and g["m"].shape == (5000, 8)
     assert set(np.unique(g["m"])) <= {-1, 1}

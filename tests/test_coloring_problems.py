@@ -59,18 +59,14 @@ def test_bqm_roundtrip_and_sign_convention():
     assert p.h.tolist() == [-0.5, 1.0]
     assert p.weights.tolist() == [2.0]  # dimod's ferromagnetic -2 is physics +2
     for s in itertools.product([-1, 1], repeat=2):
-        assert bqm.energy(dict(zip("xy", s, strict=True))) == pytest.approx(
-            energy(p, np.array(s)) + p.offset
-        )
+        assert bqm.energy(dict(zip("xy", s, strict=True))) == pytest.approx(energy(p, np.array(s)) + p.offset)
     assert to_bqm(p) == bqm
     # BINARY input is converted to SPIN with the same energies
     qb = dimod.BinaryQuadraticModel({"a": 1.0}, {("a", "b"): -3.0}, 0.0, dimod.BINARY)
     pq = from_bqm(qb)
     for x in itertools.product([0, 1], repeat=2):
         s = np.array([2 * v - 1 for v in x])
-        assert qb.energy(dict(zip("ab", x, strict=True))) == pytest.approx(
-            energy(pq, s) + pq.offset
-        )
+        assert qb.energy(dict(zip("ab", x, strict=True))) == pytest.approx(energy(pq, s) + pq.offset)
 
 
 def test_problem_validation_echoes_bad_values():

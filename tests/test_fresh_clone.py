@@ -22,13 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_make_demo_from_a_clean_clone(tmp_path):
     clone = tmp_path / "spinemu"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone)], check=True)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("VIRTUAL_ENV", "PYTEST", "SPINEMU_", "XDG_CACHE_HOME"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("VIRTUAL_ENV", "PYTEST", "SPINEMU_", "XDG_CACHE_HOME"))
+    }
     # The clone must not find this checkout's venv first on PATH.
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if not p.startswith(str(ROOT)))
-    proc = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True,
-                          timeout=1500)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT))
+    )
+    proc = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     assert (clone / ".venv" / "bin" / "spinemu").exists()
     report = clone / "build" / "demo" / "verify" / "report.json"

@@ -26,17 +26,22 @@ def _run_rng(dut, cycles, enable_pattern):
     return np.array(words, dtype=np.uint64)
 
 
-@pytest.mark.parametrize("model", [
-    LFSRModel(width=16, taps=LFSR_TAPS[16], leap=1),
-    LFSRModel(width=16, taps=LFSR_TAPS[16], leap=16),
-    LFSRModel(width=13, taps=LFSR_TAPS[13], leap=5),
-    Xoshiro128ppModel(),
-], ids=["lfsr16-leap1", "lfsr16-leap16", "lfsr13-leap5", "xoshiro128pp"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        LFSRModel(width=16, taps=LFSR_TAPS[16], leap=1),
+        LFSRModel(width=16, taps=LFSR_TAPS[16], leap=16),
+        LFSRModel(width=13, taps=LFSR_TAPS[13], leap=5),
+        Xoshiro128ppModel(),
+    ],
+    ids=["lfsr16-leap1", "lfsr16-leap16", "lfsr13-leap5", "xoshiro128pp"],
+)
 def test_rng_matches_golden_with_stalls(model):
     states = model.stream_states(99, 1)
     init = [int(w) for w in states[0]]
-    dut = LFSR(model=model, init_words=init) if isinstance(model, LFSRModel) else Xoshiro128pp(
-        init_words=init)
+    dut = (
+        LFSR(model=model, init_words=init) if isinstance(model, LFSRModel) else Xoshiro128pp(init_words=init)
+    )
     rng = np.random.default_rng(0)
     enable = rng.random(300) < 0.7
     got = _run_rng(dut, 300, enable)
@@ -45,7 +50,8 @@ def test_rng_matches_golden_with_stalls(model):
     words, _ = model.generate(states, steps + 1)
     expected = words[np.concatenate([[0], np.cumsum(enable)[:-1]]), 0]
     assert np.array_equal(got, expected.astype(np.uint64)), (
-        f"first mismatch at cycle {int(np.argmax(got != expected))}")
+        f"first mismatch at cycle {int(np.argmax(got != expected))}"
+    )
 
 
 def test_rng_rejects_zero_state():
@@ -73,11 +79,14 @@ def test_sigmoid_lut_reads_every_entry():
     assert [b for _, b in seen] == list(table[::-1])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"table": np.arange(3), "prob_bits": 4, "n_ports": 1}, "power of two"),
-    ({"table": np.arange(4), "prob_bits": 1, "n_ports": 1}, "fit 1"),
-    ({"table": np.arange(4), "prob_bits": 4, "n_ports": 0}, "n_ports"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"table": np.arange(3), "prob_bits": 4, "n_ports": 1}, "power of two"),
+        ({"table": np.arange(4), "prob_bits": 1, "n_ports": 1}, "fit 1"),
+        ({"table": np.arange(4), "prob_bits": 4, "n_ports": 0}, "n_ports"),
+    ],
+)
 def test_sigmoid_lut_validates(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SigmoidLUT(**kwargs)

@@ -115,11 +115,7 @@ def test_adder_exact(n, carry_in):
 
 
 def _mult_named(na, nb):
-    return (
-        [f"a{i}" for i in range(na)]
-        + [f"b{i}" for i in range(nb)]
-        + [f"p{i}" for i in range(na + nb)]
-    )
+    return [f"a{i}" for i in range(na)] + [f"b{i}" for i in range(nb)] + [f"p{i}" for i in range(na + nb)]
 
 
 def _mult_rows(na, nb):

@@ -41,14 +41,19 @@ def test_c_header_agrees_with_json(spec40, tmp_path):
     (tmp_path / "regmap.h").write_text(rm.to_c_header(prefix="demo"))
     lines = []
     for r in rm.registers:
-        lines.append(f'printf("{r.name} %u %u %d\\n", DEMO_{r.name}_OFFSET, DEMO_{r.name}_WIDTH, '
-                     f'DEMO_{r.name}_ACCESS_{r.access.name});')
+        lines.append(
+            f'printf("{r.name} %u %u %d\\n", DEMO_{r.name}_OFFSET, DEMO_{r.name}_WIDTH, '
+            f"DEMO_{r.name}_ACCESS_{r.access.name});"
+        )
         if r.count > 1:
-            lines.append(f'printf("{r.name}[last] %u %u\\n", DEMO_{r.name}({r.count - 1}), '
-                         f'DEMO_{r.name}_COUNT);')
+            lines.append(
+                f'printf("{r.name}[last] %u %u\\n", DEMO_{r.name}({r.count - 1}), DEMO_{r.name}_COUNT);'
+            )
     (tmp_path / "main.c").write_text(
-        '#include <stdio.h>\n#include "regmap.h"\nint main(void) {\n' + "\n".join(lines)
-        + '\nprintf("IDENT %u\\n", DEMO_IDENT);\nreturn 0;\n}\n')
+        '#include <stdio.h>\n#include "regmap.h"\nint main(void) {\n'
+        + "\n".join(lines)
+        + '\nprintf("IDENT %u\\n", DEMO_IDENT);\nreturn 0;\n}\n'
+    )
     subprocess.run(["gcc", "-Wall", "-Werror", "-o", "main", "main.c"], cwd=tmp_path, check=True)
     out = subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     data = json.loads(rm.to_json())
@@ -75,8 +80,14 @@ def test_regmap_rejects_bad_declarations():
     with pytest.raises(ValueError, match="upper-case"):
         Register(name="x", width=3, access=Access.RW, doc="")
     with pytest.raises(ValueError, match="duplicate"):
-        RegisterMap(core="c", ident=1, registers=(Register(name="A", width=1, access=Access.RO, doc=""),
-                                                   Register(name="A", width=1, access=Access.RO, doc="")))
+        RegisterMap(
+            core="c",
+            ident=1,
+            registers=(
+                Register(name="A", width=1, access=Access.RO, doc=""),
+                Register(name="A", width=1, access=Access.RO, doc=""),
+            ),
+        )
     with pytest.raises(ValueError, match="schema"):
         RegisterMap.from_json('{"schema": 99}')
 
@@ -113,7 +124,8 @@ def test_driver_errors(spec40, model40):
         mmio.write(spec40.regmap["N"].offset, 3)
     assert drv.read("N") == 40
     # A register map of another core is refused by the ID check.
-    other = RegisterMap(core="other", ident=0x12345678, registers=(
-        Register(name="ID", width=32, access=Access.RO, doc="id"),))
+    other = RegisterMap(
+        core="other", ident=0x12345678, registers=(Register(name="ID", width=32, access=Access.RO, doc="id"),)
+    )
     with pytest.raises(BusError, match="ID register reads 0x50424954"):
         RegisterDriver(mmio, other)

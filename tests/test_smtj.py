@@ -46,9 +46,7 @@ def test_positive_current_favours_ap_and_tau_formulas():
     np.testing.assert_allclose(dev.p_ap(i), tap / (tp + tap), rtol=1e-12)
     np.testing.assert_allclose(dev.p_ap(i), (1 + np.tanh(7.0 * i / 50e-6)) / 2, rtol=1e-12)
     np.testing.assert_allclose(dev.rate(i), 2 / (tp + tap), rtol=1e-12)
-    np.testing.assert_allclose(
-        dev.rate(i), np.exp(-7.0) / (2e-9 * np.cosh(7.0 * i / 50e-6)), rtol=1e-12
-    )
+    np.testing.assert_allclose(dev.rate(i), np.exp(-7.0) / (2e-9 * np.cosh(7.0 * i / 50e-6)), rtol=1e-12)
     np.testing.assert_allclose(dev.tau_c(i), 1 / (1 / tp + 1 / tap), rtol=1e-12)
     assert dev.p_ap(10e-6) > 0.5 > dev.p_ap(-10e-6)
     t = np.array([0.0, 1e-6, 5e-5])
@@ -325,9 +323,7 @@ def test_array_shapes():
 
 # --------------------------------------------------------------------------- population
 def test_population_rows_match_devices():
-    pop = SMTJPopulation(
-        n=7, delta_spread=0.1, ic_spread=0.05, offset_spread=3e-6, seed=4, delta=8.0
-    )
+    pop = SMTJPopulation(n=7, delta_spread=0.1, ic_spread=0.05, offset_spread=3e-6, seed=4, delta=8.0)
     i = np.linspace(-20e-6, 20e-6, 5)
     assert len(pop.devices) == 7
     for f in ("p_ap", "mean_state", "rate", "tau_c", "tau_p", "tau_ap"):
@@ -342,9 +338,7 @@ def test_population_rows_match_devices():
 
 def test_population_spread_statistics():
     n = 4000
-    pop = SMTJPopulation(
-        n=n, delta_spread=0.1, ic_spread=0.2, offset_spread=5e-6, seed=8, delta=10.0
-    )
+    pop = SMTJPopulation(n=n, delta_spread=0.1, ic_spread=0.2, offset_spread=5e-6, seed=8, delta=10.0)
     # sample sd of n normals has SE sigma / sqrt(2n); sample mean has SE sigma / sqrt(n)
     for values, sigma, mu in (
         (np.log(pop.deltas), 0.1, math.log(10.0)),
@@ -354,9 +348,7 @@ def test_population_spread_statistics():
         assert abs(values.std() - sigma) < Z * sigma / math.sqrt(2 * n)
         assert abs(values.mean() - mu) < Z * sigma / math.sqrt(n)
     # reproducible from the seed
-    again = SMTJPopulation(
-        n=n, delta_spread=0.1, ic_spread=0.2, offset_spread=5e-6, seed=8, delta=10.0
-    )
+    again = SMTJPopulation(n=n, delta_spread=0.1, ic_spread=0.2, offset_spread=5e-6, seed=8, delta=10.0)
     np.testing.assert_array_equal(pop.deltas, again.deltas)
 
 

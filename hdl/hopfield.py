@@ -1,0 +1,368 @@
+"""Gateware of the Hopfield core with memristive synapses, behind an AXI4-Lite bank.
+
+Semantics are those of :class:`spinemu.sim_golden.hopfield_fixed.HopfieldFixed`; the
+register map is ``spec.regmap`` and every constant comes from the
+:class:`~spinemu.sim_golden.hopfield_spec.HopfieldSpec`.
+
+Datapath
+--------
+* **Synapse memory** (inferred block RAM, synchronous read, one read and one write
+  port): row ``i * C + c`` (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k``
+  being entry ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.
+  A field ``h_i`` reads the ``C`` rows of neuron ``i``, one per cycle, and the ``lanes``
+  multiply-accumulate units add ``+-w`` (the neuron states are bits) into one accumulator.
+* **Device ROM**: the quantized conductance table of every synapse, ``2L - 1`` weights
+  per entry, indexed ``((row * lanes + k) << SB) | (d + L - 1)``.
+* **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
+  (read row, new level with saturation, ROM look-up, lane write), so the weight the
+  neurons read is always the device table at the device's level.
+* **Order**: a permutation ROM (comb read) rotated per asynchronous sweep by a 16-bit
+  LFSR (:class:`spinemu.hdl.rng.LFSR`).
+
+Every sweep end pulses ``sweep_valid`` with the new state on ``sweep_state`` (bit ``i``
+set = neuron ``i`` is +1), so every intermediate state can be recorded.
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from ..sim_golden.hopfield_spec import AMP_BITS, ORDER_LFSR, SWEEP_BITS, Command, HopfieldSpec
+from .axil import AXI4LiteSignature, CSRBank
+from .rng import LFSR
+
+__all__ = ["HopfieldTop", "memory_images"]
+
+
+def memory_images(spec: HopfieldSpec) -> tuple[list[int], list[int], int]:
+    """Initial synapse-memory words, device-ROM contents and the ROM index bits ``SB``."""
+    n, p, c_n = spec.n_neurons, spec.lanes, spec.chunks
+    lm, wb, lb = spec.level_max, spec.weight_bits, spec.level_bits
+    e = wb + lb
+    sb = (2 * lm).bit_length()
+    tables = spec.entry_tables
+    syn, rom = [], []
+    pad = [0] * ((1 << sb) - (2 * lm + 1))
+    for i in range(n):
+        for c in range(c_n):
+            word = 0
+            for k in range(p):
+                j = c * p + k
+                if j < n:
+                    word |= (int(tables[i, j, lm]) & ((1 << wb) - 1)) << (k * e)
+                    rom.extend(int(v) for v in tables[i, j])
+                    rom.extend(pad)
+                else:
+                    rom.extend([0] * (1 << sb))
+            syn.append(word)
+    return syn, rom, sb
+
+
+class HopfieldTop(wiring.Component):
+    """The Hopfield core behind an AXI4-Lite register bank, with a per-sweep state stream.
+
+    Parameters
+    ----------
+    spec : HopfieldSpec
+
+    Attributes
+    ----------
+    s_axi : In(AXI4LiteSignature)
+        Register access (map: ``spec.regmap``).
+    sweep_state : Out(n_neurons)
+        The state after the last sweep.
+    sweep_valid : Out(1)
+        High for one cycle when ``sweep_state`` holds a new sweep's state.
+    """
+
+    def __init__(self, *, spec: HopfieldSpec):
+        if not isinstance(spec, HopfieldSpec):
+            raise TypeError(f"spec must be a HopfieldSpec, not {spec!r}")
+        self.spec = spec
+        super().__init__(
+            {
+                "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
+                "sweep_state": Out(spec.n_neurons),
+                "sweep_valid": Out(1),
+            }
+        )
+
+    def elaborate(self, platform):  # noqa: C901 - one state machine
+        m = Module()
+        spec = self.spec
+        n, p, c_n = spec.n_neurons, spec.lanes, spec.chunks
+        lm, wb, lb = spec.level_max, spec.weight_bits, spec.level_bits
+        e = wb + lb
+        np_ = c_n * p
+        rows = n * c_n
+        lg_p = (p - 1).bit_length()
+        acc_bits = wb + np_.bit_length() + 2
+
+        m.submodules.bank = bank = CSRBank(regmap=spec.regmap)
+        wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
+        csr = bank.csr
+
+        syn_init, rom_init, sb = memory_images(spec)
+        m.submodules.syn = syn = Memory(shape=p * e, depth=rows, init=syn_init)
+        m.submodules.rom = rom = Memory(shape=signed(wb), depth=len(rom_init), init=rom_init)
+        m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
+        rd = syn.read_port()
+        wr = syn.write_port(granularity=e)
+        rom_rd = rom.read_port()
+        perm_rd = perm.read_port(domain="comb")
+        m.submodules.lfsr = lfsr = LFSR(model=ORDER_LFSR, init_words=[spec.lfsr_seed])
+
+        cur = Signal(np_)
+        nxt = Signal(np_)
+        prev = Signal(np_)
+        unst = Signal(np_)
+        ni = Signal(range(n))
+        t = Signal(range(n))
+        pos = Signal(range(n))
+        c = Signal(range(c_n + 1))
+        pend = Signal()
+        pend_c = Signal(range(c_n))
+        acc = Signal(signed(acc_bits))
+        sync_mode = Signal()
+        learning = Signal()
+        flips = Signal(16)
+        sweeps = Signal(SWEEP_BITS)
+        unstable = Signal(16)
+        converged = Signal()
+        cycle2 = Signal()
+        done = Signal()
+        cycles = Signal(32)
+        # pulse engine
+        eop = Signal(2)  # 0 HEBB, 1 LEARN, 2 CLEAR, 3 SET
+        ei = Signal(range(n))
+        ec = Signal(range(c_n))
+        ek = Signal(range(p))
+        erow = Signal(range(rows))
+        ed = Signal(signed(lb))
+        evalid = Signal()
+        single = Signal()
+        set_val = Signal(signed(lb))
+
+        rot = Signal(range(n))
+        m.d.comb += [
+            rot.eq((lfsr.word * n)[16:]),
+            lfsr.shift.eq(csr.ORDER_SEED_wstb),
+            lfsr.shift_in.eq(csr.ORDER_SEED),
+            perm_rd.addr.eq(pos),
+        ]
+
+        def lane(word, k):
+            return word.word_select(k, e)
+
+        m.d.sync += self.sweep_valid.eq(0)
+
+        with m.FSM() as fsm:
+            with m.State("IDLE"):
+                wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ
+                m.d.comb += rd.addr.eq(csr.WI * c_n + wj_chunk)
+                cue = csr.CUE if spec.state_words > 1 else [csr.CUE]
+                cue_stb = csr.CUE_wstb if spec.state_words > 1 else [csr.CUE_wstb]
+                for k in range(spec.state_words):
+                    width = min(32, n - 32 * k)
+                    with m.If(cue_stb[k]):
+                        m.d.sync += cur[32 * k : 32 * k + width].eq(cue[k][:width])
+                with m.If(csr.CMD_wstb):
+                    m.d.sync += cycles.eq(0)
+                    with m.Switch(csr.CMD):
+                        with m.Case(Command.START_ASYNC, Command.START_SYNC):
+                            is_sync = csr.CMD == Command.START_SYNC
+                            m.d.sync += [
+                                sync_mode.eq(is_sync),
+                                learning.eq(0),
+                                sweeps.eq(0),
+                                flips.eq(0),
+                                converged.eq(0),
+                                cycle2.eq(0),
+                                done.eq(0),
+                                t.eq(0),
+                                pos.eq(Mux(is_sync, 0, rot)),
+                            ]
+                            m.d.comb += lfsr.en.eq(~is_sync)
+                            m.next = "NSTART"
+                        with m.Case(Command.LEARN):
+                            m.d.sync += [
+                                sync_mode.eq(1),
+                                learning.eq(1),
+                                t.eq(0),
+                                pos.eq(0),
+                                unstable.eq(0),
+                                unst.eq(0),
+                            ]
+                            m.next = "NSTART"
+                        with m.Case(Command.HEBB, Command.CLEAR):
+                            m.d.sync += [
+                                eop.eq(Mux(csr.CMD == Command.HEBB, 0, 2)),
+                                erow.eq(0),
+                                ei.eq(0),
+                                ec.eq(0),
+                                ek.eq(0),
+                                single.eq(0),
+                            ]
+                            m.next = "E_READ"
+                with m.Elif(csr.LEVEL_wstb & (csr.WI < n) & (csr.WJ < n)):
+                    m.d.sync += [
+                        cycles.eq(0),
+                        eop.eq(3),
+                        single.eq(1),
+                        set_val.eq(csr.LEVEL.as_signed()),
+                        ei.eq(csr.WI),
+                        ec.eq(wj_chunk),
+                        ek.eq(csr.WJ[:lg_p] if p > 1 else 0),
+                        erow.eq(csr.WI * c_n + wj_chunk),
+                    ]
+                    m.next = "E_READ"
+
+            # -- neuron updates -------------------------------------------------------------
+            with m.State("NSTART"):
+                m.d.sync += [ni.eq(Mux(sync_mode, t, perm_rd.data)), acc.eq(0), c.eq(0), pend.eq(0)]
+                m.next = "MAC"
+            with m.State("MAC"):
+                m.d.comb += rd.addr.eq(ni * c_n + c)
+                m.d.sync += [pend.eq(c < c_n), pend_c.eq(c)]
+                with m.If(c < c_n):
+                    m.d.sync += c.eq(c + 1)
+                with m.If(pend):
+                    bits = cur.word_select(pend_c, p)
+                    terms = []
+                    for k in range(p):
+                        w = lane(rd.data, k)[:wb].as_signed()
+                        terms.append(Mux(bits[k], w, -w))
+                    m.d.sync += acc.eq(acc + sum(terms[1:], terms[0]))
+                with m.If(c == c_n):
+                    m.next = "DECIDE"
+            with m.State("DECIDE"):
+                old = cur.bit_select(ni, 1)
+                pos_h = acc > 0
+                neg_h = acc < 0
+                new = Mux(pos_h, 1, Mux(neg_h, 0, old))
+                with m.If(learning):
+                    m.d.sync += [
+                        unst.bit_select(ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
+                        unstable.eq(unstable + Mux(old, neg_h, pos_h)),
+                    ]
+                with m.Elif(sync_mode):
+                    m.d.sync += [nxt.bit_select(ni, 1).eq(new), flips.eq(flips + (new != old))]
+                with m.Else():
+                    m.d.sync += [cur.bit_select(ni, 1).eq(new), flips.eq(flips + (new != old))]
+                m.d.sync += [t.eq(t + 1), pos.eq(Mux(pos == n - 1, 0, pos + 1))]
+                with m.If(t == n - 1):
+                    m.next = "SEND"
+                with m.Else():
+                    m.next = "NSTART"
+            with m.State("SEND"):
+                with m.If(learning):
+                    with m.If(unstable != 0):
+                        m.d.sync += [eop.eq(1), erow.eq(0), ei.eq(0), ec.eq(0), ek.eq(0), single.eq(0)]
+                        m.next = "E_READ"
+                    with m.Else():
+                        m.next = "IDLE"
+                with m.Else():
+                    conv = flips == 0
+                    cyc = sync_mode & (sweeps != 0) & (nxt == prev) & ~conv
+                    m.d.sync += [
+                        sweeps.eq(sweeps + 1),
+                        self.sweep_state.eq(Mux(sync_mode, nxt, cur)[:n]),
+                        self.sweep_valid.eq(1),
+                    ]
+                    with m.If(sync_mode):
+                        m.d.sync += [cur.eq(nxt), prev.eq(cur)]
+                    with m.If(conv | cyc | (sweeps + 1 >= csr.MAX_SWEEPS)):
+                        m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
+                        m.next = "IDLE"
+                    with m.Else():
+                        m.d.sync += [t.eq(0), flips.eq(0), pos.eq(Mux(sync_mode, 0, rot))]
+                        m.d.comb += lfsr.en.eq(~sync_mode)
+                        m.next = "NSTART"
+
+            # -- pulse engine ---------------------------------------------------------------
+            with m.State("E_READ"):
+                m.d.comb += rd.addr.eq(erow)
+                m.next = "E_LOOK"
+            with m.State("E_LOOK"):
+                m.d.comb += rd.addr.eq(erow)
+                j = Signal(range(np_))
+                m.d.comb += j.eq(ec * p + ek)
+                d_old = lane(rd.data, ek)[wb:].as_signed()
+                si = cur.bit_select(ei, 1)
+                sj = cur.bit_select(j, 1)
+                ui = unst.bit_select(ei, 1)
+                uj = unst.bit_select(j, 1)
+                amp = csr.AMP
+                mag = Signal(AMP_BITS + 1)
+                with m.If(eop == 0):
+                    m.d.comb += mag.eq(amp)
+                with m.Else():
+                    m.d.comb += mag.eq(Mux(ui & uj, amp << 1, Mux(ui | uj, amp, 0)))
+                dsum = Signal(signed(lb + AMP_BITS + 3))
+                m.d.comb += dsum.eq(d_old + Mux(si == sj, mag, -mag))
+                dnew = Signal(signed(lb + AMP_BITS + 3))
+                with m.Switch(eop):
+                    with m.Case(2):
+                        m.d.comb += dnew.eq(0)
+                    with m.Case(3):
+                        m.d.comb += dnew.eq(set_val)
+                    with m.Default():
+                        m.d.comb += dnew.eq(dsum)
+                dclip = Signal(signed(lb))
+                m.d.comb += dclip.eq(Mux(dnew > lm, lm, Mux(dnew < -lm, -lm, dnew)))
+                entry = Signal(range(rows * p))
+                m.d.comb += [
+                    entry.eq(erow * p + ek),
+                    rom_rd.addr.eq(Cat((dclip + lm)[:sb], entry)),
+                ]
+                m.d.sync += [ed.eq(dclip), evalid.eq((j < n) & (j != ei))]
+                m.next = "E_WRITE"
+            with m.State("E_WRITE"):
+                m.d.comb += [
+                    rd.addr.eq(erow),
+                    wr.addr.eq(erow),
+                    wr.data.eq(Cat(*([Cat(rom_rd.data, ed)] * p))),
+                    wr.en.eq(Mux(evalid, Const(1, p) << ek, 0)),
+                ]
+                with m.If(single):
+                    m.next = "IDLE"
+                with m.Elif(ek == p - 1):
+                    m.d.sync += [ek.eq(0), erow.eq(erow + 1)]
+                    with m.If(ec == c_n - 1):
+                        m.d.sync += [ec.eq(0), ei.eq(ei + 1)]
+                        with m.If(ei == n - 1):
+                            m.next = "IDLE"
+                        with m.Else():
+                            m.next = "E_READ"
+                    with m.Else():
+                        m.d.sync += ec.eq(ec + 1)
+                        m.next = "E_READ"
+                with m.Else():
+                    m.d.sync += ek.eq(ek + 1)
+                    m.next = "E_LOOK"
+
+        busy = Signal()
+        m.d.comb += busy.eq(~fsm.ongoing("IDLE"))
+        with m.If(busy):
+            m.d.sync += cycles.eq(cycles + 1)
+        peek = lane(rd.data, csr.WJ[:lg_p]) if p > 1 else rd.data
+        words = csr.STATE if spec.state_words > 1 else [csr.STATE]
+        for k, word in enumerate(words):
+            m.d.comb += word.eq(cur[32 * k : 32 * (k + 1)])
+        m.d.comb += [
+            csr.ID.eq(spec.regmap.ident),
+            csr.N.eq(n),
+            csr.LANES.eq(p),
+            csr.LEVELS.eq(spec.n_levels),
+            csr.STATUS.eq(Cat(busy, converged, cycle2, done)),
+            csr.SWEEPS.eq(sweeps),
+            csr.FLIPS.eq(flips),
+            csr.UNSTABLE.eq(unstable),
+            csr.CYCLES.eq(cycles),
+            csr.LEVEL_RD.eq(peek[wb : wb + lb]),
+            csr.WEIGHT.eq(peek[:wb]),
+        ]
+        return m

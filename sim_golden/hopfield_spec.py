@@ -1,0 +1,370 @@
+"""The Spec of the Hopfield core with memristive synapses: the single source of truth.
+
+Hardware semantics (mirrored bit for bit by :mod:`.hopfield_fixed` and :mod:`spinemu.hdl.hopfield`)
+----------------------------------------------------------------------------------------------
+* ``n_neurons`` binary neurons ``s_i`` in ``{+1, -1}`` (stored as bit 1 / bit 0).
+* Every ordered neuron pair ``(i, j)``, ``i != j``, has a synapse: a differential pair of
+  memristive devices whose state is the signed level counter ``d_ij`` in
+  ``[-(L-1), L-1]`` (``L = n_levels``; one device of the pair always sits at level 0, see
+  :meth:`~.memristor.DifferentialSynapseArray.apply_pulses`). The two directed entries of a
+  neuron pair share one physical device pair (their tables are equal) and every on-chip
+  update is symmetric, so ``d_ij == d_ji`` unless software writes one of them alone.
+* The weight the neurons read is the **quantized conductance difference** of the pair,
+  ``w_ij = T_ij[d_ij]``, from a per-synapse table of ``2L - 1`` integers
+  (:attr:`HopfieldSpec.pair_tables`): each device's conductance is quantized as
+  ``q = round_half_away((G - g_min) / (g_max - g_min) * g_counts)`` and
+  ``T[d] = q+[d] - q-[0]`` for ``d >= 0``, ``q+[0] - q-[-d]`` for ``d < 0``, saturated to
+  ``weight_bits`` two's complement (without its most negative code). The devices (spread,
+  nonlinearity) are drawn with :class:`~.memristor.DifferentialSynapseArray` from
+  ``device_seed``, pair ``p`` in :func:`numpy.triu_indices` order: the same devices as the
+  float model with the same seed.
+* Field ``h_i = sum_j w_ij s_j`` (exact integers); update ``s_i <- +1`` if ``h_i > 0``,
+  ``-1`` if ``h_i < 0``, **keep** on ``h_i == 0``.
+* ``async`` sweep: the neurons are visited in the order ``perm[(r + t) mod N]``,
+  ``t = 0..N-1``, where ``perm`` is the fixed permutation
+  ``numpy.random.default_rng(order_seed).permutation(N)`` baked into the gateware and
+  ``r = (x * N) >> 16`` is a rotation drawn per sweep from a 16-bit LFSR
+  (:data:`ORDER_LFSR`, ``x`` its state before it steps once); each update sees the
+  current state. ``sync`` sweep: all neurons from the same state. A sweep with no flip
+  converges; in sync mode a sweep that returns to the state of two sweeps earlier (and
+  flipped something) is a 2-cycle; otherwise the run stops after ``MAX_SWEEPS``.
+* Pulse programming (on chip): ``HEBB`` adds ``amp * s_i s_j`` pulses to every pair,
+  ``LEARN`` (perceptron correction for the pattern held as the state) computes all fields,
+  counts the neurons that would flip (``s_i h_i < 0``) and, if there is any, adds
+  ``amp * s_i s_j (u_i + u_j)`` pulses with ``u_i = [s_i h_i <= 0]``; ``CLEAR`` resets every
+  pair to ``d = 0``; a ``LEVEL`` write sets one entry. Levels saturate at ``+-(L-1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .regmap import Access, Register, RegisterMap
+from .rng import LFSR_TAPS, LFSRModel
+from .validate import SpecError, check_float, check_int
+
+__all__ = [
+    "HopfieldSpec",
+    "HOPFIELD_IDENT",
+    "MAX_NEURONS",
+    "ORDER_LFSR",
+    "Command",
+    "STATUS_BUSY",
+    "STATUS_CONVERGED",
+    "STATUS_CYCLE2",
+    "STATUS_DONE",
+]
+
+#: Value of the ``ID`` register of the Hopfield core ("HOPF").
+HOPFIELD_IDENT = 0x484F5046
+#: Largest network the generator accepts.
+MAX_NEURONS = 1024
+#: The 16-bit LFSR that rotates the asynchronous order once per sweep.
+ORDER_LFSR = LFSRModel(width=16, taps=LFSR_TAPS[16], leap=16)
+#: Width of ``AMP`` (pulses per unit of update) and of the sweep counters.
+AMP_BITS = 6
+SWEEP_BITS = 16
+
+STATUS_BUSY = 1
+STATUS_CONVERGED = 2
+STATUS_CYCLE2 = 4
+STATUS_DONE = 8
+
+
+class Command:
+    """Codes written to the ``CMD`` register."""
+
+    START_ASYNC = 1
+    START_SYNC = 2
+    HEBB = 3
+    LEARN = 4
+    CLEAR = 5
+
+
+def _round_half_away(x):
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HopfieldSpec:
+    """Spec of a Hopfield core with differential memristive synapses.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Number of neurons, 2..1024.
+    lanes : int
+        Parallel multiply-accumulate lanes (a power of two, 1..64): a field takes
+        ``ceil(N / lanes)`` weight-memory reads.
+    n_levels : int
+        Conductance levels ``L`` per device, 2..64; a synapse holds ``d`` in ``[-(L-1), L-1]``.
+    weight_bits : int
+        Two's-complement width of the quantized weight the neurons read, 2..16.
+    g_counts : int or None
+        Quantization: weight counts spanned by the nominal conductance window
+        ``g_max - g_min``; ``None`` means ``4 (L - 1)`` (an ideal linear pair then reads
+        exactly ``4 d``).
+    g_min, g_max, nonlinearity, spread : float
+        Device model (see :class:`~spinemu.sim_golden.memristor.MemristorArray`).
+    device_seed : int
+        Seed of the device-to-device spread.
+    order_seed : int
+        Seed of the fixed asynchronous permutation.
+    lfsr_seed : int
+        Reset state of the order LFSR, 1..65535.
+    """
+
+    n_neurons: int
+    lanes: int = 1
+    n_levels: int = 16
+    weight_bits: int = 10
+    g_counts: int | None = None
+    g_min: float = 1e-6
+    g_max: float = 1e-5
+    nonlinearity: float = 0.0
+    spread: float = 0.0
+    device_seed: int = 0
+    order_seed: int = 0
+    lfsr_seed: int = 0xACE1
+
+    def __post_init__(self):
+        check_int("n_neurons", self.n_neurons, 2, MAX_NEURONS)
+        check_int("lanes", self.lanes, 1, 64)
+        if self.lanes & (self.lanes - 1):
+            raise SpecError("lanes", self.lanes, "a power of two in 1..64")
+        check_int("n_levels", self.n_levels, 2, 64)
+        check_int("weight_bits", self.weight_bits, 2, 16)
+        if self.g_counts is None:
+            object.__setattr__(self, "g_counts", 4 * (self.n_levels - 1))
+        check_int("g_counts", self.g_counts, 1, 1 << 15)
+        gmin = check_float("g_min", self.g_min, 0.0, lo_open=True)
+        gmax = check_float("g_max", self.g_max, gmin, lo_open=True)
+        object.__setattr__(self, "g_min", gmin)
+        object.__setattr__(self, "g_max", gmax)
+        object.__setattr__(self, "nonlinearity", check_float("nonlinearity", self.nonlinearity, -50.0, 50.0))
+        object.__setattr__(self, "spread", check_float("spread", self.spread, 0.0, 1.0))
+        check_int("device_seed", self.device_seed, 0, (1 << 64) - 1)
+        check_int("order_seed", self.order_seed, 0, (1 << 64) - 1)
+        check_int("lfsr_seed", self.lfsr_seed, 1, (1 << 16) - 1)
+
+    # -- geometry -----------------------------------------------------------------------
+    @property
+    def chunks(self) -> int:
+        """Weight-memory words per neuron row, ``ceil(N / lanes)``."""
+        return -(-self.n_neurons // self.lanes)
+
+    @property
+    def n_pairs(self) -> int:
+        return self.n_neurons * (self.n_neurons - 1) // 2
+
+    @property
+    def level_max(self) -> int:
+        """Largest synapse level ``L - 1``."""
+        return self.n_levels - 1
+
+    @property
+    def level_bits(self) -> int:
+        """Two's-complement bits of a synapse level."""
+        return self.level_max.bit_length() + 1
+
+    @property
+    def weight_max(self) -> int:
+        return (1 << (self.weight_bits - 1)) - 1
+
+    @property
+    def max_patterns(self) -> int:
+        """Most patterns one open-loop Hebbian write holds: one pulse per pattern and level."""
+        return self.level_max
+
+    # -- devices ------------------------------------------------------------------------
+    @cached_property
+    def pair_tables(self) -> np.ndarray:
+        """Weight read at each level, shape ``(n_pairs, 2L - 1)``, column ``d + L - 1`` (int64)."""
+        from .memristor import DifferentialSynapseArray
+
+        dev = DifferentialSynapseArray(
+            (self.n_pairs,),
+            n_levels=self.n_levels,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            nonlinearity=self.nonlinearity,
+            spread=self.spread,
+            seed=self.device_seed,
+        )
+        scale = self.g_counts / (self.g_max - self.g_min)
+        qp = _round_half_away((dev.plus.level_table() - self.g_min) * scale).astype(np.int64)
+        qm = _round_half_away((dev.minus.level_table() - self.g_min) * scale).astype(np.int64)
+        lm = self.level_max
+        table = np.empty((self.n_pairs, 2 * lm + 1), dtype=np.int64)
+        table[:, lm:] = qp - qm[:, :1]  # d = 0..L-1
+        table[:, :lm] = (qp[:, :1] - qm[:, 1:])[:, ::-1]  # d = -(L-1)..-1
+        return np.clip(table, -self.weight_max, self.weight_max)
+
+    @cached_property
+    def entry_tables(self) -> np.ndarray:
+        """Directed tables, shape ``(N, N, 2L - 1)``; the diagonal is all zero."""
+        n = self.n_neurons
+        out = np.zeros((n, n, 2 * self.level_max + 1), dtype=np.int64)
+        iu = np.triu_indices(n, 1)
+        out[iu] = self.pair_tables
+        out[(iu[1], iu[0])] = self.pair_tables
+        return out
+
+    def weights_of(self, levels) -> np.ndarray:
+        """Weights ``w_ij = T_ij[d_ij]`` of a directed level matrix (diagonal 0)."""
+        d = np.asarray(levels, dtype=np.int64) + self.level_max
+        n = self.n_neurons
+        return np.take_along_axis(self.entry_tables, d[:, :, None], axis=2)[:, :, 0] * (
+            1 - np.eye(n, dtype=np.int64)
+        )
+
+    # -- asynchronous order ---------------------------------------------------------------
+    @cached_property
+    def permutation(self) -> np.ndarray:
+        """The fixed asynchronous visiting order (before the per-sweep rotation)."""
+        return np.random.default_rng(self.order_seed).permutation(self.n_neurons).astype(np.int64)
+
+    def rotation(self, lfsr_state: int) -> int:
+        """Rotation ``r = (x N) >> 16`` of a sweep that starts with LFSR state ``x``."""
+        return (int(lfsr_state) * self.n_neurons) >> 16
+
+    @staticmethod
+    def lfsr_state_for_seed(seed: int) -> int:
+        """The nonzero LFSR state software writes to ``ORDER_SEED`` for ``seed``."""
+        return int(ORDER_LFSR.master_state(int(seed))[0])
+
+    # -- registers ------------------------------------------------------------------------
+    @property
+    def state_words(self) -> int:
+        return -(-self.n_neurons // 32)
+
+    @cached_property
+    def regmap(self) -> RegisterMap:
+        """The core's AXI4-Lite register map."""
+        words = self.state_words
+        return RegisterMap(
+            core="hopfield",
+            ident=HOPFIELD_IDENT,
+            registers=(
+                Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x484F5046 ('HOPF')"),
+                Register(name="N", width=16, access=Access.RO, doc="number of neurons"),
+                Register(name="LANES", width=8, access=Access.RO, doc="parallel MAC lanes"),
+                Register(name="LEVELS", width=8, access=Access.RO, doc="conductance levels per device"),
+                Register(
+                    name="CMD",
+                    width=3,
+                    access=Access.WO,
+                    doc="1 recall async, 2 recall sync, 3 HEBB, 4 LEARN, 5 CLEAR (ignored while busy)",
+                ),
+                Register(
+                    name="MAX_SWEEPS",
+                    width=SWEEP_BITS,
+                    access=Access.RW,
+                    reset=100,
+                    doc="sweep limit of a recall (>= 1)",
+                ),
+                Register(
+                    name="AMP",
+                    width=AMP_BITS,
+                    access=Access.RW,
+                    reset=1,
+                    doc="pulses per unit of HEBB/LEARN update",
+                ),
+                Register(
+                    name="ORDER_SEED", width=16, access=Access.WO, doc="load the order LFSR state (nonzero)"
+                ),
+                Register(
+                    name="STATUS",
+                    width=4,
+                    access=Access.RO,
+                    doc="bit 0 BUSY, 1 CONVERGED, 2 CYCLE2, 3 DONE (last recall)",
+                ),
+                Register(name="SWEEPS", width=SWEEP_BITS, access=Access.RO, doc="sweeps of the last recall"),
+                Register(name="FLIPS", width=16, access=Access.RO, doc="flips in the last sweep"),
+                Register(
+                    name="UNSTABLE",
+                    width=16,
+                    access=Access.RO,
+                    doc="neurons with s_i h_i < 0 found by the last LEARN",
+                ),
+                Register(name="CYCLES", width=32, access=Access.RO, doc="clock cycles of the last command"),
+                Register(name="WI", width=16, access=Access.RW, doc="row i of the synapse accessed"),
+                Register(name="WJ", width=16, access=Access.RW, doc="column j of the synapse accessed"),
+                Register(
+                    name="LEVEL",
+                    width=self.level_bits,
+                    access=Access.WO,
+                    signed=True,
+                    doc="set level d of entry (WI, WJ) (the weight follows its device table)",
+                ),
+                Register(
+                    name="LEVEL_RD",
+                    width=self.level_bits,
+                    access=Access.RO,
+                    signed=True,
+                    doc="level d of entry (WI, WJ)",
+                ),
+                Register(
+                    name="WEIGHT",
+                    width=self.weight_bits,
+                    access=Access.RO,
+                    signed=True,
+                    doc="quantized weight w of entry (WI, WJ)",
+                ),
+                Register(
+                    name="CUE",
+                    width=32,
+                    access=Access.WO,
+                    count=words,
+                    offset=0x80,
+                    doc="load state word k (bit i of word k = neuron 32k+i is +1)",
+                ),
+                Register(
+                    name="STATE",
+                    width=32,
+                    access=Access.RO,
+                    count=words,
+                    doc="current state, same layout as CUE",
+                ),
+            ),
+        )
+
+    # -- serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain-data form (for manifests and cache keys)."""
+        return {
+            "kind": "hopfield",
+            "n_neurons": self.n_neurons,
+            "lanes": self.lanes,
+            "n_levels": self.n_levels,
+            "weight_bits": self.weight_bits,
+            "g_counts": self.g_counts,
+            "g_min": self.g_min,
+            "g_max": self.g_max,
+            "nonlinearity": self.nonlinearity,
+            "spread": self.spread,
+            "device_seed": self.device_seed,
+            "order_seed": self.order_seed,
+            "lfsr_seed": self.lfsr_seed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> HopfieldSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{k: v for k, v in data.items() if k != "kind"})
+
+    def cycles_per_field(self) -> int:
+        """Clock cycles the gateware spends on one neuron: start, ``C + 1`` MAC, decide."""
+        return self.chunks + 3
+
+    def recall_cycles(self, sweeps: int) -> int:
+        """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps."""
+        return sweeps * (self.n_neurons * self.cycles_per_field() + 1)
+
+    def __repr__(self):  # compact: the cached tables are not fields
+        return (
+            "HopfieldSpec(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != "kind") + ")"
+        )
