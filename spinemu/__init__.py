@@ -10,13 +10,16 @@ Public API
 - :mod:`spinemu.devices` — SMTJ, STNO and memristor device models.
 - :mod:`spinemu.tasks` — NARMA10, sine/square, Mackey–Glass, memory capacity.
 - :class:`PBitArraySpec`, :func:`simulate_pbit_array` — the p-bit array primitive.
+- :class:`HopfieldNetwork` — associative memory on memristive synapses (golden, rtl, float).
 - :class:`RegisterDriver`, :class:`VerilatorMMIO` — register access on a board or in simulation.
 """
 
 from . import devices, logic, tasks
 from .sim_golden.pbit_spec import PBitArraySpec
 from .sim_golden.problems import IsingProblem, lattice_2d, read_gset
+from .sim_golden.hopfield_spec import HopfieldSpec
 from .sw.driver import RegisterDriver
+from .sw.hopfield import HopfieldNetwork
 from .sw.mmio import VerilatorMMIO
 from .sw.pbit_array import PBitArrayDriver, simulate_pbit_array
 
@@ -25,4 +28,5 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__", "devices", "logic", "tasks", "PBitArraySpec", "simulate_pbit_array",
     "PBitArrayDriver", "RegisterDriver", "VerilatorMMIO", "IsingProblem", "lattice_2d", "read_gset",
+    "HopfieldNetwork", "HopfieldSpec",
 ]
