@@ -169,14 +169,15 @@ class ReservoirParams:
             if not np.all(np.isfinite(m)):
                 raise ValueError("mask must be finite (got NaN or inf)")
             object.__setattr__(self, "mask", tuple(m.tolist()))
-        # Explicit Euler on the stiffest linearisation (p = 1, largest zeta seen in
-        # practice ~ zeta_dc) must be stable: |1 - h f'| < 1 needs h 2 Gamma_G (...) < 2.
+        # Explicit Euler on the stiffest linearisation (p = 1, zeta ~ zeta_dc) must be
+        # stable: f'(1) = -2 Gamma_G (1 + zeta + 2 Q), and |1 + h f'| < 1 needs
+        # h 2 Gamma_G (1 + zeta + 2 Q) < 2.
         h = self.dt
         stiff = 2.0 * self.device.gamma_g * (1.0 + abs(self.zeta_dc) + 2.0 * abs(self.device.q))
-        if h * stiff >= 1.0:
+        if h * stiff >= 2.0:
             raise ValueError(
                 f"theta / substeps = {h!r} s is too coarse for explicit Euler "
-                f"(needs < {1.0 / stiff!r} s); increase substeps"
+                f"(needs < {2.0 / stiff!r} s); increase substeps"
             )
 
     @property
