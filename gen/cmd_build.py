@@ -1,0 +1,158 @@
+"""``spinemu build CONFIG --board NAME -o DIR``: a Vivado project that makes a PYNQ overlay.
+
+Writes the generated design, its Vivado wrapper, IP-packaging and block-design Tcl,
+``build.tcl`` and ``build.sh`` (see :mod:`spinemu.gen.vivado`).  If ``vivado`` is on
+PATH (and ``--no-run`` is not given) it runs ``build.sh``; otherwise it prints the
+command to run on a machine with Vivado and exits 0.
+
+Before writing anything the design is checked against the board's part: first with a
+structural lower bound (every RNG state bit of a p-bit array is a flip-flop), then
+with the yosys estimate of :mod:`spinemu.gen.synth` when that is installed
+(``--estimate auto``, the default) or required (``--estimate yes``).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from .errors import UserError
+
+__all__ = ["register", "cmd_build", "lower_bound", "check_fits"]
+
+
+def lower_bound(spec) -> dict[str, int]:
+    """Resources the core of ``spec`` needs at the very least (empty if unknown).
+
+    For a p-bit array, each p-bit keeps its RNG state in flip-flops: ``lfsr_width``
+    bits for an LFSR, 128 for xoshiro128++.  Synthesis cannot share or remove them
+    (every state bit feeds the next state and the seed chain).
+    """
+    from ..sim_golden.pbit_spec import PBitArraySpec
+    from ..sim_golden.rng import RNGKind
+
+    if isinstance(spec, PBitArraySpec):
+        bits = spec.lfsr_width if spec.rng is RNGKind.LFSR else spec.rng_model.state_bits
+        return {"ff": spec.n * bits}
+    return {}
+
+
+def _estimate(config, mode: str, log):
+    """The yosys estimate as a resource dict, or None (mode ``auto`` and no tool)."""
+    if mode == "no":
+        return None
+    try:
+        from . import synth
+    except ImportError:
+        if mode == "yes":
+            raise UserError("--estimate yes needs spinemu.gen.synth, which this installation lacks") from None
+        return None
+    try:
+        result = synth.estimate(config.spec, target="xc7", check_fit=False, log=log)
+    except UserError:
+        if mode == "yes":
+            raise
+        log("no resource estimate (synthesis tools unavailable); checking the lower bound only")
+        return None
+    return {"lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram36": result.bram}
+
+
+def check_fits(config, board, usage: dict, *, what: str) -> None:
+    """Raise :class:`UserError` if ``usage`` exceeds ``board``'s part."""
+    over = board.resources.overflows(usage)
+    if over:
+        detail = ", ".join(
+            f"{need:g} {name.upper()} (the part has {have})" for name, (need, have) in over.items()
+        )
+        bigger = [b for b in _boards() if not b.resources.overflows(usage)]
+        hint = (
+            f"; boards it fits: {', '.join(b.name for b in bigger)}"
+            if bigger
+            else "; it fits none of the known boards: make the design smaller"
+        )
+        raise UserError(
+            f"design {config.name} is too large for {board.title} ({board.part}): {what} {detail}{hint}"
+        )
+
+
+def _boards():
+    from ..boards.catalog import get_board, list_boards
+
+    return [get_board(n) for n in list_boards()]
+
+
+def cmd_build(args) -> int:
+    """Implementation of ``spinemu build``."""
+    from ..boards.catalog import UnknownBoardError, get_board
+    from .config import load_config
+    from .vivado import VivadoError, run_vivado_build, write_vivado_project
+
+    log = (lambda *a: None) if args.quiet else print
+    try:
+        board = get_board(args.board)
+    except (UnknownBoardError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    except ValueError as exc:
+        raise UserError(f"bad board file: {exc}") from None
+    config = load_config(args.config)
+    check_fits(config, board, lower_bound(config.spec), what="it needs at least")
+    usage = _estimate(config, args.estimate, log)
+    if usage is not None:
+        check_fits(config, board, usage, what="yosys estimates")
+        log(
+            "estimate: "
+            + ", ".join(f"{k.upper()} {v:g}/{getattr(board.resources, k)}" for k, v in usage.items())
+        )
+    try:
+        project = write_vivado_project(config, board, args.output, pl_mhz=args.clock)
+    except VivadoError as exc:
+        raise UserError(str(exc)) from None
+    for note in project.notes:
+        log(f"note: {note}")
+    log(
+        f"wrote the Vivado project of {config.name} for {board.title} ({board.part}) to "
+        f"{project.folder}; core IP {project.vlnv}"
+    )
+    vivado = shutil.which("vivado")
+    if vivado and not args.no_run:
+        log(f"running {project.command}")
+        code = run_vivado_build(project, vivado=vivado)
+        if code:
+            raise UserError(f"Vivado build failed (exit {code}); see {project.folder / 'build.log'}")
+        log(f"overlay: {project.bitfile} and {project.bitfile.with_suffix('.hwh')}")
+        return 0
+    why = "vivado is not on PATH" if not vivado else "--no-run given"
+    print(
+        f"{why}: to make the bitstream and .hwh, run on a machine with Vivado:\n"
+        f"  {project.command}\n"
+        f"then copy {project.folder / 'overlay'} to the board and run:\n"
+        f"  spinemu run {args.config} --board {board.name} --bitfile overlay/{project.name}.bit"
+    )
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``build`` subcommand."""
+    p = subparsers.add_parser(
+        "build",
+        help="Vivado project, bitstream and .hwh for a Zynq board",
+        description="Generate the design, package it as Vivado IP, and write a block design "
+        "(Zynq PS + AXI interconnect + the core, plus AXI DMA where it streams), "
+        "build.tcl and build.sh. Runs build.sh if vivado is on PATH; otherwise "
+        "prints what to run and exits 0. Unknown boards and designs too large for "
+        "the board's part exit 2.",
+    )
+    p.add_argument("config", help="TOML config file")
+    p.add_argument(
+        "--board", required=True, help="pynq-z2, zcu104, kv260, ultra96-v2 (or a board .toml file)"
+    )
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--clock", type=float, default=None, help="fabric clock in MHz (default: the board's)")
+    p.add_argument(
+        "--estimate",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="check the yosys resource estimate against the part (auto: if installed)",
+    )
+    p.add_argument("--no-run", action="store_true", help="only write the files, even if vivado is on PATH")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only what to run")
+    p.set_defaults(func=cmd_build)

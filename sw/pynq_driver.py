@@ -1,0 +1,427 @@
+"""PYNQ drivers: every spinemu core as a ``pynq.DefaultIP`` bound to its VLNV.
+
+A core plugs in through four things, gathered in a :class:`CoreBinding`:
+
+* its **core name** (``RegisterMap.core``, e.g. ``"pbit_array"``), from which the IP's
+  VLNV follows (:func:`spinemu.boards.ip.core_vlnv`, what ``spinemu build`` packages);
+* its **config kind** (``[core] kind``, e.g. ``"pbit"``) and a ``spec_from_dict``
+  that rebuilds the Spec from ``manifest.json`` on the board;
+* a **driver factory** ``(mmio, spec) -> driver``: the same backend-agnostic driver
+  that runs on :class:`~spinemu.sw.mmio.VerilatorMMIO` in simulation (the DefaultIP
+  itself is the MMIO: it has ``read(offset)`` and ``write(offset, value)``);
+* optionally a **workload** ``(driver, spec, stimulus, samples, *, seed, timeout,
+  allocate) -> dict of arrays``, what ``spinemu run`` calls: it must return the same
+  arrays as the core plugin's ``run`` (``spinemu sim``).
+
+:func:`register_core` records a binding and, when ``pynq`` imports, defines a
+``DefaultIP`` subclass with ``bindto = [vlnv]`` (so ``pynq.Overlay`` hands out that
+driver for the core's IP).  The p-bit array is registered here.  The other cores hook
+in from their own modules, at import time::
+
+    # at the end of sw/pbit_sampler.py (RegisterMap.core "pbit_net")
+    from .pynq_driver import register_core
+    register_core(core="pbit_net", kind="pbit", spec_from_dict=PBitNetSpec.from_dict,
+                  driver_factory=PBitNetDriver, workload=_run_on_board, class_name="PBitNetIP")
+    # PBitSampler(backend="pynq", overlay=ov) then gets its driver with
+    #     driver = open_core(ov, "pbit_net", spec=spec)   # pynq DefaultIP + PBitNetDriver
+    # sw/reservoir.py:  core="reservoir", kind="reservoir", ReservoirSpec, ReservoirDriver
+    # sw/hopfield.py:   core="hopfield",  kind="hopfield",  HopfieldSpec,  HopfieldDriver
+    # A core that streams (ports <name>_payload/_valid/_ready) gets an AXI DMA from
+    # `spinemu build`; its workload fills `allocate(shape, dtype)` (pynq.allocate) buffers.
+
+Those modules are listed in :data:`BINDING_MODULES`, which :func:`binding_for` (and
+so ``spinemu run``) imports.  A workload must return what the core plugin's ``run``
+returns for ``spinemu sim``, so both write the same ``.npz``.
+Every on-board error is a clear exception: :class:`DeploymentError` (bitfile or
+``.hwh`` missing, no PYNQ, IP not in the overlay), :class:`~spinemu.sw.mmio.BusError`
+(register read-back mismatch, wrong ``ID``) and :class:`DoneTimeout` (a done flag
+that never comes).
+
+This module imports neither amaranth nor ``spinemu.gen``; pynq only if installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..boards.ip import core_vlnv
+from ..sim_golden.regmap import Access, RegisterMap
+from .mmio import BusError
+
+try:  # a board, or the test venv; the main development venv has no pynq
+    import pynq
+    from pynq import DefaultIP
+except Exception:  # noqa: BLE001 - pynq absent, or broken by an incompatible numpy
+    pynq = None
+    DefaultIP = None
+
+__all__ = [
+    "PYNQ_AVAILABLE",
+    "BINDING_MODULES",
+    "DeploymentError",
+    "DoneTimeout",
+    "CoreBinding",
+    "ReadBackMMIO",
+    "register_core",
+    "binding_for",
+    "ip_class",
+    "wait_until",
+    "check_overlay_files",
+    "open_overlay",
+    "find_core_ip",
+    "open_core",
+    "load_manifest",
+    "run_pbit_array",
+]
+
+#: Whether ``pynq`` imported (the DefaultIP subclasses exist only then).
+PYNQ_AVAILABLE = pynq is not None
+
+#: Modules whose import registers a core binding (``spinemu run`` imports them all).
+BINDING_MODULES = (
+    "spinemu.sw.pynq_driver",
+    "spinemu.sw.pbit_sampler",
+    "spinemu.sw.reservoir",
+    "spinemu.sw.hopfield",
+)
+
+
+class DeploymentError(RuntimeError):
+    """The overlay cannot be used: missing files, no PYNQ, or the core's IP is absent."""
+
+
+class DoneTimeout(BusError):
+    """A core's done flag did not come within the timeout."""
+
+
+@dataclass(frozen=True)
+class CoreBinding:
+    """How a core plugs into PYNQ (see the module docstring)."""
+
+    core: str
+    kind: str
+    spec_from_dict: Callable
+    driver_factory: Callable
+    workload: Callable | None = None
+
+    @property
+    def vlnv(self) -> str:
+        return core_vlnv(self.core)
+
+
+_BINDINGS: dict[str, CoreBinding] = {}
+_IP_CLASSES: dict[str, type] = {}
+
+
+def register_core(
+    *, core: str, kind: str, spec_from_dict, driver_factory, workload=None, class_name: str | None = None
+):
+    """Register a core; return its ``DefaultIP`` subclass (``None`` without pynq).
+
+    ``class_name`` names the subclass (default: the core name in CamelCase + ``IP``).
+    Registering the same core again replaces the binding (and pynq's driver).
+    """
+    binding = CoreBinding(
+        core=core, kind=kind, spec_from_dict=spec_from_dict, driver_factory=driver_factory, workload=workload
+    )
+    _BINDINGS[core] = binding
+    if not PYNQ_AVAILABLE:
+        return None
+    name = class_name or "".join(part.title() for part in core.split("_")) + "IP"
+    cls = type(
+        name,
+        (SpinemuIP,),
+        {
+            "bindto": [binding.vlnv],
+            "binding": binding,
+            "__module__": __name__,
+            "__doc__": f"PYNQ driver of the spinemu {core} core ({binding.vlnv}).",
+        },
+    )
+    _IP_CLASSES[core] = cls
+    return cls
+
+
+def binding_for(core: str) -> CoreBinding:
+    """The binding of ``core`` (importing :data:`BINDING_MODULES` first)."""
+    if core not in _BINDINGS:
+        for mod in BINDING_MODULES:
+            try:
+                importlib.import_module(mod)
+            except ImportError:
+                continue
+    try:
+        return _BINDINGS[core]
+    except KeyError:
+        raise DeploymentError(
+            f"no PYNQ driver is registered for core {core!r}; known: {', '.join(sorted(_BINDINGS)) or 'none'}"
+        ) from None
+
+
+def ip_class(core: str) -> type:
+    """The ``DefaultIP`` subclass of ``core``."""
+    _need_pynq()
+    binding_for(core)
+    return _IP_CLASSES[core]
+
+
+def _need_pynq():
+    if not PYNQ_AVAILABLE:
+        raise DeploymentError(
+            "the pynq package is not installed (or does not import): run this on a "
+            "PYNQ board image, or `pip install pynq 'numpy<2'`; on a development "
+            "machine use the golden or rtl backend (`spinemu sim`)"
+        )
+
+
+class ReadBackMMIO:
+    """MMIO that reads back every write to a read-write register and compares.
+
+    Parameters
+    ----------
+    mmio : MMIO
+        ``pynq.MMIO``, a DefaultIP, or any ``read``/``write`` object.
+    regmap : RegisterMap
+        Tells which offsets are ``rw`` and how many bits they hold.
+
+    Raises
+    ------
+    BusError
+        On a mismatch, naming the register, the offset and both values: the bitstream
+        does not match the register map, or the bus is not reaching the core.
+    """
+
+    def __init__(self, mmio, regmap: RegisterMap):
+        self.mmio = mmio
+        self.regmap = regmap
+
+    def read(self, offset: int) -> int:
+        return int(self.mmio.read(offset))
+
+    def write(self, offset: int, value: int) -> None:
+        self.mmio.write(offset, int(value))
+        hit = self.regmap.decode(offset)
+        if hit is None or hit[0].access is not Access.RW:
+            return
+        reg, index = hit
+        mask = (1 << reg.width) - 1
+        back = int(self.mmio.read(offset)) & mask
+        if back != int(value) & mask:
+            name = reg.name + (f"[{index}]" if reg.count > 1 else "")
+            raise BusError(
+                f"register read-back mismatch: wrote {int(value) & mask:#x} to {name} "
+                f"(offset {offset:#x}) but read {back:#x}; the bitstream does not match "
+                "regmap.json, or the register is not reaching the core"
+            )
+
+
+def wait_until(read: Callable[[], int], done: Callable[[int], bool], *, timeout: float, what: str) -> int:
+    """Poll ``read()`` until ``done(value)``; return the value.
+
+    Raises
+    ------
+    DoneTimeout
+        After ``timeout`` seconds, naming ``what`` and the last value read.
+    """
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0, not {timeout}")
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise DoneTimeout(
+                f"{what} did not come within {timeout:g} s (last read {value}); "
+                "is the core clocked and out of reset?"
+            )
+
+
+# -- overlays --------------------------------------------------------------------------------
+def check_overlay_files(bitfile) -> tuple[Path, Path]:
+    """Return ``(bitfile, hwh)``; raise :class:`DeploymentError` if either is missing."""
+    bit = Path(bitfile)
+    if bit.suffix != ".bit":
+        raise DeploymentError(f"bitfile must be a .bit file, not {bit}")
+    if not bit.is_file():
+        raise DeploymentError(
+            f"bitfile {bit} not found; build it with `spinemu build` and Vivado "
+            "and copy the overlay/ folder to the board"
+        )
+    hwh = bit.with_suffix(".hwh")
+    if not hwh.is_file():
+        raise DeploymentError(
+            f"hardware handoff {hwh} not found: PYNQ needs the .hwh next to the "
+            f".bit with the same name (build.tcl copies both to overlay/)"
+        )
+    return bit, hwh
+
+
+def open_overlay(bitfile, *, download: bool = True, device=None):
+    """Load ``bitfile`` with ``pynq.Overlay`` after checking its files."""
+    _need_pynq()
+    bit, _ = check_overlay_files(bitfile)
+    try:
+        return pynq.Overlay(str(bit), download=download, device=device)
+    except RuntimeError as exc:
+        if "No Devices Found" in str(exc):
+            raise DeploymentError("pynq found no FPGA device: run on a PYNQ board") from None
+        raise
+
+
+def find_core_ip(overlay, core: str) -> str:
+    """Name of the (single) IP of ``core`` in ``overlay.ip_dict``.
+
+    Raises
+    ------
+    DeploymentError
+        If the overlay has no such IP (listing what it has), or several.
+    """
+    vlnv = core_vlnv(core)
+    vln = vlnv.rpartition(":")[0]
+    ips = getattr(overlay, "ip_dict", {})
+    hits = [n for n, d in ips.items() if d.get("type") == vlnv]
+    if not hits:
+        other = [n for n, d in ips.items() if str(d.get("type", "")).startswith(vln + ":")]
+        if other:
+            raise DeploymentError(
+                f"the overlay has {core} IP of another version "
+                f"({ips[other[0]]['type']}), this spinemu drives {vlnv}: "
+                "rebuild the overlay"
+            )
+        found = ", ".join(f"{n} ({d.get('type')})" for n, d in ips.items()) or "none"
+        raise DeploymentError(f"IP {vlnv} is not in the overlay; its IPs: {found}")
+    if len(hits) > 1:
+        raise DeploymentError(f"the overlay has {len(hits)} {core} cores ({', '.join(hits)}); pass ip_name")
+    return hits[0]
+
+
+def load_manifest(bitfile) -> dict:
+    """``manifest.json`` next to ``bitfile`` (written there by ``spinemu build``)."""
+    path = Path(bitfile).with_name("manifest.json")
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DeploymentError(f"{path} not found: copy the whole overlay/ folder to the board") from None
+
+
+def open_core(overlay, core: str, *, spec, ip_name: str | None = None, check_writes: bool = True):
+    """The driver of the ``core`` IP in ``overlay``, built on its ``DefaultIP``.
+
+    Parameters
+    ----------
+    overlay : pynq.Overlay
+        Or anything with ``ip_dict`` and the IPs as attributes.
+    core : str
+        Register-map core name.
+    spec : Spec
+        The core's Spec (e.g. from the config, or ``load_manifest``).
+    ip_name : str or None
+        Instance name; found by VLNV when None.
+    check_writes : bool
+        Read back every ``rw`` register write (:class:`ReadBackMMIO`).
+    """
+    binding = binding_for(core)
+    name = ip_name or find_core_ip(overlay, core)
+    ip = getattr(overlay, name)
+    if PYNQ_AVAILABLE and not isinstance(ip, _IP_CLASSES[core]):
+        raise DeploymentError(
+            f"IP {name} got driver {type(ip).__name__}, not the spinemu "
+            f"{_IP_CLASSES[core].__name__}: import spinemu.sw.pynq_driver before "
+            "loading the overlay"
+        )
+    return (
+        ip.driver(spec, check_writes=check_writes)
+        if hasattr(ip, "driver")
+        else binding.driver_factory(ReadBackMMIO(ip, spec.regmap) if check_writes else ip, spec)
+    )
+
+
+if PYNQ_AVAILABLE:
+
+    class SpinemuIP(DefaultIP):
+        """Base of the spinemu core drivers (subclasses set ``bindto`` and ``binding``).
+
+        The IP object is itself an MMIO (``read``/``write`` from ``DefaultIP``).
+        """
+
+        binding: CoreBinding | None = None
+
+        def __init__(self, description):
+            super().__init__(description)
+            self.description = description
+
+        def driver(self, spec, *, check_writes: bool = True):
+            """The core's backend-agnostic driver over this IP's registers."""
+            if self.binding is None:
+                raise DeploymentError(f"{type(self).__name__} is not bound to a core")
+            mmio = ReadBackMMIO(self, spec.regmap) if check_writes else self
+            return self.binding.driver_factory(mmio, spec)
+
+    __all__.append("SpinemuIP")
+
+
+# -- the p-bit array -------------------------------------------------------------------------
+def run_pbit_array(
+    driver, spec, stimulus, samples: int, *, seed=None, timeout: float = 5.0, allocate=None
+) -> dict:
+    """The ``spinemu sim`` workload of the p-bit array on a board: ``{"m": (samples, n) int8}``.
+
+    Each sample is one ``STEP 1`` command, a wait for ``STEPS_LEFT == 0`` (the done
+    flag) and a read of the ``SAMPLE`` words, so the result equals the golden model's
+    samples for the same Spec and seed.  ``allocate(shape, dtype)`` (``pynq.allocate``
+    on a board) supplies the buffer the packed sample words are collected in.
+    """
+    if not isinstance(samples, int) or samples < 0:
+        raise ValueError(f"samples must be a non-negative integer, not {samples!r}")
+    driver.set_inputs(np.asarray(stimulus["I_q"], dtype=np.int64))
+    if seed is not None:
+        driver.load_seed(seed)
+    regs = driver.regs
+    sample_reg = spec.regmap["SAMPLE"]
+    words = sample_reg.count
+    shape = (samples, words)
+    buf = allocate(shape, np.uint32) if allocate is not None else np.empty(shape, dtype=np.uint32)
+    mmio = regs.mmio
+    for t in range(samples):
+        regs.write("STEP", 1)
+        wait_until(
+            lambda: regs.read("STEPS_LEFT"),
+            lambda v: v == 0,
+            timeout=timeout,
+            what=f"STEPS_LEFT == 0 after sample {t}",
+        )
+        for k in range(words):
+            buf[t, k] = int(mmio.read(sample_reg.address(k)))
+    bits = np.unpackbits(
+        np.ascontiguousarray(buf).view(np.uint8).reshape(samples, 4 * words), axis=1, bitorder="little"
+    )[:, : spec.n]
+    return {"m": (2 * bits.astype(np.int8) - 1).astype(np.int8)}
+
+
+def _register_builtin():
+    from ..sim_golden.pbit_spec import PBitArraySpec
+    from .pbit_array import PBitArrayDriver
+
+    return register_core(
+        core="pbit_array",
+        kind="pbit",
+        spec_from_dict=PBitArraySpec.from_dict,
+        driver_factory=PBitArrayDriver,
+        workload=run_pbit_array,
+        class_name="PBitArrayIP",
+    )
+
+
+PBitArrayIP = _register_builtin()
+if PBitArrayIP is not None:
+    __all__.append("PBitArrayIP")
+else:
+    del PBitArrayIP
