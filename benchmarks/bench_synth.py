@@ -7,8 +7,9 @@ degree 4 (square lattice) and 6 (triangular lattice) of the same sizes.  From th
 two sizes of each family a straight line ``LUT(N) = a + b·N`` (and the same for FFs)
 gives the per-p-bit cost ``b`` without the fixed bus overhead ``a``, and the largest
 N that fits a PYNQ-Z2 (xc7z020: 53,200 LUTs, 106,400 FFs).  Then ``synth_ecp5`` +
-``nextpnr-ecp5`` on a 256-p-bit design (the degree-4 network if available, else the
-array; the largest N that fits otherwise) gives the Fmax and
+``nextpnr-ecp5`` on the LFE5U-85F for the same sizes of one family (the degree-4
+network if available, else the array; a size predicted not to fit is skipped) gives
+the Fmax and
 ``flips/ns = N · Fmax / colors``.  Goal (issue 3): ≤ 60 LUTs per p-bit at degree 6
 with 8-bit weights; goal (issue 8): Fmax ≥ 150 MHz on ECP5 for 256 p-bits at degree 4.
 
@@ -68,7 +69,8 @@ def _families():
         return fams
     for degree, make in ((4, square_lattice_edges), (6, triangular_lattice_edges)):
         fams[f"network, degree {degree} (8-bit J)"] = {
-            n: PBitNetSpec(n=n, edges=make(int(round(n ** 0.5))), j_bits=8) for n in SIZES}
+            n: PBitNetSpec(n=n, edges=make(int(round(n**0.5))), j_bits=8) for n in SIZES
+        }
     return fams
 
 
@@ -89,7 +91,7 @@ def main(argv=None) -> dict:
 
     t_start = time.perf_counter()
     dev = DEVICES["xc7"][PYNQ_Z2]
-    rows, out = [], {"xc7": {}, "ecp5": None}
+    rows, out = [], {"xc7": {}, "ecp5": []}
     fams = _families()
     for label, specs in fams.items():
         luts, ffs = {}, {}
@@ -97,43 +99,63 @@ def main(argv=None) -> dict:
             _log(f"[bench_synth] xc7 synth: {label}, N = {n} ...")
             t = time.perf_counter()
             r = estimate(spec, target="xc7", device=PYNQ_Z2, check_fit=False, log=_log)
-            _log(f"[bench_synth]   {r.lut} LUTs, {r.ff} FFs ({'cached' if r.cached else ''}"
-                 f"{time.perf_counter() - t:.0f} s)")
+            _log(
+                f"[bench_synth]   {r.lut} LUTs, {r.ff} FFs ({'cached' if r.cached else ''}"
+                f"{time.perf_counter() - t:.0f} s)"
+            )
             luts[n], ffs[n] = r.lut, r.ff
             rows.append((label, n, r.lut, r.ff, r.dsp, r.bram))
         a_lut, b_lut = _fit_line(luts)
         a_ff, b_ff = _fit_line(ffs)
         n_fit = int(min((dev.lut - a_lut) / b_lut, (dev.ff - a_ff) / b_ff))
-        out["xc7"][label] = {"lut": luts, "ff": ffs, "lut_per_pbit": b_lut, "ff_per_pbit": b_ff,
-                             "lut_overhead": a_lut, "ff_overhead": a_ff, "pynq_z2_max_n": n_fit}
+        out["xc7"][label] = {
+            "lut": luts,
+            "ff": ffs,
+            "lut_per_pbit": b_lut,
+            "ff_per_pbit": b_ff,
+            "lut_overhead": a_lut,
+            "ff_overhead": a_ff,
+            "pynq_z2_max_n": n_fit,
+        }
 
-    # ECP5 Fmax of a 256-p-bit design (the degree-4 network when available).
+    # ECP5 Fmax of a 256-p-bit design (the degree-4 network when available).  The
+    # smaller size runs first; its LUT4/LUT6 ratio predicts the larger one's LUT4s, and
+    # a size predicted not to fit the largest ECP5 is skipped instead of synthesized.
     label = next((k for k in fams if "degree 4" in k), next(iter(fams)))
-    spec = fams[label][256]
-    ecp5 = None
-    for device in ("85k",):
+    cap = DEVICES["ecp5"]["85k"].lut
+    ecp5_rows, ratio = [], None
+    for n, spec in sorted(fams[label].items()):
+        xc7_lut = out["xc7"][label]["lut"][n]
+        if ratio is not None and ratio * xc7_lut > cap:
+            note = (
+                f"predicted {ratio * xc7_lut:,.0f} LUT4s > {cap:,} of the LFE5U-85F "
+                f"({ratio:.2f} LUT4 per xc7 LUT at N = {ecp5_rows[-1]['n']}): not run"
+            )
+            _log(f"[bench_synth] ecp5, {label}, N = {n}: {note}")
+            ecp5_rows.append({"design": label, "n": n, "note": note})
+            continue
+        _log(f"[bench_synth] ecp5 synth + place and route: {label}, N = {n} on 85k ...")
         try:
-            _log(f"[bench_synth] ecp5 synth + place and route: {label}, N = 256 on {device} ...")
-            ecp5 = estimate(spec, target="ecp5", device=device, log=_log)
+            r = estimate(spec, target="ecp5", device="85k", log=_log)
         except SynthError as exc:
             _log(f"[bench_synth]   {exc}")
-    if ecp5 is None:
-        # Fall back to the largest array size that fits per the LUT4 count per p-bit.
-        from spinemu.sim_golden.pbit_spec import PBitArraySpec
-
-        label = "array (independent p-bits)"
-        n = 128
-        _log(f"[bench_synth] ecp5: falling back to the array with N = {n}")
-        spec = PBitArraySpec(n=n)
-        try:
-            ecp5 = estimate(spec, target="ecp5", device="85k", log=_log)
-        except SynthError as exc:
-            _log(f"[bench_synth]   {exc}")
-    if ecp5 is not None:
-        n, colors = pbit_update_rate(spec)
-        out["ecp5"] = {"design": label, "n": n, "colors": colors, "device": ecp5.device,
-                       "lut": ecp5.lut, "ff": ecp5.ff, "fmax_mhz": ecp5.fmax_mhz,
-                       "flips_per_ns": flips_per_ns(n, ecp5.fmax_mhz, colors)}
+            ecp5_rows.append({"design": label, "n": n, "note": str(exc)})
+            continue
+        ratio = r.lut / xc7_lut
+        n_, colors = pbit_update_rate(spec)
+        ecp5_rows.append(
+            {
+                "design": label,
+                "n": n_,
+                "colors": colors,
+                "device": r.device,
+                "lut": r.lut,
+                "ff": r.ff,
+                "fmax_mhz": r.fmax_mhz,
+                "flips_per_ns": flips_per_ns(n_, r.fmax_mhz, colors),
+            }
+        )
+    out["ecp5"] = ecp5_rows
 
     print(f"\n### Synthesis (yosys synth_xilinx, {dev.part}, out of context)\n")
     print("| design | N | LUTs | FFs | DSP | BRAM36 |")
@@ -144,20 +166,26 @@ def main(argv=None) -> dict:
     print("| design | LUTs / p-bit | FFs / p-bit | bus overhead (LUTs) | p-bits that fit xc7z020 |")
     print("|---|---:|---:|---:|---:|")
     for label, d in out["xc7"].items():
-        print(f"| {label} | {d['lut_per_pbit']:.1f} | {d['ff_per_pbit']:.1f} | {d['lut_overhead']:,.0f} "
-              f"| {d['pynq_z2_max_n']:,} |")
+        print(
+            f"| {label} | {d['lut_per_pbit']:.1f} | {d['ff_per_pbit']:.1f} | {d['lut_overhead']:,.0f} "
+            f"| {d['pynq_z2_max_n']:,} |"
+        )
     print("\nGoal (issue 3): ≤ 60 LUTs per p-bit at degree 6 with 8-bit weights.")
     print("\n### ECP5 (yosys synth_ecp5 + nextpnr-ecp5, out of context)\n")
-    if out["ecp5"] is None:
-        print("No ECP5 estimate: the design did not fit (see the messages above).")
-    else:
-        e = out["ecp5"]
-        print("| design | N | colors | device | LUT4 | FFs | Fmax (MHz) | flips/ns |")
-        print("|---|---:|---:|---|---:|---:|---:|---:|")
-        print(f"| {e['design']} | {e['n']} | {e['colors']} | {e['device']} | {e['lut']:,} | {e['ff']:,} "
-              f"| {e['fmax_mhz']:.1f} | {e['flips_per_ns']:.2f} |")
-        print("\nGoal (issue 8): Fmax ≥ 150 MHz for 256 p-bits at degree 4 "
-              "(≥ 50 MHz per-p-bit update rate with 2–3 colors).")
+    print("| design | N | colors | device | LUT4 | FFs | Fmax (MHz) | flips/ns |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|")
+    for e in out["ecp5"]:
+        if "note" in e:
+            print(f"| {e['design']} | {e['n']} | | | | | {e['note']} | |")
+        else:
+            print(
+                f"| {e['design']} | {e['n']} | {e['colors']} | {e['device']} | {e['lut']:,} "
+                f"| {e['ff']:,} | {e['fmax_mhz']:.1f} | {e['flips_per_ns']:.2f} |"
+            )
+    print(
+        "\nGoal (issue 8): Fmax ≥ 150 MHz for 256 p-bits at degree 4 "
+        "(≥ 50 MHz per-p-bit update rate with 2–3 colors)."
+    )
     print(f"\n({time.perf_counter() - t_start:.0f} s)")
     if args.json:
         with open(args.json, "w") as fh:
