@@ -113,7 +113,8 @@ def _cmd_verify(args) -> int:
     if args.cycles < 1:
         raise UserError(f"--cycles must be >= 1, not {args.cycles}")
     log = (lambda *a: None) if args.quiet else print
-    result = verify(config, samples=args.cycles, seeds=args.seed or (12345,), log=log)
+    result = verify(config, samples=args.cycles, seeds=args.seed or (12345,), log=log,
+                    fidelity=not args.no_fidelity, synth_target=args.synth)
     jpath, hpath = write_report(result, args.output)
     print(f"{'PASS' if result.ok else 'FAIL'}: {config.name} — report in {hpath} and {jpath}")
     return 0 if result.ok else 1
@@ -185,12 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="prove the RTL bit-exact with the golden model",
                        description="Lint the generated Verilog and compare golden model and RTL "
                                    "sample for sample, from the reset state and from seeds loaded "
-                                   "over the bus. Writes report.json and report.html; exits 1 on "
-                                   "any mismatch.")
+                                   "over the bus; then check fidelity to physics and known answers. "
+                                   "Writes report.json and a self-contained report.html (plots "
+                                   "embedded); exits 1 on any mismatch or failed fidelity check.")
     p.add_argument("config", help="TOML config file")
     p.add_argument("--cycles", type=int, default=100_000, help="samples per run (default 100000)")
     p.add_argument("--seed", type=int, action="append",
                    help="seed to load and verify (repeatable; default 12345)")
+    p.add_argument("--no-fidelity", action="store_true",
+                   help="skip the fidelity sections (physics and known-answer plots)")
+    p.add_argument("--synth", choices=("xc7", "ecp5"), default=None,
+                   help="add a resource table estimated with yosys (needs spinemu[synth])")
     p.add_argument("-o", "--output", required=True, help="report folder")
     p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
     p.set_defaults(func=_cmd_verify)

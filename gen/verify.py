@@ -4,18 +4,23 @@ For each run (the reset state baked into the bitstream, then each requested seed
 loaded through the register bus) the same stimulus drives the golden model and the
 native Verilator model of the generated Verilog, and every sample is compared.
 The Verilog is also linted with ``verilator --lint-only -Wall``.
+
+Then the core's plugin may add fidelity sections (``fidelity(config, log=...)``):
+the RTL, the fixed-point golden model and the float physics against known answers.
+A fidelity section with ``ok = False`` fails the verification like a mismatch.
+With ``synth_target`` set, a resource section from yosys is added.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .compare import Comparison, compare_streams
 from .config import Config
+from .report import Section, render_html, write_json
 
 __all__ = ["VerifyRun", "VerifyResult", "verify", "write_report"]
 
@@ -41,14 +46,21 @@ class VerifyResult:
     top: str
     lint_warnings: list[str]
     runs: list[VerifyRun] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def bit_exact(self) -> bool:
+        return all(r.comparison.ok for r in self.runs)
 
     @property
     def ok(self) -> bool:
-        return not self.lint_warnings and all(r.comparison.ok for r in self.runs)
+        return (not self.lint_warnings and self.bit_exact
+                and all(s.ok is not False for s in self.sections))
 
     def to_dict(self) -> dict:
         return {
             "name": self.name, "kind": self.kind, "top": self.top, "ok": self.ok,
+            "bit_exact": self.bit_exact,
             "lint": {"clean": not self.lint_warnings, "warnings": self.lint_warnings},
             "runs": [{
                 "label": r.label, "seed": r.seed, "samples": r.samples,
@@ -56,11 +68,29 @@ class VerifyResult:
                 "rtl_samples_per_second": round(r.samples / r.rtl_seconds) if r.rtl_seconds else None,
                 **r.comparison.to_dict(),
             } for r in self.runs],
+            "fidelity": [s.to_dict() for s in self.sections],
         }
 
 
+def _resource_section(config: Config, target: str, log) -> Section:
+    from .synth import estimate, flips_per_ns, pbit_update_rate
+
+    log(f"[verify] resource estimate with yosys ({target}); the first call compiles the tools")
+    res = estimate(config.spec, target=target)
+    rows = [["resource", "used", "available on " + res.device],
+            ["LUT", res.lut, res.device_info.lut], ["FF", res.ff, res.device_info.ff],
+            ["DSP", res.dsp, res.device_info.dsp], ["BRAM", res.bram, res.device_info.bram]]
+    metrics = {"fmax_mhz": res.fmax_mhz}
+    rate = pbit_update_rate(config.spec)
+    if rate is not None and res.fmax_mhz:
+        metrics["flips_per_ns"] = round(flips_per_ns(rate[0], res.fmax_mhz, rate[1]), 3)
+    return Section(title=f"Resources ({target}, {res.device})", table=rows, metrics=metrics,
+                   text="yosys estimate of the generated Verilog (LUT counts include inverters: "
+                        "an upper bound).")
+
+
 def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=None,
-           log=print) -> VerifyResult:
+           log=print, fidelity: bool = True, synth_target: str | None = None) -> VerifyResult:
     """Verify ``config``'s generated design against its golden model.
 
     Parameters
@@ -75,6 +105,10 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         (the test suite uses it to inject a fault and check that it is caught).
     log : callable
         Progress messages (``lambda *a: None`` to silence).
+    fidelity : bool
+        Add the plugin's fidelity sections (plots against physics and known answers).
+    synth_target : {"xc7", "ecp5"} or None
+        Add a resource section estimated with yosys.
     """
     from .cores import plugin_for_kind
     from .native import lint
@@ -89,9 +123,10 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
     design = design_for_spec(config.spec)
     log(f"[verify] {config.name}: linting {design.top}.v with verilator -Wall")
     result = VerifyResult(name=config.name, kind=config.kind, top=design.top, lint_warnings=lint(design))
-    for seed in (None, *seeds):
+    runs = (None, *seeds)
+    for k, seed in enumerate(runs, 1):
         label = "reset state" if seed is None else f"seed {seed} loaded over the bus"
-        log(f"[verify] {label}: {samples} samples, golden vs RTL (native Verilator)")
+        log(f"[verify] run {k}/{len(runs)}, {label}: {samples} samples, golden vs RTL (native Verilator)")
         t0 = time.perf_counter()
         rtl = plugin.run(config.spec, config.stimulus, samples, seed=seed, backend="rtl")
         t1 = time.perf_counter()
@@ -100,7 +135,39 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         cmp_ = compare_streams(gold, rtl)
         log(f"[verify]   {cmp_}")
         result.runs.append(VerifyRun(label, seed, samples, cmp_, t1 - t0, t2 - t1))
+    if fidelity and hasattr(plugin, "fidelity"):
+        log("[verify] fidelity: RTL and golden model against physics and known answers")
+        result.sections.extend(plugin.fidelity(config, log=log))
+        for s in result.sections:
+            if s.ok is not None:
+                log(f"[verify]   {s.title}: {'PASS' if s.ok else 'FAIL'}")
+    if synth_target:
+        result.sections.append(_resource_section(config, synth_target, log))
     return result
+
+
+def _summary_html(result: VerifyResult, data: dict) -> str:
+    rows = []
+    for r in data["runs"]:
+        fm = r["first_mismatch"]
+        detail = "identical" if r["ok"] else html.escape(
+            f"{sum(r['mismatches'].values())} values differ; first at {r['index_name']} {fm['index']}: "
+            f"{fm['signal']}{fm['element']} golden={fm['golden']} rtl={fm['rtl']}")
+        rows.append(f"<tr class={'ok' if r['ok'] else 'bad'}><td>{html.escape(r['label'])}</td>"
+                    f"<td>{r['samples']}</td><td>{html.escape(', '.join(r['compared']))}</td>"
+                    f"<td>{sum(r['compared'].values())}</td><td>{detail}</td>"
+                    f"<td>{r['rtl_samples_per_second'] or ''}</td></tr>")
+    lint_html = ("clean (waivers with reasons in spinemu.gen.native.LINT_WAIVERS)" if data["lint"]["clean"]
+                 else "<pre>" + html.escape("\n".join(data["lint"]["warnings"])) + "</pre>")
+    verdict = "<span class=pass>PASS</span>" if data["ok"] else "<span class=fail>FAIL</span>"
+    return f"""<h1>{html.escape(result.name)} {verdict}</h1>
+<p>Core <code>{html.escape(result.kind)}</code>, top <code>{html.escape(result.top)}</code>.
+The golden model and the native Verilator model of the generated Verilog run the same
+stimulus and are compared sample for sample with no tolerance.</p>
+<h2>Bit-exact runs {'<span class=pass>PASS</span>' if data['bit_exact'] else '<span class=fail>FAIL</span>'}</h2>
+<table><tr><th>run</th><th>samples</th><th>streams</th><th>values compared</th><th>result</th>
+<th>RTL samples/s</th></tr>{''.join(rows)}</table>
+<h2>Lint (verilator --lint-only -Wall)</h2><p>{lint_html}</p>"""
 
 
 def write_report(result: VerifyResult, outdir) -> tuple[Path, Path]:
@@ -109,35 +176,8 @@ def write_report(result: VerifyResult, outdir) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     data = result.to_dict()
     jpath = out / "report.json"
-    jpath.write_text(json.dumps(data, indent=2) + "\n")
-    rows = []
-    for r in data["runs"]:
-        fm = r["first_mismatch"]
-        detail = "identical" if r["ok"] else html.escape(
-            f"{sum(r['mismatches'].values())} values differ; first at sample {fm['index']}: "
-            f"{fm['signal']}{fm['element']} golden={fm['golden']} rtl={fm['rtl']}")
-        rows.append(f"<tr class={'ok' if r['ok'] else 'bad'}><td>{html.escape(r['label'])}</td>"
-                    f"<td>{r['samples']}</td><td>{sum(r['compared'].values())}</td><td>{detail}</td>"
-                    f"<td>{r['rtl_samples_per_second'] or ''}</td></tr>")
-    lint_html = ("clean" if data["lint"]["clean"] else
-                 "<pre>" + html.escape("\n".join(data["lint"]["warnings"])) + "</pre>")
-    verdict = "PASS" if data["ok"] else "FAIL"
+    write_json(jpath, data)
     hpath = out / "report.html"
-    hpath.write_text(f"""<!doctype html><html><head><meta charset="utf-8">
-<title>spinemu verify: {html.escape(result.name)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .8em;
-border-bottom:1px solid #ccc}}.ok td:first-child{{border-left:4px solid #2a2}}
-.bad td:first-child{{border-left:4px solid #c22}}.bad{{background:#fee}}</style></head><body>
-<h1>{html.escape(result.name)}: {verdict}</h1>
-<p>Core <code>{html.escape(result.kind)}</code>, top <code>{html.escape(result.top)}</code>.
-Golden model vs the native Verilator model of the generated Verilog, compared sample for
-sample with no tolerance.</p>
-<h2>Bit-exact runs</h2>
-<table><tr><th>run</th><th>samples</th><th>values compared</th><th>result</th><th>RTL samples/s</th></tr>
-{''.join(rows)}</table>
-<h2>Lint (verilator --lint-only -Wall)</h2><p>{lint_html}</p>
-</body></html>
-""")
+    hpath.write_text(render_html(f"spinemu verify: {result.name}", _summary_html(result, data),
+                                 result.sections))
     return jpath, hpath
-
-
