@@ -1,7 +1,8 @@
 """``spinemu run CONFIG --board NAME --bitfile F``: run a core's workload on a PYNQ board.
 
 Loads the overlay (``F`` and the ``.hwh`` next to it), finds the core's IP by its
-VLNV, drives it through the PYNQ driver of :mod:`spinemu.sw.pynq_driver` and writes
+VLNV (and the AXI DMA of each stream the core's driver drains), drives it through the
+PYNQ driver of :mod:`spinemu.sw.pynq_driver` and writes
 the same ``.npz`` (and prints the same summary) as ``spinemu sim``.  Without pynq, or
 without a board, it stops with a clear message (exit 2).
 """
@@ -60,7 +61,14 @@ def cmd_run(args) -> int:
         if here and here.lower() != board.pynq_name.lower():
             log(f"warning: this board reports BOARD={here}, not {board.pynq_name}")
         overlay = pd.open_overlay(bit)
-        driver = pd.open_core(overlay, core, spec=spec, check_writes=not args.no_check_writes)
+        driver = pd.open_core(
+            overlay,
+            core,
+            spec=spec,
+            check_writes=not args.no_check_writes,
+            allocate=pd.pynq.allocate,
+            timeout=args.timeout,
+        )
         streams = binding.workload(
             driver,
             spec,

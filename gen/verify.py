@@ -146,6 +146,10 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
     return result
 
 
+def _badge(ok: bool) -> str:
+    return "<span class=pass>PASS</span>" if ok else "<span class=fail>FAIL</span>"
+
+
 def _summary_html(result: VerifyResult, data: dict) -> str:
     rows = []
     for r in data["runs"]:
@@ -164,7 +168,7 @@ def _summary_html(result: VerifyResult, data: dict) -> str:
 <p>Core <code>{html.escape(result.kind)}</code>, top <code>{html.escape(result.top)}</code>.
 The golden model and the native Verilator model of the generated Verilog run the same
 stimulus and are compared sample for sample with no tolerance.</p>
-<h2>Bit-exact runs {'<span class=pass>PASS</span>' if data['bit_exact'] else '<span class=fail>FAIL</span>'}</h2>
+<h2>Bit-exact runs {_badge(data['bit_exact'])}</h2>
 <table><tr><th>run</th><th>samples</th><th>streams</th><th>values compared</th><th>result</th>
 <th>RTL samples/s</th></tr>{''.join(rows)}</table>
 <h2>Lint (verilator --lint-only -Wall)</h2><p>{lint_html}</p>"""

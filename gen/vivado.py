@@ -20,8 +20,11 @@ AXI4-Lite slave ``s_axi``, its clock and its reset.  Stream ports of a core
 (``<name>_payload``/``_valid``/``_ready``[/``_last``], Amaranth's stream signature,
 or ``<name>_tdata``/``_tvalid``/``_tready``[/``_tlast``]) become AXI4-Stream
 interfaces ``m_axis_<name>`` (core output) or ``s_axis_<name>`` (core input), padded to
-a multiple of 32 bits, and the block design connects each to an AXI DMA channel whose
-memory side reaches the PS's high-performance slave port.
+a power of two of at least 32 bits (the stream widths AXI DMA accepts: 32..1024), and
+the block design connects each to an AXI DMA channel ``dma_<name>`` (simple mode, the
+memory-map width equal to the stream width) whose memory side reaches the PS's
+high-performance slave port.  An output stream must honour ``ready`` (backpressure):
+the DMA drops ``tready`` whenever it has no transfer posted.
 
 This module only writes text; it needs neither Vivado nor Amaranth.
 """
@@ -118,8 +121,13 @@ class StreamPort:
 
     @property
     def tdata_width(self) -> int:
-        """``width`` rounded up to whole 32-bit words (what the DMA moves)."""
-        return 32 * -(-self.width // 32)
+        """``width`` rounded up to a power of two >= 32 bits (what the DMA moves)."""
+        return max(32, 1 << (self.width - 1).bit_length())
+
+    @property
+    def dma_cell(self) -> str:
+        """Block-design cell of the stream's AXI DMA (``spinemu.sw.pynq_driver.dma_cell``)."""
+        return f"dma_{self.stem}"
 
 
 def _ports(ports) -> list[dict]:
@@ -361,7 +369,7 @@ def block_design_tcl(*, board: Board, bd_name: str, core: str, streams=(), pl_mh
         clk_pins += ["axi_mem/aclk", f"ps/{ps.slave_aclk}"]
         ic_rstn_pins.append("axi_mem/aresetn")
     for k, s in enumerate(streams):
-        dma = f"dma_{s.stem}"
+        dma = s.dma_cell
         s2mm = s.direction == "out"
         ch = "S2MM" if s2mm else "MM2S"
         cfg = {
@@ -372,6 +380,8 @@ def block_design_tcl(*, board: Board, bd_name: str, core: str, streams=(), pl_mh
             "c_include_mm2s": "0" if s2mm else "1",
         }
         cfg["c_s_axis_s2mm_tdata_width" if s2mm else "c_m_axis_mm2s_tdata_width"] = str(s.tdata_width)
+        # The memory-map side must be at least as wide as the stream (no DRE).
+        cfg["c_m_axi_s2mm_data_width" if s2mm else "c_m_axi_mm2s_data_width"] = str(s.tdata_width)
         lines += [
             f"set {dma} [create_bd_cell -type ip -vlnv [spinemu_ipdef xilinx.com:ip:axi_dma] {dma}]",
             f"set_property -dict {_tcl_dict(cfg)} ${dma}",
@@ -401,7 +411,7 @@ def block_design_tcl(*, board: Board, bd_name: str, core: str, streams=(), pl_mh
         lines.append(
             f"assign_bd_address -offset 0x{ps.dma_base + 0x10000 * k:08X} -range 64K "
             f"-target_address_space [get_bd_addr_spaces ps/{ps.address_space}] "
-            f"[get_bd_addr_segs dma_{s.stem}/S_AXI_LITE/*]"
+            f"[get_bd_addr_segs {s.dma_cell}/S_AXI_LITE/*]"
         )
     if streams:
         lines.append("assign_bd_address  ;# the DMA engines' views of PS memory")
@@ -561,6 +571,9 @@ def write_vivado_project(
     name = _safe(config.name)
     bd_name = f"{name}_bd"
     streams = find_streams(manifest["ports"])
+    wide = [f"{s.stem} ({s.width} bits)" for s in streams if s.tdata_width > 1024]
+    if wide:
+        raise VivadoError(f"AXI DMA streams are at most 1024 bits wide; {top} has {', '.join(wide)}")
     (out / "src").mkdir(parents=True, exist_ok=True)
     wrapper = out / "src" / f"{top}_axi.v"
     wrapper.write_text(wrapper_verilog(top, manifest["ports"]))
@@ -612,6 +625,8 @@ def write_vivado_project(
                 "bus": s.bus,
                 "direction": s.direction,
                 "tdata_width": s.tdata_width,
+                "last": s.last is not None,
+                "dma_cell": s.dma_cell,
                 "dma_base": board.ps.dma_base + 0x10000 * k,
             }
             for k, s in enumerate(streams)

@@ -19,8 +19,14 @@ Datapath
 * **Order**: a permutation ROM (comb read) rotated per asynchronous sweep by a 16-bit
   LFSR (:class:`spinemu.hdl.rng.LFSR`).
 
-Every sweep end pulses ``sweep_valid`` with the new state on ``sweep_state`` (bit ``i``
-set = neuron ``i`` is +1), so every intermediate state can be recorded.
+Every sweep end sends the new state on the ``sweep`` stream (``sweep_payload``, bit
+``i`` set = neuron ``i`` is +1; ``sweep_valid``/``sweep_ready``/``sweep_last``, AXI4-Stream
+rules), so every intermediate state can be recorded.  The stream has backpressure: a
+word stays valid, unchanged, until ``sweep_ready`` takes it, and the next sweep end
+waits (the core stalls in ``SEND``) while it is not taken; a stall changes only the
+timing, never the states.  ``sweep_last`` marks the final sweep of a recall (one packet
+per recall: what a DMA S2MM transfer ends on).  ``sweep_ready`` tied high gives the old
+free-running timing.
 """
 
 from __future__ import annotations
@@ -72,10 +78,14 @@ class HopfieldTop(wiring.Component):
     ----------
     s_axi : In(AXI4LiteSignature)
         Register access (map: ``spec.regmap``).
-    sweep_state : Out(n_neurons)
+    sweep_payload : Out(n_neurons)
         The state after the last sweep.
     sweep_valid : Out(1)
-        High for one cycle when ``sweep_state`` holds a new sweep's state.
+        High while ``sweep_payload`` holds a sweep's state not yet taken.
+    sweep_ready : In(1)
+        The consumer takes the word on a clock edge with ``valid`` and ``ready`` high.
+    sweep_last : Out(1)
+        The word is the recall's final state.
     """
 
     def __init__(self, *, spec: HopfieldSpec):
@@ -85,8 +95,10 @@ class HopfieldTop(wiring.Component):
         super().__init__(
             {
                 "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
-                "sweep_state": Out(spec.n_neurons),
+                "sweep_payload": Out(spec.n_neurons),
                 "sweep_valid": Out(1),
+                "sweep_ready": In(1),
+                "sweep_last": Out(1),
             }
         )
 
@@ -157,7 +169,8 @@ class HopfieldTop(wiring.Component):
         def lane(word, k):
             return word.word_select(k, e)
 
-        m.d.sync += self.sweep_valid.eq(0)
+        with m.If(self.sweep_ready):
+            m.d.sync += self.sweep_valid.eq(0)
 
         with m.FSM() as fsm:
             with m.State("IDLE"):
@@ -264,17 +277,20 @@ class HopfieldTop(wiring.Component):
                         m.next = "E_READ"
                     with m.Else():
                         m.next = "IDLE"
-                with m.Else():
+                with m.Elif(~self.sweep_valid | self.sweep_ready):
+                    # (otherwise stall: the previous sweep's word has not been taken)
                     conv = flips == 0
                     cyc = sync_mode & (sweeps != 0) & (nxt == prev) & ~conv
+                    end = conv | cyc | (sweeps + 1 >= csr.MAX_SWEEPS)
                     m.d.sync += [
                         sweeps.eq(sweeps + 1),
-                        self.sweep_state.eq(Mux(sync_mode, nxt, cur)[:n]),
+                        self.sweep_payload.eq(Mux(sync_mode, nxt, cur)[:n]),
                         self.sweep_valid.eq(1),
+                        self.sweep_last.eq(end),
                     ]
                     with m.If(sync_mode):
                         m.d.sync += [cur.eq(nxt), prev.eq(cur)]
-                    with m.If(conv | cyc | (sweeps + 1 >= csr.MAX_SWEEPS)):
+                    with m.If(end):
                         m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
                         m.next = "IDLE"
                     with m.Else():

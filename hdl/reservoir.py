@@ -10,12 +10,22 @@ Schedule of one virtual node (``3 + SUBSTEPS`` clocks)::
     ZETA   z = sat(BIAS + rs(GAIN m u) + rs(FB (x[n-D] - PDC)))
     COEF   a = sat(rs(C (z - 1))), b = sat(rs(C (z + Q)))
     SUB    one Euler sub-step per clock; the last one writes the state to the delay
-           line, to ``state`` (with ``state_valid`` on the next clock) and to the readout
+           line, to the ``state`` stream (valid on the next clock) and to the readout
     HOLD   (only with CTRL.HOLD) wait for a NEXT write, so software can read every
            state through the STATE register
 
+The ``state`` stream (``state_payload``/``state_valid``/``state_ready``/``state_last``,
+AXI4-Stream rules) has backpressure: a word stays valid, unchanged, until ``ready`` takes
+it, and the last sub-step of the next node waits (the whole datapath stalls) while the
+previous word is still unaccepted.  Only the order of the states is architectural, so
+stalls never change them.  ``state_last`` marks the last node of each input sample (one
+packet per sample: what a DMA S2MM transfer ends on).  With ``CTRL.HOLD`` the stream is
+silent and ignores ``ready`` (states are read through ``STATE``; switching to HOLD drops
+an unaccepted word).  ``state_ready`` tied high gives the old free-running timing.
+
 The readout multiply-accumulate runs on the clock after each state; after the last node
-of a sample it emits ``pred`` / ``pred_valid``.
+of a sample it emits ``pred`` / ``pred_valid`` (a plain pulse, no backpressure: one per
+sample, also readable through ``PRED``/``PRED_COUNT``).
 """
 
 from __future__ import annotations
@@ -63,8 +73,9 @@ class ReservoirTop(wiring.Component):
     ----------
     s_axi : In(AXI4LiteSignature)
         Register access (map: ``spec.regmap``).
-    state, state_valid : Out
-        Each virtual-node state ``p`` (raw ``u0.state_frac_bits``), valid for one clock.
+    state_payload, state_valid, state_ready, state_last
+        Stream of the virtual-node states ``p`` (raw ``u0.state_frac_bits``); ``ready``
+        is an input (backpressure), ``last`` marks the last node of each sample.
     pred, pred_valid : Out
         Each on-chip prediction (raw, signed ``out_bits``), once per input sample
         (only if ``spec.readout``).
@@ -76,8 +87,10 @@ class ReservoirTop(wiring.Component):
         self.spec = spec
         members = {
             "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
-            "state": Out(spec.state_frac_bits),
+            "state_payload": Out(spec.state_frac_bits),
             "state_valid": Out(1),
+            "state_ready": In(1),
+            "state_last": Out(1),
         }
         if spec.readout:
             members["pred"] = Out(spec.out_bits)
@@ -169,13 +182,23 @@ class ReservoirTop(wiring.Component):
         m.d.comb += p_next.eq(_clamp(p + _rs((a - bp) * p, ks), 1, s.state_max))
         last_sub = Signal()
         m.d.comb += last_sub.eq(is_sub & (sub == nsub_last))
+        # Backpressure: the node's result waits while the previous word is not accepted
+        # (never in HOLD mode, where the stream is off).
+        hold_mode = csr.CTRL[0]
+        stall = Signal()
+        fire = Signal()
+        m.d.comb += [
+            stall.eq(last_sub & self.state_valid & ~self.state_ready & ~hold_mode),
+            fire.eq(last_sub & ~stall),
+        ]
 
         m.d.comb += [
             dl_w.addr.eq(ptr),
             dl_w.data.eq(p_next),
-            dl_w.en.eq(last_sub & ~restart),
+            dl_w.en.eq(fire & ~restart),
         ]
-        m.d.sync += self.state_valid.eq(0)
+        with m.If(self.state_ready | hold_mode):
+            m.d.sync += self.state_valid.eq(0)
 
         with m.Switch(phase):
             with m.Case(Phase.IDLE):
@@ -195,11 +218,13 @@ class ReservoirTop(wiring.Component):
                 m.d.sync += [a.eq(a_next), b.eq(b_next), sub.eq(0), phase.eq(Phase.SUB)]
             with m.Case(Phase.SUB):
                 m.d.comb += is_sub.eq(1)
-                m.d.sync += [p.eq(p_next), sub.eq(sub + 1)]
-                with m.If(last_sub):
+                with m.If(~stall):
+                    m.d.sync += [p.eq(p_next), sub.eq(sub + 1)]
+                with m.If(fire):
                     m.d.sync += [
-                        self.state.eq(p_next),
-                        self.state_valid.eq(1),
+                        self.state_payload.eq(p_next),
+                        self.state_valid.eq(~hold_mode),
+                        self.state_last.eq(node == n_v - 1),
                         count.eq(count + 1),
                         ptr.eq(Mux(ptr == d - 1, 0, ptr + 1)),
                         node.eq(Mux(node == n_v - 1, 0, node + 1)),
@@ -232,10 +257,10 @@ class ReservoirTop(wiring.Component):
             mac_w = Signal(signed(s.weight_bits))
             pred_count = Signal(32)
             olo, ohi = s.signed_range(s.out_bits)
-            total = acc + mac_w * self.state
+            total = acc + mac_w * self.state_payload
             y = _clamp(_rs(total, s.shift_out) + csr.W_BIAS.as_signed(), olo, ohi)
-            m.d.sync += [mac_go.eq(last_sub), self.pred_valid.eq(0)]
-            with m.If(last_sub):
+            m.d.sync += [mac_go.eq(fire), self.pred_valid.eq(0)]
+            with m.If(fire):
                 m.d.sync += [mac_w.eq(w_r.data), mac_last.eq(node == n_v - 1)]
             with m.If(mac_go):
                 with m.If(mac_last):
@@ -270,6 +295,6 @@ class ReservoirTop(wiring.Component):
             csr.N.eq(n_v),
             csr.STATUS.eq(Cat(~is_idle, pend, overrun, is_hold)),
             csr.COUNT.eq(count),
-            csr.STATE.eq(self.state),
+            csr.STATE.eq(self.state_payload),
         ]
         return m

@@ -3,13 +3,21 @@
 :class:`HopfieldDriver` runs the core through its registers only (``pynq.MMIO`` on a
 board, :class:`~spinemu.sw.mmio.VerilatorMMIO` in simulation) and offers the same
 operations as the bit-exact golden :class:`~spinemu.sim_golden.hopfield_fixed.HopfieldFixed`.
-:class:`HopfieldNetwork` is the user API on top of either (``backend="golden"|"rtl"``),
-or of the float device model (``backend="float"``).
+:class:`HopfieldNetwork` is the user API on top of either (``backend="golden"|"rtl"``,
+or ``"pynq"``: the core on a PYNQ board), or of the float device model (``backend="float"``).
+
+The ``sweep`` stream of the core (one word per sweep, ``sweep_last`` on the final one,
+with backpressure) is drained by a stream sink: the native model's recorder with ready
+tied high in simulation, an AXI DMA into ``pynq.allocate`` buffers on a board
+(:mod:`spinemu.sw.pynq_driver`, where the core is registered as ``HopfieldIP`` with the
+``spinemu run`` workload :func:`run_hopfield_board`).
 """
 
 from __future__ import annotations
 
 import numbers
+import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,9 +35,12 @@ __all__ = [
     "InSituReport",
     "BACKENDS",
     "simulate_hopfield",
+    "hopfield_workload",
+    "run_hopfield_board",
+    "HopfieldIP",
 ]
 
-BACKENDS = ("golden", "rtl", "float")
+BACKENDS = ("golden", "rtl", "float", "pynq")
 
 
 class HopfieldDriver:
@@ -41,30 +52,61 @@ class HopfieldDriver:
         Bus access to the core.
     spec : HopfieldSpec
         The generated core's Spec.
-    stream : NativeModel or None
-        A simulated top level whose ``sweep_state`` stream is recorded so that
-        :meth:`recall` returns every intermediate state; without it (on a board) the
-        trajectory holds the cue and the final state only.
+    stream : stream sink, NativeModel or None
+        Drains the ``sweep`` stream so that :meth:`recall` returns every intermediate
+        state (:class:`~spinemu.sw.pynq_driver.DMAStreamSink` on a board; a NativeModel
+        is wrapped in a :class:`~spinemu.sw.pynq_driver.NativeStreamSink`).  Without
+        one the trajectory holds the cue and the final state only, and the core must
+        have ``sweep_ready`` tied high (otherwise a recall stalls at its first sweep).
+    streams : dict or None
+        ``{"sweep": sink}``, the form :func:`~spinemu.sw.pynq_driver.open_core` passes.
     timeout : int
         Status polls before a command is declared hung.
+    timeout_s : float or None
+        Also give up after this many seconds (on a board).
     """
 
-    def __init__(self, mmio, spec: HopfieldSpec, *, stream=None, timeout: int = 10_000_000):
+    def __init__(
+        self,
+        mmio,
+        spec: HopfieldSpec,
+        *,
+        stream=None,
+        streams=None,
+        timeout: int = 10_000_000,
+        timeout_s: float | None = None,
+    ):
+        from .pynq_driver import NativeStreamSink
+
         self.spec = spec
         self.regs = RegisterDriver(mmio, spec.regmap)
+        if stream is None:
+            stream = (streams or {}).get("sweep")
+        if stream is not None and hasattr(stream, "record"):  # a NativeModel
+            stream = NativeStreamSink(stream, "sweep")
         self.stream = stream
         self.timeout = timeout
+        self.timeout_s = timeout_s
         n = self.regs.read("N")
         if n != spec.n_neurons:
             raise ValueError(f"the core has {n} neurons but the spec says {spec.n_neurons}")
 
     # -- helpers --------------------------------------------------------------------------
     def _wait(self) -> int:
+        from .pynq_driver import DoneTimeout
+
+        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
         for _ in range(self.timeout):
             status = self.regs.read("STATUS")
             if not status & STATUS_BUSY:
                 return status
-        raise BusError(f"the Hopfield core stayed busy for {self.timeout} status polls")
+            if deadline is not None and time.monotonic() > deadline:
+                break
+        raise DoneTimeout(
+            f"the Hopfield core stayed busy (STATUS {status:#x}) for {self.timeout} status polls"
+            + ("" if deadline is None else f" or {self.timeout_s:g} s")
+            + "; a recall stalls if its sweep stream is not drained"
+        )
 
     def _command(self, code: int) -> int:
         self.regs.write("CMD", code)
@@ -156,11 +198,14 @@ class HopfieldDriver:
         self.regs.write("MAX_SWEEPS", int(max_sweeps))
         code = Command.START_ASYNC if mode == "async" else Command.START_SYNC
         if self.stream is not None:
-            self.stream.record("sweep_state", "sweep_valid", int(max_sweeps))
+            self.stream.start(int(max_sweeps))
         try:
             status = self._command(code)
-        finally:
-            words = self.stream.stop_recording() if self.stream is not None else None
+        except BaseException:
+            if self.stream is not None:
+                self.stream.abort()
+            raise
+        words = self.stream.finish() if self.stream is not None else None
         sweeps = self.regs.read("SWEEPS")
         flips_last = self.regs.read("FLIPS")
         if words is not None:
@@ -250,14 +295,19 @@ class HopfieldNetwork:
     ----------
     n_neurons : int
         Number of neurons.
-    backend : {"golden", "rtl", "float"}
+    backend : {"golden", "rtl", "float", "pynq"}
         ``golden``: the bit-exact integer twin; ``rtl``: the native Verilator model of
         the generated Verilog (development machines); ``float``: the float device model
-        of :mod:`spinemu.sim_golden.hopfield_float` (same devices, unquantized).
+        of :mod:`spinemu.sim_golden.hopfield_float` (same devices, unquantized);
+        ``pynq``: the core in a PYNQ overlay (``overlay``).
     seed : int or None
         Seed of the asynchronous update order (loaded into the order LFSR).
     spec : HopfieldSpec or None
         Use this Spec; otherwise one is built from ``n_neurons`` and ``**hardware``.
+    overlay : pynq.Overlay, str or path, optional
+        ``pynq`` backend only: the overlay or its ``.bit`` file (``.hwh`` next to it),
+        built by ``spinemu build`` from the same Spec (checked against the
+        ``manifest.json`` next to the bitfile when there is one).
     **hardware
         Further :class:`~spinemu.sim_golden.hopfield_spec.HopfieldSpec` fields (``lanes``,
         ``n_levels``, ``weight_bits``, ``nonlinearity``, ``spread``, ``device_seed``, ...).
@@ -270,6 +320,7 @@ class HopfieldNetwork:
         backend: str = "golden",
         seed: int | None = None,
         spec: HopfieldSpec | None = None,
+        overlay=None,
         **hardware,
     ):
         if backend not in BACKENDS:
@@ -286,6 +337,11 @@ class HopfieldNetwork:
         self.seed = seed
         self._model = None
         self._rng = np.random.default_rng(seed)
+        if (overlay is None) != (backend != "pynq"):
+            raise ValueError(
+                "overlay is needed by (and only by) the pynq backend; "
+                f"backend={backend!r}, overlay={overlay!r}"
+            )
         if backend == "float":
             from ..sim_golden.memristor import DifferentialSynapseArray
 
@@ -303,6 +359,8 @@ class HopfieldNetwork:
             return
         if backend == "golden":
             self.machine = HopfieldFixed(spec)
+        elif backend == "pynq":
+            self.machine = _open_board(spec, overlay)
         else:
             from ..gen.native import build_native  # development machines only
             from ..gen.verilog import design_for_spec
@@ -310,8 +368,8 @@ class HopfieldNetwork:
 
             self._model = build_native(design_for_spec(spec))
             self.machine = HopfieldDriver(VerilatorMMIO(self._model), spec, stream=self._model)
-        if seed is not None:
-            self.machine.load_order_seed(spec.lfsr_state_for_seed(seed))
+        # A board keeps the order LFSR of earlier runs: load the reset state explicitly.
+        self.machine.load_order_seed(_order_state(spec, seed))
         self.machine.clear()
 
     def close(self) -> None:
@@ -522,26 +580,95 @@ def simulate_hopfield(
         raise ValueError(f"backend must be 'golden' or 'rtl', not {backend!r}")
     net = HopfieldNetwork(spec.n_neurons, backend=backend, spec=spec, seed=seed)
     try:
-        xi = np.asarray(stimulus["patterns"], dtype=np.int8)
-        net.store(xi)
-        rng = np.random.default_rng(0 if seed is None else seed)
-        n = spec.n_neurons
-        out = {
-            "state": np.empty((samples, n), dtype=np.int8),
-            "sweeps": np.empty(samples, dtype=np.int64),
-            "converged": np.empty(samples, dtype=np.int8),
-            "cycle2": np.empty(samples, dtype=np.int8),
-        }
-        for k in range(samples):
-            cue = xi[k % len(xi)].copy()
-            idx = rng.choice(n, size=stimulus["flips"], replace=False)
-            cue[idx] = -cue[idx]
-            net.machine.load_state(cue)
-            r = net.machine.recall(stimulus["mode"], stimulus["max_sweeps"])
-            out["state"][k] = r.state
-            out["sweeps"][k] = r.sweeps
-            out["converged"][k] = r.converged
-            out["cycle2"][k] = r.cycle2
-        return out
+        return hopfield_workload(net.machine, spec, stimulus, samples, seed=seed)
     finally:
         net.close()
+
+
+def _order_state(spec: HopfieldSpec, seed) -> int:
+    """Order-LFSR state for ``seed`` (``None``: the reset state ``spec.lfsr_seed``)."""
+    return spec.lfsr_seed if seed is None else spec.lfsr_state_for_seed(seed)
+
+
+def hopfield_workload(machine, spec: HopfieldSpec, stimulus: dict, samples: int, *, seed=None) -> dict:
+    """The ``spinemu sim`` workload on ``machine`` (``HopfieldFixed`` or ``HopfieldDriver``).
+
+    Loads the order LFSR (``seed``, or its reset state), stores the patterns with the
+    on-chip Hebbian engine and runs ``samples`` recalls (see :func:`simulate_hopfield`).
+    """
+    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 0:
+        raise ValueError(f"samples must be a non-negative integer, not {samples!r}")
+    xi = np.asarray(stimulus["patterns"], dtype=np.int8)
+    _check_patterns(xi, spec.n_neurons)
+    machine.load_order_seed(_order_state(spec, seed))
+    machine.clear()
+    amp = spec.level_max // len(xi)
+    for x in xi:  # HopfieldNetwork.store(rule="hebbian")
+        machine.load_state(x)
+        machine.hebb(amp)
+    rng = np.random.default_rng(0 if seed is None else seed)
+    n = spec.n_neurons
+    out = {
+        "state": np.empty((samples, n), dtype=np.int8),
+        "sweeps": np.empty(samples, dtype=np.int64),
+        "converged": np.empty(samples, dtype=np.int8),
+        "cycle2": np.empty(samples, dtype=np.int8),
+    }
+    for k in range(samples):
+        cue = xi[k % len(xi)].copy()
+        idx = rng.choice(n, size=stimulus["flips"], replace=False)
+        cue[idx] = -cue[idx]
+        machine.load_state(cue)
+        r = machine.recall(stimulus["mode"], stimulus["max_sweeps"])
+        out["state"][k] = r.state
+        out["sweeps"][k] = r.sweeps
+        out["converged"][k] = r.converged
+        out["cycle2"][k] = r.cycle2
+    return out
+
+
+def run_hopfield_board(
+    driver, spec, stimulus, samples: int, *, seed=None, timeout: float = 5.0, allocate=None
+):
+    """The ``spinemu run`` workload: what ``spinemu sim`` computes for a Hopfield config.
+
+    ``timeout`` bounds every command and every sweep-stream transfer; ``allocate`` is
+    unused (the driver's DMA sink has its own).
+    """
+    driver.timeout_s = timeout
+    if hasattr(driver.stream, "timeout"):
+        driver.stream.timeout = timeout
+    return hopfield_workload(driver, spec, stimulus, samples, seed=seed)
+
+
+def _open_board(spec: HopfieldSpec, overlay) -> HopfieldDriver:
+    """The driver of the Hopfield core in ``overlay`` (an Overlay or a ``.bit`` path)."""
+    from . import pynq_driver as pd
+
+    ov = pd.open_overlay(overlay) if isinstance(overlay, str | os.PathLike) else overlay
+    built = pd.overlay_spec(ov)
+    if built is not None and built != spec.to_dict():
+        want = spec.to_dict()
+        diff = [f"{k} {built.get(k)!r} (here {v!r})" for k, v in want.items() if built.get(k) != v]
+        raise pd.DeploymentError(
+            "the overlay was built from another Hopfield Spec: " + (", ".join(diff) or repr(built))
+        )
+    return pd.open_core(ov, "hopfield", spec=spec)
+
+
+def _register():
+    from .pynq_driver import register_core
+
+    return register_core(
+        core="hopfield",
+        kind="hopfield",
+        spec_from_dict=HopfieldSpec.from_dict,
+        driver_factory=HopfieldDriver,
+        workload=run_hopfield_board,
+        class_name="HopfieldIP",
+        streams=("sweep",),
+    )
+
+
+#: The pynq ``DefaultIP`` subclass bound to the Hopfield core's VLNV (None without pynq).
+HopfieldIP = _register()

@@ -26,8 +26,10 @@ in from their own modules, at import time::
     #     driver = open_core(ov, "pbit_net", spec=spec)   # pynq DefaultIP + PBitNetDriver
     # sw/reservoir.py:  core="reservoir", kind="reservoir", ReservoirSpec, ReservoirDriver
     # sw/hopfield.py:   core="hopfield",  kind="hopfield",  HopfieldSpec,  HopfieldDriver
-    # A core that streams (ports <name>_payload/_valid/_ready) gets an AXI DMA from
-    # `spinemu build`; its workload fills `allocate(shape, dtype)` (pynq.allocate) buffers.
+    # A core that streams (ports <name>_payload/_valid/_ready[/_last]) gets an AXI DMA
+    # `dma_<name>` from `spinemu build`; register it with streams=("<name>",) and its
+    # driver factory is called as factory(mmio, spec, streams={"<name>": sink}), sink a
+    # DMAStreamSink (pynq.allocate buffers; NativeStreamSink in simulation).
 
 Those modules are listed in :data:`BINDING_MODULES`, which :func:`binding_for` (and
 so ``spinemu run``) imports.  A workload must return what the core plugin's ``run``
@@ -78,7 +80,12 @@ __all__ = [
     "find_core_ip",
     "open_core",
     "load_manifest",
+    "overlay_spec",
     "run_pbit_array",
+    "dma_cell",
+    "NativeStreamSink",
+    "DMAStreamSink",
+    "find_stream_dma",
 ]
 
 #: Whether ``pynq`` imported (the DefaultIP subclasses exist only then).
@@ -110,6 +117,7 @@ class CoreBinding:
     spec_from_dict: Callable
     driver_factory: Callable
     workload: Callable | None = None
+    streams: tuple[str, ...] = ()
 
     @property
     def vlnv(self) -> str:
@@ -121,15 +129,30 @@ _IP_CLASSES: dict[str, type] = {}
 
 
 def register_core(
-    *, core: str, kind: str, spec_from_dict, driver_factory, workload=None, class_name: str | None = None
+    *,
+    core: str,
+    kind: str,
+    spec_from_dict,
+    driver_factory,
+    workload=None,
+    class_name: str | None = None,
+    streams: tuple[str, ...] = (),
 ):
     """Register a core; return its ``DefaultIP`` subclass (``None`` without pynq).
 
     ``class_name`` names the subclass (default: the core name in CamelCase + ``IP``).
+    ``streams`` names the core's output streams drained by an AXI DMA on a board (the
+    stems of its ``<stem>_payload``/``_valid``/``_ready`` ports); with streams the
+    driver factory is called as ``driver_factory(mmio, spec, streams={stem: sink})``.
     Registering the same core again replaces the binding (and pynq's driver).
     """
     binding = CoreBinding(
-        core=core, kind=kind, spec_from_dict=spec_from_dict, driver_factory=driver_factory, workload=workload
+        core=core,
+        kind=kind,
+        spec_from_dict=spec_from_dict,
+        driver_factory=driver_factory,
+        workload=workload,
+        streams=tuple(streams),
     )
     _BINDINGS[core] = binding
     if not PYNQ_AVAILABLE:
@@ -312,7 +335,27 @@ def load_manifest(bitfile) -> dict:
         raise DeploymentError(f"{path} not found: copy the whole overlay/ folder to the board") from None
 
 
-def open_core(overlay, core: str, *, spec, ip_name: str | None = None, check_writes: bool = True):
+def overlay_spec(overlay) -> dict | None:
+    """The ``spec`` of ``manifest.json`` next to the overlay's bitfile, if there is one."""
+    name = getattr(overlay, "bitfile_name", None)
+    if name is None:
+        return None
+    path = Path(name).with_name("manifest.json")
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text()).get("spec")
+
+
+def open_core(
+    overlay,
+    core: str,
+    *,
+    spec,
+    ip_name: str | None = None,
+    check_writes: bool = True,
+    allocate=None,
+    timeout: float = 5.0,
+):
     """The driver of the ``core`` IP in ``overlay``, built on its ``DefaultIP``.
 
     Parameters
@@ -327,6 +370,15 @@ def open_core(overlay, core: str, *, spec, ip_name: str | None = None, check_wri
         Instance name; found by VLNV when None.
     check_writes : bool
         Read back every ``rw`` register write (:class:`ReadBackMMIO`).
+    allocate : callable or None
+        ``allocate(shape, dtype)`` for DMA buffers (default ``pynq.allocate``).
+    timeout : float
+        Seconds a stream's DMA transfer may take (:class:`DMAStreamSink`).
+
+    Raises
+    ------
+    DeploymentError
+        The IP is missing, or a stream of the core has no AXI DMA in the overlay.
     """
     binding = binding_for(core)
     name = ip_name or find_core_ip(overlay, core)
@@ -337,11 +389,173 @@ def open_core(overlay, core: str, *, spec, ip_name: str | None = None, check_wri
             f"{_IP_CLASSES[core].__name__}: import spinemu.sw.pynq_driver before "
             "loading the overlay"
         )
-    return (
-        ip.driver(spec, check_writes=check_writes)
-        if hasattr(ip, "driver")
-        else binding.driver_factory(ReadBackMMIO(ip, spec.regmap) if check_writes else ip, spec)
-    )
+    extra = {}
+    if binding.streams:
+        if allocate is None:
+            _need_pynq()
+            allocate = pynq.allocate
+        extra["streams"] = {
+            stem: DMAStreamSink(find_stream_dma(overlay, core, stem), allocate=allocate, timeout=timeout)
+            for stem in binding.streams
+        }
+    if hasattr(ip, "driver"):
+        return ip.driver(spec, check_writes=check_writes, **extra)
+    mmio = ReadBackMMIO(ip, spec.regmap) if check_writes else ip
+    return binding.driver_factory(mmio, spec, **extra)
+
+
+# -- streams ---------------------------------------------------------------------------------
+# A stream sink drains one output stream of a core (``<stem>_payload``/``_valid``/
+# ``_ready``/``_last``): ``start(count)`` arms it for a packet of at most ``count`` words,
+# ``finish()`` waits until the packet ended (``last`` taken, or ``count`` words) and
+# returns the words as a ``(words, k)`` uint32 array, word ``j`` of a row holding payload
+# bits ``32j..32j+31``; ``abort()`` drops a transfer after an error.
+
+
+def dma_cell(stem: str) -> str:
+    """Block-design cell name of the AXI DMA draining stream ``stem`` (``bd.tcl``'s ``dma_<stem>``)."""
+    return f"dma_{stem}"
+
+
+def find_stream_dma(overlay, core: str, stem: str):
+    """The AXI DMA of stream ``stem`` in ``overlay`` (a ``pynq.lib.dma.DMA``).
+
+    Raises
+    ------
+    DeploymentError
+        If the overlay has no such DMA, or it has no S2MM channel.
+    """
+    name = dma_cell(stem)
+    desc = getattr(overlay, "ip_dict", {}).get(name)
+    if desc is None or not str(desc.get("type", "")).startswith("xilinx.com:ip:axi_dma:"):
+        raise DeploymentError(
+            f"the overlay has no AXI DMA {name} for the {stem} stream of the {core} core: "
+            "rebuild the overlay with `spinemu build` (the core stalls when its stream is "
+            "not drained)"
+        )
+    dma = getattr(overlay, name)
+    if getattr(dma, "recvchannel", None) is None:
+        raise DeploymentError(f"the AXI DMA {name} has no S2MM (stream to memory) channel")
+    return dma
+
+
+class NativeStreamSink:
+    """A stream of a native Verilator model (simulation), drained with ``ready`` high.
+
+    Parameters
+    ----------
+    model : NativeModel
+    stem : str
+        Stream name: ports ``<stem>_payload``, ``_valid``, ``_ready`` and ``_last``.
+    max_cycles : int
+        Clock cycles :meth:`finish` may run the model before giving up.
+    """
+
+    def __init__(self, model, stem: str, *, max_cycles: int = 10_000_000):
+        self.model = model
+        self.data, self.valid, self.ready, self.last = (
+            f"{stem}_{x}" for x in ("payload", "valid", "ready", "last")
+        )
+        self.max_cycles = max_cycles
+        self._count = 0
+        model.set(self.ready, 1)
+
+    def start(self, count: int) -> None:
+        self.model.set(self.ready, 1)
+        self._count = int(count)
+        self.model.record(self.data, self.valid, max(1, self._count))
+
+    def _ended(self) -> bool:
+        n = self.model.recorded
+        if n >= self._count:
+            return True
+        return n > 0 and bool(self.model.get(self.last)) and not self.model.get(self.valid)
+
+    def finish(self) -> np.ndarray:
+        ran = 0
+        while not self._ended():
+            if ran >= self.max_cycles:
+                self.abort()
+                raise DoneTimeout(f"the {self.data} packet did not end within {self.max_cycles} cycles")
+            self.model.step(64)
+            ran += 64
+        return self.model.stop_recording()[: self._count]
+
+    def abort(self) -> None:
+        try:
+            self.model.stop_recording()
+        except RuntimeError:
+            pass
+
+
+class DMAStreamSink:
+    """A stream drained into a ``pynq.allocate`` buffer by an AXI DMA (S2MM, simple mode).
+
+    Parameters
+    ----------
+    dma : pynq.lib.dma.DMA
+        The DMA whose ``S_AXIS_S2MM`` the stream drives (``find_stream_dma``).
+    allocate : callable
+        ``allocate(shape, dtype)``: ``pynq.allocate`` on a board.
+    timeout : float
+        Seconds a transfer may take after :meth:`start`.
+
+    Notes
+    -----
+    A word is ``c_s_axis_s2mm_tdata_width`` bits (from the ``.hwh``). The transfer ends
+    on the core's ``last`` (TLAST) or when the buffer is full; the DMA's length register
+    then holds the bytes received.
+    """
+
+    def __init__(self, dma, *, allocate, timeout: float = 5.0):
+        self.dma = dma
+        self.channel = dma.recvchannel
+        self.allocate = allocate
+        self.timeout = timeout
+        params = {str(k).lower(): v for k, v in getattr(dma, "description", {}).get("parameters", {}).items()}
+        bits = int(params.get("c_s_axis_s2mm_tdata_width", 32))
+        if bits % 32:
+            raise DeploymentError(f"DMA stream width {bits} is not a multiple of 32 bits")
+        self.words = bits // 32
+        self._buf = None
+
+    def start(self, count: int) -> None:
+        count = int(count)
+        if count < 1:
+            raise ValueError(f"count must be >= 1, not {count}")
+        self._buf = self.allocate((count, self.words), np.uint32)
+        self.channel.transfer(self._buf)
+
+    def finish(self) -> np.ndarray:
+        if self._buf is None:
+            raise RuntimeError("call start() first")
+        ch = self.channel
+        try:
+            wait_until(
+                lambda: int(ch.idle or ch.error),
+                bool,
+                timeout=self.timeout,
+                what=f"the end of the DMA transfer of {self._buf.shape[0]} stream words",
+            )
+        except DoneTimeout:
+            self.abort()
+            raise
+        if ch.error:
+            self.abort()
+            raise BusError("the stream's AXI DMA reports an error (DMASR error bits set)")
+        ch.wait()  # idle already: invalidates the buffer, reads the length register
+        n = int(ch.transferred) // (4 * self.words)
+        out = np.array(self._buf[:n], dtype=np.uint32, copy=True)
+        self._buf = None
+        return out
+
+    def abort(self) -> None:
+        self._buf = None
+        try:
+            self.channel.stop()
+            self.channel.start()
+        except Exception:  # noqa: BLE001 - best effort after an error
+            pass
 
 
 if PYNQ_AVAILABLE:
@@ -358,12 +572,16 @@ if PYNQ_AVAILABLE:
             super().__init__(description)
             self.description = description
 
-        def driver(self, spec, *, check_writes: bool = True):
-            """The core's backend-agnostic driver over this IP's registers."""
+        def driver(self, spec, *, check_writes: bool = True, **extra):
+            """The core's backend-agnostic driver over this IP's registers.
+
+            ``extra`` (``streams={stem: sink}`` for a streaming core) goes to the
+            binding's driver factory.
+            """
             if self.binding is None:
                 raise DeploymentError(f"{type(self).__name__} is not bound to a core")
             mmio = ReadBackMMIO(self, spec.regmap) if check_writes else self
-            return self.binding.driver_factory(mmio, spec)
+            return self.binding.driver_factory(mmio, spec, **extra)
 
     __all__.append("SpinemuIP")
 

@@ -5,12 +5,21 @@
 * :func:`simulate_reservoir` is what ``spinemu sim``/``verify`` call: the ``golden``
   backend runs :class:`~spinemu.sim_golden.reservoir_fixed.ReservoirFixed`, the ``rtl``
   backend the native Verilator model of the generated Verilog, fed through the bus and
-  drained through the ``state`` (or ``pred``) stream.
+  drained through the ``state`` (or ``pred``) stream with ``state_ready`` tied high.
+* :func:`run_reservoir_driver` runs the same workload through any driver whose
+  ``state`` stream is drained by a sink (an AXI DMA on a board, one packet per input
+  sample, ended by ``state_last``); predictions are read through ``PRED``.
 * :class:`STNOReservoir` is the user API: ``transform``, ``fit``, ``predict``, ``score``
-  on the ``golden`` (fixed point), ``rtl`` (bit-exact gateware) or ``float`` backend.
+  on the ``golden`` (fixed point), ``rtl`` (bit-exact gateware), ``float`` or ``pynq``
+  (a PYNQ overlay built by ``spinemu build``) backend.
+
+On a board the core is registered with :func:`spinemu.sw.pynq_driver.register_core`
+(``ReservoirIP``, workload :func:`run_reservoir_board` for ``spinemu run``).
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -21,9 +30,28 @@ from ..sim_golden.reservoir_spec import ReservoirSpec
 from .driver import RegisterDriver
 from .mmio import BusError
 
-__all__ = ["ReservoirDriver", "simulate_reservoir", "STNOReservoir", "BACKENDS"]
+__all__ = [
+    "ReservoirDriver",
+    "simulate_reservoir",
+    "run_reservoir_driver",
+    "run_reservoir_board",
+    "STNOReservoir",
+    "BACKENDS",
+    "HARDWARE_FIELDS",
+    "ReservoirIP",
+]
 
-BACKENDS = ("golden", "rtl", "float")
+BACKENDS = ("golden", "rtl", "float", "pynq")
+
+#: ReservoirSpec fields that shape the gateware (the rest are register reset values).
+HARDWARE_FIELDS = (
+    "n_virtual",
+    "feedback_offset",
+    "readout",
+    *(f"{x}_bits" for x in ("state_frac", "input", "input_frac", "mask", "mask_frac", "zeta")),
+    *(f"{x}_bits" for x in ("zeta_frac", "gain", "gain_frac", "c", "c_frac", "coef", "coef_frac")),
+    *(f"{x}_bits" for x in ("weight", "weight_frac", "out", "out_frac")),
+)
 
 
 class ReservoirDriver:
@@ -35,12 +63,24 @@ class ReservoirDriver:
         Bus access to the core.
     spec : ReservoirSpec
         The generated core's Spec (from ``manifest.json`` on a board).
+    stream : stream sink or None
+        Drains the ``state`` stream (:class:`~spinemu.sw.pynq_driver.DMAStreamSink` on a
+        board, :class:`~spinemu.sw.pynq_driver.NativeStreamSink` in simulation); needed
+        by :meth:`run_stream`.
+    streams : dict or None
+        ``{"state": sink}``, the form :func:`~spinemu.sw.pynq_driver.open_core` passes.
+    timeout : float
+        Seconds to wait for a prediction in :meth:`run_stream`.
     """
 
-    def __init__(self, mmio, spec: ReservoirSpec):
+    def __init__(self, mmio, spec: ReservoirSpec, *, stream=None, streams=None, timeout: float = 5.0):
         if not isinstance(spec, ReservoirSpec):
             raise TypeError(f"spec must be a ReservoirSpec, not {spec!r}")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0, not {timeout}")
         self.spec = spec
+        self.stream = stream if stream is not None else (streams or {}).get("state")
+        self.timeout = timeout
         self.regs = RegisterDriver(mmio, spec.regmap)
         n = self.regs.read("N")
         if n != spec.n_virtual:
@@ -114,6 +154,108 @@ class ReservoirDriver:
         self.check_overrun()
         return out
 
+    def run_stream(self, u_q) -> dict[str, np.ndarray]:
+        """Process samples, draining states from the stream sink (one packet per sample).
+
+        For each sample: arm the sink for ``n_virtual`` words, push the input, wait for
+        the packet (``state_last``); with the readout, wait for ``PRED_COUNT`` and read
+        ``PRED``.  The core may stall on the stream at any time (backpressure), which
+        changes no state.
+
+        Returns
+        -------
+        dict
+            ``"x"`` raw states ``(T, n_virtual)``; ``"y"`` raw predictions ``(T,)`` if the
+            core has the readout.
+
+        Raises
+        ------
+        BusError
+            A packet of the wrong length, or OVERRUN.
+        DoneTimeout
+            A packet or a prediction that never comes.
+        """
+        from .pynq_driver import wait_until
+
+        if self.stream is None:
+            raise ValueError("run_stream needs a stream sink for the state stream (stream=...)")
+        spec = self.spec
+        n_v = spec.n_virtual
+        u_q = np.asarray(u_q, dtype=np.int64)
+        x = np.empty((u_q.shape[0], n_v), dtype=np.int64)
+        y = np.empty(u_q.shape[0], dtype=np.int64) if spec.readout else None
+        self.regs.write("CTRL", 0)
+        pc0 = self.regs.read("PRED_COUNT") if spec.readout else 0
+        for k, v in enumerate(u_q.tolist()):
+            self.stream.start(n_v)
+            self.push(v)
+            words = self.stream.finish()
+            if len(words) != n_v:
+                raise BusError(f"sample {k}: the state stream delivered {len(words)} of {n_v} states")
+            x[k] = words[:, 0].astype(np.int64) & spec.state_max
+            if y is not None:
+                want = k + 1
+                wait_until(
+                    lambda: (self.regs.read("PRED_COUNT") - pc0) & 0xFFFFFFFF,
+                    lambda c, want=want: c >= want,
+                    timeout=self.timeout,
+                    what=f"PRED_COUNT == {want}",
+                )
+                y[k] = self.regs.read("PRED")
+        self.check_overrun()
+        out = {"x": x}
+        if y is not None:
+            out["y"] = y
+        return out
+
+
+def run_reservoir_driver(
+    driver: ReservoirDriver, u_q, *, mask_q=None, regs: dict | None = None, w_q=None, bias_q: int = 0
+) -> dict[str, np.ndarray]:
+    """Load everything, ``RESTART`` and :meth:`ReservoirDriver.run_stream` (board path).
+
+    Unlike :func:`simulate_reservoir` nothing is left at its reset value: the parameter
+    registers (``regs``, missing ones from the Spec), the mask (``mask_q``, default the
+    Spec's reset-state mask) and the weights are all written, so the result does not
+    depend on what ran on the board before.  Returns what :func:`simulate_reservoir`
+    returns for the same arguments (``"y"`` only if ``w_q`` is given).
+    """
+    spec = driver.spec
+    if w_q is not None and not spec.readout:
+        raise ValueError("weights given but the core has no on-chip readout")
+    driver.regs.write("CTRL", 0)
+    driver.set_params(regs or {})
+    driver.load_mask(spec.mask_q() if mask_q is None else mask_q)
+    if spec.readout:
+        driver.load_weights(np.zeros(spec.n_virtual, dtype=np.int64) if w_q is None else w_q, bias_q)
+    driver.restart()
+    out = driver.run_stream(u_q)
+    if w_q is None:
+        out.pop("y", None)
+    return out
+
+
+def run_reservoir_board(
+    driver, spec, stimulus, samples: int, *, seed=None, timeout: float = 5.0, allocate=None
+):
+    """The ``spinemu run`` workload: what ``spinemu sim`` computes for a reservoir config.
+
+    Uses the config plugin's stimulus and random weights (:mod:`spinemu.gen.core_reservoir`,
+    the single source of both), the mask of ``seed`` (default: the reset-state mask).
+    ``allocate`` is unused (the driver's DMA sink has its own).
+    """
+    from ..gen.core_reservoir import random_weights, stimulus_input  # no amaranth
+
+    if not isinstance(samples, int) or samples < 0:
+        raise ValueError(f"samples must be a non-negative integer, not {samples!r}")
+    driver.timeout = timeout
+    if hasattr(driver.stream, "timeout"):
+        driver.stream.timeout = timeout
+    u_q = stimulus_input(spec, stimulus, samples)
+    mask_q = None if seed is None else spec.mask_q(seed)
+    w_q, bias_q = random_weights(spec, stimulus["weights_seed"]) if spec.readout else (None, 0)
+    return run_reservoir_driver(driver, u_q, mask_q=mask_q, w_q=w_q, bias_q=bias_q)
+
 
 def _stream_run(model, driver: ReservoirDriver, u_q, *, port: str) -> np.ndarray:
     """Feed ``u_q`` through INPUT and record ``port`` ("state" or "pred") at native speed."""
@@ -123,7 +265,8 @@ def _stream_run(model, driver: ReservoirDriver, u_q, *, port: str) -> np.ndarray
     total = len(u_q) * per
     nsub = max(1, driver.regs.read("SUBSTEPS"))
     budget = 2 * (nsub + 4) * n_v + 1000  # cycles per sample, with margin
-    model.record(port, f"{port}_valid", max(total, 1))
+    model.set("state_ready", 1)  # the simulation drains the state stream at full speed
+    model.record("state_payload" if port == "state" else port, f"{port}_valid", max(total, 1))
     try:
         for k, v in enumerate(u_q):
             driver.push(int(v))  # waits in the holding register while sample k-1 runs
@@ -248,9 +391,14 @@ class STNOReservoir:
     readout : {"software", "chip"}
         ``"chip"``: ``predict`` on the golden/rtl backends uses the fixed-point on-chip
         readout (quantized weights); ``"software"``: float ridge readout on the states.
-    backend : {"golden", "rtl", "float"}
-        Fixed-point golden model, the bit-exact gateware (native Verilator), or the float
-        physics model with exactly the same (quantized) parameters.
+    backend : {"golden", "rtl", "float", "pynq"}
+        Fixed-point golden model, the bit-exact gateware (native Verilator), the float
+        physics model with exactly the same (quantized) parameters, or the gateware on
+        a PYNQ board (``overlay``).
+    overlay : pynq.Overlay, str or path, optional
+        ``pynq`` backend only: the overlay, or its ``.bit`` file (the ``.hwh`` next to
+        it), built by ``spinemu build`` from a reservoir with the same hardware fields
+        (:data:`HARDWARE_FIELDS`: ``n_virtual``, ``feedback_offset``, ``formats``).
     seed : int or None
         Seed of the random mask.
     formats : dict or None
@@ -279,6 +427,7 @@ class STNOReservoir:
         backend: str = "golden",
         seed=None,
         formats: dict | None = None,
+        overlay=None,
     ):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -313,6 +462,14 @@ class STNOReservoir:
         self.seed = seed
         self.weights_ = None
         self._model = None
+        self._driver = None
+        if (overlay is None) != (backend != "pynq"):
+            raise ValueError(
+                "overlay is needed by (and only by) the pynq backend; "
+                f"backend={backend!r}, overlay={overlay!r}"
+            )
+        if backend == "pynq":
+            self._driver = _open_board(self.spec, overlay)
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -346,6 +503,10 @@ class STNOReservoir:
 
     def _run(self, u, w_q=None, bias_q=0) -> dict:
         u_q = self.spec.quantize_inputs(u)
+        if self.backend == "pynq":
+            return run_reservoir_driver(
+                self._driver, u_q, mask_q=self.mask_q, regs=self.regs, w_q=w_q, bias_q=bias_q
+            )
         model = self._model_rtl() if self.backend == "rtl" else None
         return simulate_reservoir(
             self.spec,
@@ -375,7 +536,7 @@ class STNOReservoir:
         return x / float(1 << self.spec.state_frac_bits)
 
     def transform_raw(self, u) -> np.ndarray:
-        """Raw fixed-point states (golden/rtl backends)."""
+        """Raw fixed-point states (golden/rtl/pynq backends)."""
         if self.backend == "float":
             raise ValueError("the float backend has no raw fixed-point states")
         return self._run(self._input(u))["x"]
@@ -441,3 +602,41 @@ class STNOReservoir:
             f"STNOReservoir(n_virtual={self.n_virtual}, backend={self.backend!r}, "
             f"readout={self.readout!r}, seed={self.seed!r})"
         )
+
+
+def _open_board(spec: ReservoirSpec, overlay) -> ReservoirDriver:
+    """The driver of the reservoir in ``overlay`` (an Overlay or a ``.bit`` path)."""
+    from . import pynq_driver as pd
+
+    ov = pd.open_overlay(overlay) if isinstance(overlay, str | os.PathLike) else overlay
+    built = pd.overlay_spec(ov)
+    if built is not None:
+        if built.get("kind") != "reservoir":
+            raise pd.DeploymentError(f"the overlay holds a {built.get('kind')} core, not a reservoir")
+        want = spec.to_dict()
+        diff = [
+            f"{k} {built.get(k)!r} (here {want[k]!r})" for k in HARDWARE_FIELDS if built.get(k) != want[k]
+        ]
+        if diff:
+            raise pd.DeploymentError(
+                "the overlay's reservoir was built with other hardware: " + ", ".join(diff)
+            )
+    return pd.open_core(ov, "reservoir", spec=spec)
+
+
+def _register():
+    from .pynq_driver import register_core
+
+    return register_core(
+        core="reservoir",
+        kind="reservoir",
+        spec_from_dict=ReservoirSpec.from_dict,
+        driver_factory=ReservoirDriver,
+        workload=run_reservoir_board,
+        class_name="ReservoirIP",
+        streams=("state",),
+    )
+
+
+#: The pynq ``DefaultIP`` subclass bound to the reservoir's VLNV (None without pynq).
+ReservoirIP = _register()

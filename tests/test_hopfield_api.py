@@ -44,7 +44,7 @@ def test_input_errors():
         net.recall(LETTERS[0], mode="random")
     with pytest.raises(ValueError, match="max_sweeps must be an int in 1..65535, not 0"):
         net.recall(LETTERS[0], max_sweeps=0)
-    with pytest.raises(ValueError, match="backend must be one of golden, rtl, float, not 'gpu'"):
+    with pytest.raises(ValueError, match="backend must be one of golden, rtl, float, pynq, not 'gpu'"):
         HopfieldNetwork(9, backend="gpu")
     with pytest.raises(ValueError, match="n_neurons = 1 is not allowed"):
         HopfieldNetwork(1)

@@ -71,7 +71,7 @@ def test_input_validation(u, match):
 
 
 def test_constructor_validation():
-    with pytest.raises(ValueError, match="backend must be one of golden, rtl, float, not 'x'"):
+    with pytest.raises(ValueError, match="backend must be one of golden, rtl, float, pynq, not 'x'"):
         STNOReservoir(8, backend="x")
     with pytest.raises(ValueError, match="n_virtual must be an integer >= 2, not 1"):
         STNOReservoir(1)

@@ -548,3 +548,82 @@ def test_wrapper_behaves_like_the_core(demo_config, generated, tmp_path):
         assert drv.regs.read("COUNT") == 0 and drv.regs.read_array("INPUT") == [0] * spec.n
     bits = (words[:, None] >> np.arange(spec.n)) & 1
     np.testing.assert_array_equal(2 * bits.astype(np.int8) - 1, PBitArrayGolden(spec, seed=5).run(i_q, 500))
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def example_builds(tmp_path_factory):
+    """``spinemu gen`` output of the reservoir and Hopfield examples (generated once)."""
+    from spinemu.gen.artifacts import generate
+    from spinemu.gen.config import load_config
+
+    out = {}
+    for kind in ("reservoir", "hopfield"):
+        config = load_config(EXAMPLES / f"{kind}.toml")
+        folder = tmp_path_factory.mktemp(f"gen_{kind}")
+        out[kind] = (config, folder, generate(config, folder))
+    return out
+
+
+@pytest.mark.parametrize("board_name", ["pynq-z2", "kv260"])
+@pytest.mark.parametrize("kind,stem", [("reservoir", "state"), ("hopfield", "sweep")])
+def test_example_cores_build_with_their_dma(
+    example_builds, demo_config, generated, kind, stem, board_name, tmp_path
+):
+    """Reservoir and Hopfield: right part, every source, one S2MM DMA per stream, TLAST wired.
+
+    The p-bit demo core has no backpressured stream, so its block design has no DMA:
+    a DMA is present iff the core streams.
+    """
+    config, gen_dir, manifest = example_builds[kind]
+    board = get_board(board_name)
+    shutil.copytree(gen_dir, tmp_path / "gen")
+    proj = write_vivado_project(config, board, tmp_path, manifest=manifest)
+    calls = run_tcl(tmp_path, "build.tcl", board_files=False)
+    assert {opt(a, "-part") for a in calls_of(calls, "create_project")} == {board.part}
+    added = {Path(p).resolve() for a in calls_of(calls, "add_files") for p in a[-1].split()}
+    hdl = {p.resolve() for p in [*tmp_path.glob("gen/*.v"), *tmp_path.glob("src/*.v")]}
+    assert len(hdl) == 2 and added == hdl
+    # The stream: ready (backpressure) and last, so the wrapper exposes a full AXI4-Stream.
+    assert [(s.stem, s.direction, s.last is not None) for s in proj.streams] == [(stem, "out", True)]
+    assert not proj.notes
+    ports = wrapper_ports(proj.files["wrapper"].read_text())
+    assert {f"m_axis_{stem}_{x}" for x in ("tdata", "tvalid", "tready", "tlast")} <= ports
+    wrapper = proj.files["wrapper"].read_text()
+    assert (
+        f".{stem}_ready(m_axis_{stem}_tready)" in wrapper and f".{stem}_last(m_axis_{stem}_tlast)" in wrapper
+    )
+    cells = {a[-1]: opt(a, "-vlnv") for a in calls_of(calls, "create_bd_cell")}
+    dmas = sorted(c for c, v in cells.items() if v.startswith("xilinx.com:ip:axi_dma:"))
+    assert dmas == [f"dma_{stem}"]
+    intf = [tuple(a) for a in calls_of(calls, "connect_bd_intf_net")]
+    assert (f"core/m_axis_{stem}", f"dma_{stem}/S_AXIS_S2MM") in intf
+    props = " ".join(a[1] for a in calls_of(calls, "set_property") if a[-1] == f"dma_{stem}")
+    assert "CONFIG.c_include_s2mm 1" in props and "CONFIG.c_include_mm2s 0" in props
+    assert "CONFIG.c_s_axis_s2mm_tdata_width 32" in props
+    info = json.loads((tmp_path / "build.json").read_text())
+    assert [s["dma_cell"] for s in info["streams"]] == [f"dma_{stem}"]
+    # The p-bit demo: no stream, no DMA.
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    shutil.copytree(generated[0], demo / "gen")
+    pbit = write_vivado_project(demo_config, board, demo, manifest=generated[1])
+    assert pbit.streams == ()
+    pcalls = run_tcl(demo, "build.tcl", board_files=False)
+    assert not [a for a in calls_of(pcalls, "create_bd_cell") if "axi_dma" in opt(a, "-vlnv")]
+
+
+def test_dma_stream_width_is_a_power_of_two():
+    """AXI DMA takes 8..1024-bit streams in powers of two: pad 40 -> 64, 72 -> 128, 9 -> 32."""
+    ports = [
+        {
+            "name": f"s{w}_{x}",
+            "width": w if x == "payload" else 1,
+            "direction": "in" if x == "ready" else "out",
+        }
+        for w in (9, 40, 72, 1024)
+        for x in ("payload", "valid", "ready")
+    ]
+    assert {s.width: s.tdata_width for s in find_streams(ports)} == {9: 32, 40: 64, 72: 128, 1024: 1024}
