@@ -10,23 +10,26 @@ Public API
 - :mod:`spinemu.devices` — SMTJ, STNO and memristor device models.
 - :mod:`spinemu.tasks` — NARMA10, sine/square, Mackey–Glass, memory capacity.
 - :class:`PBitArraySpec`, :func:`simulate_pbit_array` — the p-bit array primitive.
+- :class:`STNOReservoir` — time-multiplexed spin-torque-oscillator reservoir (golden, rtl, float, pynq).
 - :class:`HopfieldNetwork` — associative memory on memristive synapses (golden, rtl, float).
 - :class:`RegisterDriver`, :class:`VerilatorMMIO` — register access on a board or in simulation.
 """
 
 from . import devices, logic, tasks
+from .sim_golden.hopfield_spec import HopfieldSpec
 from .sim_golden.pbit_spec import PBitArraySpec
 from .sim_golden.problems import IsingProblem, lattice_2d, read_gset
-from .sim_golden.hopfield_spec import HopfieldSpec
+from .sim_golden.reservoir_spec import ReservoirSpec
 from .sw.driver import RegisterDriver
 from .sw.hopfield import HopfieldNetwork
 from .sw.mmio import VerilatorMMIO
 from .sw.pbit_array import PBitArrayDriver, simulate_pbit_array
+from .sw.reservoir import STNOReservoir
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__", "devices", "logic", "tasks", "PBitArraySpec", "simulate_pbit_array",
     "PBitArrayDriver", "RegisterDriver", "VerilatorMMIO", "IsingProblem", "lattice_2d", "read_gset",
-    "HopfieldNetwork", "HopfieldSpec",
+    "HopfieldNetwork", "HopfieldSpec", "STNOReservoir", "ReservoirSpec",
 ]
