@@ -1,0 +1,181 @@
+"""p-bit network: fixed-point golden and RTL throughput, and dwave-samplers side by side.
+
+Prints Markdown tables (printed, not asserted):
+
+1. flips/ns (spin updates per second / 1e9, one process) of the bit-exact fixed-point
+   golden model (:class:`~spinemu.sim_golden.pbit_net.PBitNetGolden`), the float
+   reference sampler and dwave-samplers' ``SimulatedAnnealingSampler`` (Metropolis
+   and Gibbs) on 2D lattices L = 64, 128 and an 800-node G-set-like random graph, at
+   equal reads, sweeps and geometric β schedule (dwave-samplers' default range);
+2. best cut at equal sweeps on the 800-node graph (golden vs dwave-samplers);
+3. the ``rtl`` backend: p-bit updates per second through the native Verilator model
+   (an 8x8 lattice, 64 p-bits; the first run builds it, ~1-2 minutes), and what the
+   same design does on an FPGA at 100 MHz (N f / C).
+
+dwave-samplers is a benchmark peer only (``pip install dwave-samplers``).
+
+Usage: ``python benchmarks/bench_pbit_net.py [--no-rtl | --rtl-only]``
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+from spinemu.sim_golden.float_sampler import beta_schedule, default_beta_range, sample_float
+from spinemu.sim_golden.pbit_net import BetaRegisters, PBitNetGolden
+from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
+from spinemu.sim_golden.problems import (
+    cut_value,
+    lattice_2d,
+    maxcut_to_ising,
+    random_maxcut_graph,
+    to_bqm,
+)
+
+__all__ = ["main"]
+
+
+def _spec(p, **hw):
+    return PBitNetSpec(n=p.n, edges=tuple(map(tuple, p.edges.tolist())), **hw)
+
+
+def _golden(p, spec, *, reads, sweeps, beta_range, seed):
+    j = np.zeros(spec.num_edges)
+    for (a, b), w in zip(p.edges.tolist(), p.weights, strict=True):
+        j[spec.edge_index[(a, b)]] = w
+    h_q, j_q = spec.quantize(p.h, spec.h_bits, "h"), spec.quantize(j, spec.j_bits, "J")
+    beta = BetaRegisters.from_dict(spec.beta_registers("geometric", beta_range, sweeps))
+    init = np.where(np.random.default_rng(seed).random((reads, p.n)) < 0.5, 1, -1)
+    t = time.perf_counter()
+    run = PBitNetGolden(spec, seed=seed).run(
+        h_q, j_q, num_sweeps=sweeps, beta=beta, num_reads=reads, initial_states=init
+    )
+    return run, time.perf_counter() - t
+
+
+def _dwave(bqm, *, reads, sweeps, beta_range, seed, criterion="Metropolis"):
+    from dwave.samplers import SimulatedAnnealingSampler
+
+    t = time.perf_counter()
+    ss = SimulatedAnnealingSampler().sample(
+        bqm,
+        num_reads=reads,
+        num_sweeps=sweeps,
+        beta_range=beta_range,
+        beta_schedule_type="geometric",
+        seed=seed,
+        proposal_acceptance_criteria=criterion,
+    )
+    return ss, time.perf_counter() - t
+
+
+def _float(p, *, reads, sweeps, beta_range, seed):
+    t = time.perf_counter()
+    r = sample_float(
+        p, num_reads=reads, num_sweeps=sweeps, betas=beta_schedule(sweeps, beta_range, "geometric"), seed=seed
+    )
+    return r, time.perf_counter() - t
+
+
+def _throughput() -> None:
+    cases = [
+        ("2D lattice L=64", lattice_2d(64), 64, 200),
+        ("2D lattice L=128", lattice_2d(128), 32, 100),
+        ("random graph n=800, p=0.06", maxcut_to_ising(random_maxcut_graph(800, 0.06, seed=1)), 64, 200),
+    ]
+    print("## Throughput (flips/ns = spin updates per second / 1e9, one process)\n")
+    print(
+        "| problem | spins | colors | reads x sweeps | spinemu fixed-point golden | spinemu float "
+        "| dwave SA Metropolis | dwave SA Gibbs | golden / dwave Metropolis |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, p, reads, sweeps in cases:
+        br = default_beta_range(p)
+        spec = _spec(p)
+        bqm = to_bqm(p)
+        upd = reads * sweeps * p.n
+        _, tq = _golden(p, spec, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, tf = _float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, td = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, tg = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1, criterion="Gibbs")
+        print(
+            f"| {name} | {p.n} | {spec.num_colors} | {reads} x {sweeps} | {upd / tq / 1e9:.3f} | "
+            f"{upd / tf / 1e9:.3f} | {upd / td / 1e9:.3f} | {upd / tg / 1e9:.3f} | "
+            f"{td / tq:.2f}x |"
+        )
+
+
+def _best_cut() -> None:
+    g = random_maxcut_graph(800, 0.06, seed=2)
+    p = maxcut_to_ising(g)
+    spec = _spec(p)
+    bqm = to_bqm(p)
+    br = default_beta_range(p)
+    print(
+        f"\n## Best cut at equal sweeps, G1-like graph (800 nodes, {g.edges.shape[0]} edges; "
+        "G1's best known 11624 is a scale reference only)\n"
+    )
+    print("| sweeps | reads | golden best / mean | time s | dwave SA best / mean | time s |")
+    print("|---|---|---|---|---|---|")
+    for sweeps in (100, 1000):
+        reads = 16
+        run, tq = _golden(p, spec, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
+        cq = cut_value(g, run.states)
+        ss, td = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
+        cd = cut_value(g, ss.record.sample[:, np.argsort(np.asarray(ss.variables))])
+        print(
+            f"| {sweeps} | {reads} | {cq.max():.0f} / {cq.mean():.1f} | {tq:.2f} | "
+            f"{cd.max():.0f} / {cd.mean():.1f} | {td:.2f} |"
+        )
+
+
+def _rtl() -> None:
+    from spinemu.sw.pbit_sampler import _native_model, run_network
+
+    # 64 p-bits and a 256-entry LUT: every p-bit has its own LUT read port, so the
+    # Verilated model grows with n * 2**lut_bits (a 256-p-bit, 1024-entry design needs
+    # > 12 GB to verilate)
+    p = lattice_2d(8)
+    spec = _spec(p, sample_buffer_depth=0, lut_bits=8, lut_frac_bits=4)
+    t = time.perf_counter()
+    model = _native_model(spec)
+    tb = time.perf_counter() - t
+    j = spec.quantize(np.ones(spec.num_edges), spec.j_bits, "J")
+    h = np.zeros(spec.n, np.int64)
+    beta = BetaRegisters(spec.beta_to_acc(0.44))
+    rows = []
+    for reads, sweeps in ((1, 20000), (100, 200)):
+        c0 = model.cycles
+        t = time.perf_counter()
+        run_network(spec, h, j, num_sweeps=sweeps, beta=beta, num_reads=reads, seed=1, backend="rtl")
+        dt = time.perf_counter() - t
+        cyc = model.cycles - c0
+        upd = reads * sweeps * spec.n
+        rows.append(f"| {reads} x {sweeps} | {upd / dt:.3g} | {cyc / dt:.3g} | {dt:.2f} |")
+    print(
+        f"\n## RTL backend (native Verilator), 2D lattice L=8: {spec.n} p-bits, "
+        f"{spec.num_colors} colors (model ready in {tb:.1f} s)\n"
+    )
+    print("| reads x sweeps | p-bit updates / s | clock cycles / s | time s |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+    print(
+        f"\nOn an FPGA at 100 MHz this design updates N f / C = "
+        f"{spec.n * 100e6 / spec.num_colors / 1e9:.1f} flips/ns."
+    )
+
+
+def main(argv=None) -> None:
+    """Run the benchmark and print the tables."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--rtl-only" not in argv:
+        _throughput()
+        _best_cut()
+    if "--no-rtl" not in argv:
+        _rtl()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""Bit-exact fixed-point golden model of the p-bit network (see :mod:`.pbit_net_spec`).
+
+:class:`PBitNetGolden` runs ``num_reads`` independent chains the way the gateware
+runs them one after the other: read ``r`` starts from its initial state with the RNG
+streams where read ``r - 1`` left them (the master state jumped ``r * num_sweeps``
+steps), runs ``num_sweeps`` sweeps of the on-chip β schedule, and ends.  The reads
+are therefore simulated **together** (vectorised over reads and over the p-bits of a
+color): their RNG start states come from GF(2) jumps and the words from the RNG
+model's ``generate`` in blocks of sweeps.
+
+Per color the local fields of all its p-bits and all reads are one sparse-dense
+product (``float64``, exact for these integers), then saturated, multiplied by
+``beta_m``, shifted to a LUT address and compared with the random numbers, exactly as
+the gateware does in one clock.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec, beta_sequence, gf2_apply, gf2_mul, step_jump
+from .rng import Xoshiro128ppModel
+
+__all__ = ["PBitNetGolden", "NetRun", "BetaRegisters", "quantized_energy"]
+
+
+class BetaRegisters(NamedTuple):
+    """The β-schedule registers of one run (see :func:`~.pbit_net_spec.beta_sequence`)."""
+
+    start: int
+    mode: int = int(BetaMode.CONSTANT)
+    step: int = 0
+    mult: int = 1 << BETA_MULT_FRAC
+
+    @classmethod
+    def from_dict(cls, regs: dict) -> BetaRegisters:
+        return cls(regs["BETA"], regs["BETA_MODE"], regs["BETA_STEP"], regs["BETA_MULT"])
+
+
+class NetRun(NamedTuple):
+    """Result of :meth:`PBitNetGolden.run`.
+
+    Attributes
+    ----------
+    states : ndarray, shape (num_reads, n), int8 of +-1
+        Final spins (clamps applied).
+    samples : ndarray, shape (num_reads, num_sweeps, n), int8, or None
+        The spins after every sweep (``record="all"``).
+    best_states : ndarray, shape (num_reads, n), or None
+        Lowest-energy state each read visited after a sweep (``record="best"``; the
+        initial state counts when ``num_sweeps == 0``).
+    best_energies : ndarray, shape (num_reads,), int64, or None
+        Their quantised energies (:func:`quantized_energy`).
+    beta_acc : list of int
+        ``beta_acc`` of every sweep.
+    """
+
+    states: np.ndarray
+    samples: np.ndarray | None
+    best_states: np.ndarray | None
+    best_energies: np.ndarray | None
+    beta_acc: list
+
+
+def quantized_energy(spec: PBitNetSpec, h_q, j_q, states) -> np.ndarray:
+    """Integer energy ``-(h_q . m + sum_e J_q[e] m_i m_j)`` of states ``(k, n)``."""
+    s = np.atleast_2d(np.asarray(states, dtype=np.int64))
+    e = spec.edge_array
+    out = -(s @ np.asarray(h_q, dtype=np.int64))
+    if len(e):
+        out -= (s[:, e[:, 0]] * s[:, e[:, 1]]) @ np.asarray(j_q, dtype=np.int64)
+    return out
+
+
+def _xoshiro_step(st: np.ndarray, out: np.ndarray) -> None:
+    """One xoshiro128++ output (into ``out``) and state update, in place on ``(4, k)``.
+
+    The same arithmetic as :class:`~.rng.Xoshiro128ppModel` (``output`` then ``step``),
+    written with in-place operations on contiguous rows.
+    """
+    s0, s1, s2, s3 = st
+    np.add(s0, s3, out=out)
+    tmp = out >> np.uint32(25)
+    out <<= np.uint32(7)
+    out |= tmp
+    out += s0
+    t = s1 << np.uint32(9)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    np.right_shift(s3, np.uint32(21), out=tmp)
+    s3 <<= np.uint32(11)
+    s3 |= tmp
+
+
+def _generate(model, states: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``model.generate(states, count)`` with BLAS-free jumps (identical words and states).
+
+    Few streams are stepped as several time segments side by side (start states from
+    cached GF(2) jumps), so each numpy operation works on at least ~16k words.
+    """
+    p = states.shape[0]
+    segs = max(1, min(count, 16384 // max(1, p)))
+    seg_len = -(-count // segs)
+    segs = -(-count // seg_len)
+    starts = [states]
+    if segs > 1:
+        jump = step_jump(model, seg_len)
+        for _ in range(1, segs):
+            starts.append(gf2_apply(model, jump, starts[-1]))
+    cur = np.concatenate(starts)
+    out = np.empty((seg_len, segs * p), dtype=np.uint32)
+    last = count - (segs - 1) * seg_len  # steps of the last segment that count
+    final = None
+    if isinstance(model, Xoshiro128ppModel):
+        st = np.ascontiguousarray(cur.T)  # (4, streams): rows are s0..s3
+        for t in range(seg_len):
+            if t == last:
+                final = np.ascontiguousarray(st[:, (segs - 1) * p :].T)
+            _xoshiro_step(st, out[t])
+        cur = np.ascontiguousarray(st.T)
+    else:
+        for t in range(seg_len):
+            if t == last:
+                final = cur[(segs - 1) * p :].copy()
+            out[t] = model.output(cur)
+            cur = model.step(cur)
+    if final is None:
+        final = cur[(segs - 1) * p :].copy()
+    words = out.reshape(seg_len, segs, p).transpose(1, 0, 2).reshape(-1, p)[:count]
+    return np.ascontiguousarray(words), final
+
+
+class PBitNetGolden:
+    """Golden p-bit network.
+
+    Parameters
+    ----------
+    spec : PBitNetSpec
+    seed : int or None
+        Master seed of the RNG streams; ``None`` uses ``spec.seed`` (the reset state).
+
+    Attributes
+    ----------
+    states : ndarray, shape (n, state_words)
+        The RNG stream states (advanced by every :meth:`run`).
+    """
+
+    def __init__(self, spec: PBitNetSpec, *, seed: int | None = None):
+        if not isinstance(spec, PBitNetSpec):
+            raise TypeError(f"spec must be a PBitNetSpec, not {spec!r}")
+        self.spec = spec
+        self.states = spec.rng_states(seed)
+        e = spec.edge_array
+        self._perm = np.argsort(spec.colors, kind="stable")
+        counts = np.bincount(spec.colors, minlength=spec.num_colors)
+        edges_c = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        self._bounds = [(edges_c[c], edges_c[c + 1]) for c in range(spec.num_colors)]
+        import scipy.sparse as sp
+
+        n = spec.n
+        rows = np.concatenate([e[:, 0], e[:, 1]]) if len(e) else np.zeros(0, np.int64)
+        cols = np.concatenate([e[:, 1], e[:, 0]]) if len(e) else np.zeros(0, np.int64)
+        eid = np.concatenate([np.arange(len(e)), np.arange(len(e))])
+        pattern = sp.csr_matrix((np.arange(rows.size, dtype=np.float64) + 1, (rows, cols)), shape=(n, n))
+        pattern.sort_indices()
+        # position in pattern.data -> edge index
+        perm = pattern.data.astype(np.int64) - 1
+        self._data_edge = eid[perm]
+        self._pattern = pattern
+
+    @property
+    def _dtype(self):
+        """float32 when every partial sum of the local field is exact in it, else float64."""
+        spec = self.spec
+        bound = (1 << (spec.h_bits - 1)) + spec.max_degree * (1 << (spec.j_bits - 1))
+        return np.float32 if bound < 1 << 24 else np.float64
+
+    def _matrix(self, j_q: np.ndarray):
+        m = self._pattern.copy()
+        m.data = j_q[self._data_edge].astype(self._dtype)
+        return m
+
+    def _check_values(self, h_q, j_q):
+        spec = self.spec
+        h = np.asarray(h_q, dtype=np.int64).reshape(-1)
+        j = np.asarray(j_q, dtype=np.int64).reshape(-1)
+        if h.shape != (spec.n,):
+            raise ValueError(f"h_q must have shape ({spec.n},), not {h.shape}")
+        if j.shape != (spec.num_edges,):
+            raise ValueError(f"j_q must have shape ({spec.num_edges},), not {j.shape}")
+        for name, arr, bits in (("h_q", h, spec.h_bits), ("j_q", j, spec.j_bits)):
+            lo, hi = spec._range(bits)
+            bad = (arr < lo) | (arr > hi)
+            if bad.any():
+                k = int(np.argmax(bad))
+                raise ValueError(f"{name}[{k}] = {arr[k]} does not fit {bits} signed bits")
+        return h, j
+
+    def run(
+        self,
+        h_q,
+        j_q,
+        *,
+        num_sweeps: int,
+        beta: BetaRegisters,
+        num_reads: int = 1,
+        initial_states=None,
+        clamp_mask=None,
+        clamp_values=None,
+        record: str = "none",
+    ) -> NetRun:
+        """Run ``num_reads`` reads of ``num_sweeps`` sweeps each.
+
+        Parameters
+        ----------
+        h_q, j_q : array of int
+            Raw ``H`` (n,) and ``J`` (num_edges,) register values.
+        num_sweeps : int
+        beta : BetaRegisters or sequence of int
+            ``BETA`` (loaded at the start of every read), mode, step and ratio; or
+            an explicit ``beta_acc`` for every sweep (a custom schedule, which the
+            driver realises by loading ``BETA`` between runs of constant β).
+        num_reads : int
+        initial_states : array, shape (num_reads, n) or (n,), of +-1, optional
+            Default all -1 (the reset state of the spin registers).
+        clamp_mask, clamp_values : array of bool / +-1, shape (n,), optional
+            Clamped p-bits and their values.
+        record : {"none", "all", "best"}
+            Also return every sweep's sample, or the best state each read visited.
+
+        Returns
+        -------
+        NetRun
+        """
+        spec = self.spec
+        n = spec.n
+        h, j = self._check_values(h_q, j_q)
+        if isinstance(num_sweeps, bool) or not isinstance(num_sweeps, int | np.integer) or num_sweeps < 0:
+            raise ValueError(f"num_sweeps must be an integer >= 0, not {num_sweeps!r}")
+        if isinstance(num_reads, bool) or not isinstance(num_reads, int | np.integer) or num_reads < 1:
+            raise ValueError(f"num_reads must be an integer >= 1, not {num_reads!r}")
+        if record not in ("none", "all", "best"):
+            raise ValueError(f"record must be 'none', 'all' or 'best', not {record!r}")
+        S, R = int(num_sweeps), int(num_reads)
+        if initial_states is None:
+            init = -np.ones((R, n), dtype=np.int8)
+        else:
+            init = np.asarray(initial_states)
+            if init.ndim == 1:
+                init = np.broadcast_to(init, (R, n))
+            if init.shape != (R, n) or not np.isin(init, (-1, 1)).all():
+                raise ValueError(f"initial_states must be +-1 of shape ({R}, {n}) or ({n},)")
+        cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
+        cval = -np.ones(n) if clamp_values is None else np.asarray(clamp_values, np.float64)
+        if not np.isin(cval, (-1, 1)).all():
+            raise ValueError("clamp_values must be -1 or +1")
+        if cmask.shape != (n,) or cval.shape != (n,):
+            raise ValueError(f"clamp_mask and clamp_values must have shape ({n},)")
+
+        dt = self._dtype
+        # Internally p-bits are permuted so that every color is a contiguous block of
+        # rows, and stream (p-bit i, read r) is column i * R + r of the RNG words.
+        order, bounds = self._perm, self._bounds
+        M = np.ascontiguousarray(init.T[order], dtype=dt)  # (n, R), permuted rows
+        cm_p, cv_p = cmask[order], cval[order].astype(dt)
+        M[cm_p] = cv_p[cm_p, None]
+        if isinstance(beta, BetaRegisters):
+            betas = beta_sequence(beta.start, beta.mode, beta.step, beta.mult, S)
+        else:
+            betas = [int(b) for b in beta]
+            if len(betas) != S or any(not 0 <= b < 1 << 32 for b in betas):
+                raise ValueError(f"beta must give {S} beta_acc values in 0..2**32-1")
+        shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
+        model = spec.rng_model
+        sw = model.state_words
+        # Stream states of every read: read r starts r * S steps further on.
+        starts = np.empty((R, n, sw), dtype=np.uint32)
+        starts[0] = self.states
+        if R > 1:  # doubling: reads [b, 2b) are reads [0, b) jumped b * S steps
+            jump = step_jump(model, S)
+            b = 1
+            while b < R:
+                m = min(b, R - b)
+                starts[b : b + m] = gf2_apply(model, jump, starts[:m].reshape(m * n, sw)).reshape(m, n, sw)
+                b += m
+                if b < R:
+                    jump = gf2_mul(jump, jump)
+        cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * R, sw)
+
+        mat = self._matrix(j)
+        mat_p = mat[order][:, order].tocsr()
+        blocks = [mat_p[x:z] for x, z in bounds]
+        h_p = h[order].astype(dt)
+        lo, hi = spec.acc_range
+        sh = spec.lut_shift
+        half = (1 << (sh - 1)) if sh > 0 else 0
+        llo, lhi = spec._range(spec.lut_bits)
+        lmask = (1 << spec.lut_bits) - 1
+        lut = spec.lut
+        rshift = np.uint32(spec.word_bits - spec.prob_bits)
+        # beta_m * I and its rounding fit int32 when the widths allow it
+        wide = spec.acc_bits + spec.beta_mul_bits + 1 > 31
+        it = np.int64 if wide else np.int32
+        inv = np.empty(n, np.int64)
+        inv[order] = np.arange(n)
+        plus, minus = dt(1), dt(-1)
+        # With a narrow accumulator the whole beta -> threshold chain is one table per beta.
+        use_table = spec.acc_bits <= 16
+        tables: dict = {}
+        h_off = (h[order] - lo).astype(dt)
+
+        samples = np.empty((R, S, n), dtype=np.int8) if record == "all" else None
+        if record == "best":
+            jsym = mat_p
+            best_e = self._energy(h_p, jsym, M)
+            best_s = M.T.astype(np.int8).copy()
+        chunk = max(1, min(S, (1 << 22) // max(1, R * n)))
+        k = 0
+        while k < S:
+            T = min(chunk, S - k)
+            words, cur = _generate(model, cur, T)
+            words >>= rshift
+            rnd = words.reshape(T, n, R)
+            for t in range(T):
+                bm = it(betas[k + t] >> shift_b)
+                table = None
+                if use_table:  # threshold of every saturated field value at this beta
+                    table = tables.get(int(bm))
+                    if table is None:
+                        a = np.arange(lo, hi + 1, dtype=it) * bm
+                        if sh:
+                            a = (a + it(half)) >> it(sh)
+                        table = tables[int(bm)] = lut[np.clip(a, llo, lhi) & lmask]
+                for c, (x, z) in enumerate(bounds):
+                    field = blocks[c] @ M
+                    if table is not None:
+                        field += h_off[x:z, None]  # h - lo: the table index
+                        np.clip(field, 0, hi - lo, out=field)
+                        thr = table[field.astype(np.intp)]
+                    else:
+                        field += h_p[x:z, None]
+                        np.clip(field, lo, hi, out=field)
+                        addr = field.astype(it)
+                        addr *= bm
+                        if sh:
+                            addr += it(half)
+                            addr >>= it(sh)
+                        np.clip(addr, llo, lhi, out=addr)
+                        addr &= it(lmask)
+                        thr = lut[addr]
+                    new = np.where(rnd[t, x:z] < thr, plus, minus)
+                    cm = cm_p[x:z]
+                    if cm.any():
+                        new[cm] = cv_p[x:z][cm, None]
+                    M[x:z] = new
+                if samples is not None:
+                    samples[:, k + t] = M[inv].T
+                if record == "best":
+                    e = self._energy(h_p, jsym, M)
+                    better = e < best_e
+                    if better.any():
+                        best_e = np.where(better, e, best_e)
+                        best_s[better] = M.T[better]
+            k += T
+        if S:
+            last = cur.reshape(n, R, sw)[:, R - 1]
+            self.states = np.empty_like(last)
+            self.states[order] = last
+        final = M[inv].T.astype(np.int8)
+        if record == "best":
+            return NetRun(final, None, best_s[:, inv], best_e.astype(np.int64), betas)
+        return NetRun(final, samples, None, None, betas)
+
+    @staticmethod
+    def _energy(h_f, jsym, M) -> np.ndarray:
+        m64 = M.astype(np.float64)
+        return -np.einsum("i,ij->j", h_f.astype(np.float64), m64) - 0.5 * np.einsum(
+            "ij,ij->j", m64, (jsym @ M).astype(np.float64)
+        )

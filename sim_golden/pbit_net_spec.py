@@ -1,0 +1,713 @@
+"""The Spec of the p-bit network (Ising machine): the single source of truth.
+
+``n`` p-bits coupled on a topology fixed at generation (an edge list, or all-to-all
+``dense`` for small ``n``); the values of ``h`` and ``J`` are loaded at run time
+through the register bus, so one bitstream serves every problem on that graph.
+
+Arithmetic (all integers; the golden model :mod:`.pbit_net` and the gateware
+:mod:`spinemu.hdl.pbit_net` implement exactly this)
+-------------------------------------------------------------------------------
+Physics convention of REFERENCE.md §1: ``E = -(sum h m + sum_{i<j} J m m)``.
+
+* ``h_q`` (``h_bits``) and ``J_q`` (``j_bits``) are two's complement with the same
+  ``frac_bits`` fraction bits: ``h = h_q / 2**frac_bits``.
+* Local field ``I_i = sat_acc(h_q[i] + sum_{j ~ i} J_q[ij] * m_j)``: the sum is taken
+  at full precision (no intermediate can overflow) and then saturated, never
+  wrapped, to ``acc_bits`` (same ``frac_bits``).
+* β lives in the 32-bit register ``beta_acc`` as ``u(32 - beta_frac_bits).beta_frac_bits``.
+  The multiplier sees ``beta_m = beta_acc >> (beta_frac_bits - beta_mul_frac_bits)``,
+  i.e. **β is used on the grid of step 2**-beta_mul_frac_bits** (truncated).
+* ``x = beta_m * I_i`` has ``frac_bits + beta_mul_frac_bits`` fraction bits; the LUT
+  address is ``a = sat_lut((x + 2**(s-1)) >> s)`` (round half up; no rounding when
+  ``s = 0``) with ``s = frac_bits + beta_mul_frac_bits - lut_frac_bits`` and
+  ``sat_lut`` saturating to ``lut_bits`` two's complement.  ``a`` is ``β I`` on the grid
+  of step ``2**-lut_frac_bits``.
+* ``LUT[a] = clip(round(2**prob_bits * (1 + tanh(a / 2**lut_frac_bits)) / 2), 1,
+  2**prob_bits - 1)`` and ``m_i = +1`` iff ``word >> (word_bits - prob_bits) < LUT[a]``
+  (strict; as in the p-bit array primitive), so ``P(m=+1) = LUT[a] / 2**prob_bits``.
+  When ``β h`` and ``β J`` lie on the LUT grid (e.g. integer weights and β = 1/2, 1),
+  the sampler is exact Gibbs of the quantised problem up to the ``2**-prob_bits``
+  rounding of the LUT.
+
+Update order
+------------
+``update_order = "colored"`` colors the topology with DSATUR
+(:func:`~.coloring.dsatur`); ``"sequential"`` gives every p-bit its own color.  One
+clock updates every p-bit of one color (all read the same old state: exact Gibbs,
+since no two of them are coupled); colors go in turn ``0 .. C-1``; a sweep is ``C``
+clocks.  Every p-bit draws exactly one RNG word per sweep (clamped ones too), so
+word ``k`` of stream ``i`` is used in sweep ``k`` of p-bit ``i``.
+
+Clamping: a p-bit with its ``CLAMP_EN`` bit set *is* ``CLAMP_VAL`` (the override
+acts on its output, so neighbours always see the clamped value).
+
+β schedule (per sweep, on chip)
+-------------------------------
+Sweep ``k`` uses ``beta_acc_k``; after each sweep ``beta_acc`` is updated by
+``BETA_MODE``: 0 constant; 1 linear ``beta_acc += BETA_STEP`` (signed, saturating to
+``0 .. 2**32 - 1``); 2 geometric ``beta_acc = min(2**32 - 1, (beta_acc * BETA_MULT) >>
+30)`` (``BETA_MULT`` is ``u2.30``).  Writing ``BETA`` loads ``beta_acc``.
+:meth:`PBitNetSpec.beta_registers` turns a float schedule into these registers and
+:func:`beta_sequence` gives the β each sweep really uses.
+
+RNG
+---
+As the p-bit array (:mod:`.rng`): xoshiro128++ (default) or a leaped LFSR per p-bit,
+stream ``i`` = master state jumped ``i * D``; ``SEED`` shifts a seed chain
+(:meth:`PBitNetSpec.seed_chain_words`) so any master seed loads at run time.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .coloring import dsatur
+from .regmap import Access, Register, RegisterMap
+from .rng import LFSR_TAPS, LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel
+from .validate import SpecError, check_enum, check_int
+
+__all__ = [
+    "PBitNetSpec",
+    "UpdateOrder",
+    "BetaMode",
+    "PBIT_NET_IDENT",
+    "MAX_NET_PBITS",
+    "MAX_DENSE_PBITS",
+    "BETA_MULT_FRAC",
+    "beta_sequence",
+    "gf2_apply",
+    "gf2_mul",
+    "gf2_pow",
+    "step_jump",
+    "stream_states",
+]
+
+#: Value of the ``ID`` register of the p-bit network core ("PBNT").
+PBIT_NET_IDENT = 0x50424E54
+#: Largest network the generator accepts.
+MAX_NET_PBITS = 1 << 16
+#: Largest all-to-all network.
+MAX_DENSE_PBITS = 64
+#: Fraction bits of ``BETA_MULT`` (geometric schedule ratio, u2.30).
+BETA_MULT_FRAC = 30
+
+_U32 = (1 << 32) - 1
+
+
+class UpdateOrder(enum.Enum):
+    """How p-bits are grouped into clocks."""
+
+    COLORED = "colored"
+    SEQUENTIAL = "sequential"
+
+
+class BetaMode(enum.IntEnum):
+    """Values of the ``BETA_MODE`` register."""
+
+    CONSTANT = 0
+    LINEAR = 1
+    GEOMETRIC = 2
+
+
+def beta_sequence(start: int, mode: int, step: int, mult: int, num_sweeps: int) -> list[int]:
+    """The ``beta_acc`` value of every sweep (exactly the gateware's update rule).
+
+    Parameters
+    ----------
+    start : int
+        ``BETA`` (u32).
+    mode : int
+        ``BETA_MODE`` (:class:`BetaMode`).
+    step : int
+        ``BETA_STEP`` as a signed integer.
+    mult : int
+        ``BETA_MULT`` (u2.30).
+    num_sweeps : int
+    """
+    out = []
+    acc = int(start)
+    for _ in range(num_sweeps):
+        out.append(acc)
+        if mode == BetaMode.LINEAR:
+            acc = min(max(acc + int(step), 0), _U32)
+        elif mode == BetaMode.GEOMETRIC:
+            acc = min((acc * int(mult)) >> BETA_MULT_FRAC, _U32)
+    return out
+
+
+def _pack_rows(bits: np.ndarray) -> np.ndarray:
+    """0/1 rows ``(r, k)`` -> packed little-endian uint32 words ``(r, ceil(k / 32))``."""
+    r, k = bits.shape
+    pad = -k % 32
+    if pad:
+        bits = np.concatenate([bits, np.zeros((r, pad), np.uint8)], axis=1)
+    return np.packbits(bits.astype(np.uint8), axis=1, bitorder="little").view("<u4")
+
+
+def _parity_products(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``out[a, b] = parity(popcount(rows[a] & cols[b]))`` for packed words."""
+    out = np.empty((rows.shape[0], cols.shape[0]), np.uint8)
+    step = max(1, 65536 // max(1, cols.shape[0]))
+    for a in range(0, rows.shape[0], step):
+        both = rows[a : a + step, None, :] & cols[None, :, :]
+        out[a : a + step] = np.bitwise_count(both).sum(axis=-1, dtype=np.int64) & 1
+    return out
+
+
+def gf2_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """GF(2) matrix product (same result as :func:`~.gf2.gf2_matmul`, no BLAS).
+
+    Popcounts of packed words: fast and independent of BLAS threading, which on a
+    loaded machine can make small float matrix products a hundred times slower.
+    """
+    return _parity_products(_pack_rows(np.asarray(a)), _pack_rows(np.ascontiguousarray(np.asarray(b).T)))
+
+
+def gf2_pow(m: np.ndarray, exponent: int) -> np.ndarray:
+    """``m ** exponent`` over GF(2) by repeated squaring (see :func:`gf2_mul`)."""
+    if exponent < 0:
+        raise ValueError(f"exponent must be >= 0, not {exponent}")
+    result = np.eye(m.shape[0], dtype=np.uint8)
+    base = np.asarray(m, dtype=np.uint8)
+    while exponent:
+        if exponent & 1:
+            result = gf2_mul(result, base)
+        exponent >>= 1
+        if exponent:
+            base = gf2_mul(base, base)
+    return result
+
+
+def gf2_apply(model: RNGModel, matrix: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """``model._apply(matrix, states)``, fast: byte-indexed tables ("four Russians").
+
+    For every byte of the state a 256-entry table holds the XOR of the matrix columns
+    its set bits select; a product is then one table look-up and XOR per byte.
+    """
+    s = np.ascontiguousarray(np.asarray(states, dtype="<u4"))
+    k = model.state_bits
+    cols = _pack_rows(np.ascontiguousarray(np.asarray(matrix, np.uint8)[:k, :k].T))  # (k, w)
+    nbytes = k // 8
+    tables = np.zeros((nbytes, 256, cols.shape[1]), np.uint32)
+    for b in range(8):
+        step = 1 << b
+        idx = np.arange(256)
+        has = (idx & step) != 0
+        tables[:, has] = tables[:, idx[has] ^ step] ^ cols[b::8][:nbytes, None, :]
+    by = s.view(np.uint8).reshape(s.shape[0], -1)[:, :nbytes]
+    out = np.zeros((s.shape[0], cols.shape[1]), np.uint32)
+    for q in range(nbytes):
+        out ^= tables[q][by[:, q]]
+    return out
+
+
+_JUMPS: dict = {}
+
+
+def _jump_matrix(model: RNGModel, base: np.ndarray, distance: int) -> np.ndarray:
+    key = (model, distance, base is getattr(model, "__dict__", {}).get("shift_matrix"))
+    if key not in _JUMPS:
+        _JUMPS[key] = gf2_pow(base, distance)
+    return _JUMPS[key]
+
+
+def stream_states(model: RNGModel, seed: int, n: int) -> np.ndarray:
+    """``model.stream_states(seed, n)`` by doubling (``log2 n`` block jumps, same result)."""
+    if not isinstance(seed, int) or not 0 <= seed < 1 << 64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
+    base = model.shift_matrix if isinstance(model, LFSRModel) else model.step_matrix
+    jump = _jump_matrix(model, base, model.stream_distance(n))
+    states = np.asarray(model.master_state(seed), dtype=np.uint32).reshape(1, -1)
+    while states.shape[0] < n:
+        states = np.concatenate([states, gf2_apply(model, jump, states)])
+        if states.shape[0] < n:
+            jump = gf2_mul(jump, jump)
+    return np.ascontiguousarray(states[:n])
+
+
+def step_jump(model: RNGModel, steps: int) -> np.ndarray:
+    """GF(2) matrix of ``steps`` calls of ``model.step`` (cached)."""
+    return _jump_matrix(model, model.step_matrix, steps)
+
+
+def _canonical_edges(n: int, edges) -> tuple[tuple[int, int], ...]:
+    out = set()
+    for k, e in enumerate(edges):
+        try:
+            i, j = (int(x) for x in e)
+        except (TypeError, ValueError):
+            raise SpecError(f"edges[{k}]", e, "a pair of p-bit indices") from None
+        if not (0 <= i < n and 0 <= j < n) or i == j:
+            raise SpecError(f"edges[{k}]", tuple(e), f"two different indices in 0..{n - 1}")
+        out.add((min(i, j), max(i, j)))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PBitNetSpec:
+    """Spec of a network of ``n`` coupled p-bits.
+
+    Parameters
+    ----------
+    n : int
+        Number of p-bits, 1..65536 (1..64 when ``dense``).
+    edges : tuple of (int, int) or None
+        The couplings present in the hardware (0-based, any degree).  Normalised to
+        sorted ``i < j`` pairs without duplicates.  ``None`` with ``dense=True``.
+    dense : bool
+        All-to-all coupling (``edges`` is then every pair).
+    h_bits, j_bits, acc_bits : int
+        Two's-complement widths of ``h`` (2..24), ``J`` (2..24) and the saturating
+        local-field accumulator (2..30; at least ``max(h_bits, j_bits)``).
+    frac_bits : int
+        Fraction bits shared by ``h``, ``J`` and the accumulator.
+    beta_frac_bits : int
+        Fraction bits of the 32-bit β register ``beta_acc`` (8..30).
+    beta_mul_frac_bits : int
+        Fraction bits of β at the multiplier (1..``beta_frac_bits``): the β grid.
+    lut_bits, lut_frac_bits : int
+        LUT address width (2..14) and fraction bits of ``β I`` at the address.
+    prob_bits : int
+        LUT entry / compared random number width.
+    rng, lfsr_width, lfsr_taps, lfsr_leap : see :class:`~.pbit_spec.PBitArraySpec`
+    update_order : UpdateOrder or str
+        ``"colored"`` (DSATUR) or ``"sequential"``.
+    sample_buffer_depth : int
+        Per-sweep samples kept in the on-chip capture buffer (0 = no buffer, max 4096).
+    seed : int
+        Master seed of the RNG streams baked in as the reset state.
+    """
+
+    n: int
+    edges: tuple | None = None
+    dense: bool = False
+    h_bits: int = 10
+    j_bits: int = 8
+    acc_bits: int = 12
+    frac_bits: int = 4
+    beta_frac_bits: int = 24
+    beta_mul_frac_bits: int = 10
+    lut_bits: int = 10
+    lut_frac_bits: int = 6
+    prob_bits: int = 16
+    rng: RNGKind = RNGKind.XOSHIRO128PP
+    lfsr_width: int = 32
+    lfsr_taps: tuple[int, ...] | None = None
+    lfsr_leap: int | None = None
+    update_order: UpdateOrder = UpdateOrder.COLORED
+    sample_buffer_depth: int = 16
+    seed: int = 1
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        if not isinstance(self.dense, bool):
+            raise SpecError("dense", self.dense, "true or false")
+        check_int("n", self.n, 1, MAX_DENSE_PBITS if self.dense else MAX_NET_PBITS)
+        if self.dense:
+            if self.edges is not None:
+                raise SpecError("edges", "...", "None when dense is true (every pair is coupled)")
+            edges = tuple((i, j) for i in range(self.n) for j in range(i + 1, self.n))
+        else:
+            if self.edges is None:
+                raise SpecError("edges", None, "an edge list (or dense = true)")
+            edges = _canonical_edges(self.n, self.edges)
+        set_(self, "edges", edges)
+        check_int("h_bits", self.h_bits, 2, 24)
+        check_int("j_bits", self.j_bits, 2, 24)
+        check_int("acc_bits", self.acc_bits, max(self.h_bits, self.j_bits), 30)
+        check_int("frac_bits", self.frac_bits, 0, min(self.h_bits, self.j_bits) - 1)
+        check_int("beta_frac_bits", self.beta_frac_bits, 8, 30)
+        check_int("beta_mul_frac_bits", self.beta_mul_frac_bits, 1, self.beta_frac_bits)
+        check_int("lut_bits", self.lut_bits, 2, 14)
+        check_int("lut_frac_bits", self.lut_frac_bits, 0, self.frac_bits + self.beta_mul_frac_bits)
+        set_(self, "rng", check_enum("rng", self.rng, RNGKind))
+        check_int("lfsr_width", self.lfsr_width, 3, 32)
+        if self.lfsr_taps is None:
+            set_(self, "lfsr_taps", LFSR_TAPS[self.lfsr_width])
+        else:
+            taps = tuple(self.lfsr_taps)
+            if (
+                not taps
+                or self.lfsr_width not in taps
+                or len(set(taps)) != len(taps)
+                or any(
+                    isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= self.lfsr_width
+                    for t in taps
+                )
+            ):
+                raise SpecError(
+                    "lfsr_taps",
+                    self.lfsr_taps,
+                    f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}",
+                )
+            set_(self, "lfsr_taps", taps)
+        if self.lfsr_leap is None:
+            set_(self, "lfsr_leap", self.lfsr_width)
+        check_int("lfsr_leap", self.lfsr_leap, 1, 64)
+        word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32
+        check_int("prob_bits", self.prob_bits, 2, min(32, word_bits))
+        if self.rng is RNGKind.LFSR and self.n > (1 << self.lfsr_width) - 1:
+            raise SpecError(
+                "n", self.n, f"at most {(1 << self.lfsr_width) - 1} streams for a {self.lfsr_width}-bit LFSR"
+            )
+        set_(self, "update_order", check_enum("update_order", self.update_order, UpdateOrder))
+        check_int("sample_buffer_depth", self.sample_buffer_depth, 0, 4096)
+        check_int("seed", self.seed, 0, (1 << 64) - 1)
+
+    # -- topology ---------------------------------------------------------------------
+    @property
+    def num_edges(self) -> int:
+        return len(self.edges)
+
+    @cached_property
+    def edge_array(self) -> np.ndarray:
+        """Edges as an ``(E, 2)`` int64 array (row ``e`` is coupling register ``J[e]``)."""
+        return np.asarray(self.edges, dtype=np.int64).reshape(-1, 2)
+
+    @cached_property
+    def edge_index(self) -> dict:
+        """``(i, j)`` with ``i < j`` -> index of its ``J`` register."""
+        return {e: k for k, e in enumerate(self.edges)}
+
+    @cached_property
+    def neighbours(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """For each p-bit, its ``(neighbour, edge index)`` pairs in edge order."""
+        nb = [[] for _ in range(self.n)]
+        for k, (i, j) in enumerate(self.edges):
+            nb[i].append((j, k))
+            nb[j].append((i, k))
+        return tuple(tuple(x) for x in nb)
+
+    @property
+    def max_degree(self) -> int:
+        return max((len(x) for x in self.neighbours), default=0)
+
+    @cached_property
+    def colors(self) -> np.ndarray:
+        """Color (update slot) of every p-bit, ``0 .. num_colors - 1``."""
+        if self.update_order is UpdateOrder.SEQUENTIAL:
+            c = np.arange(self.n, dtype=np.int64)
+        else:
+            c = dsatur(self.n, self.edge_array)
+        c.flags.writeable = False
+        return c
+
+    @property
+    def num_colors(self) -> int:
+        return int(self.colors.max()) + 1
+
+    # -- RNG (as the p-bit array) ---------------------------------------------------
+    @cached_property
+    def rng_model(self) -> RNGModel:
+        if self.rng is RNGKind.LFSR:
+            return LFSRModel(width=self.lfsr_width, taps=self.lfsr_taps, leap=self.lfsr_leap)
+        return Xoshiro128ppModel()
+
+    @property
+    def word_bits(self) -> int:
+        return self.rng_model.word_bits
+
+    def rng_states(self, seed: int | None = None) -> np.ndarray:
+        """Initial RNG states ``(n, state_words)`` for ``seed`` (default: the Spec's)."""
+        return stream_states(self.rng_model, self.seed if seed is None else seed, self.n)
+
+    def seed_chain_words(self, seed: int) -> list[int]:
+        """Words to write, in order, to ``SEED`` to load master ``seed`` (see the array)."""
+        return [int(w) for w in self.rng_states(seed).reshape(-1)[::-1]]
+
+    # -- fixed point ----------------------------------------------------------------
+    @staticmethod
+    def _range(bits: int) -> tuple[int, int]:
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+    @property
+    def h_range(self) -> tuple[float, float]:
+        lo, hi = self._range(self.h_bits)
+        return lo / (1 << self.frac_bits), hi / (1 << self.frac_bits)
+
+    @property
+    def j_range(self) -> tuple[float, float]:
+        lo, hi = self._range(self.j_bits)
+        return lo / (1 << self.frac_bits), hi / (1 << self.frac_bits)
+
+    @property
+    def acc_range(self) -> tuple[int, int]:
+        """Saturation limits of the local field, raw integers."""
+        return self._range(self.acc_bits)
+
+    @property
+    def lut_shift(self) -> int:
+        """``s``: right shift from ``beta_m * I`` to the LUT address."""
+        return self.frac_bits + self.beta_mul_frac_bits - self.lut_frac_bits
+
+    @property
+    def beta_mul_bits(self) -> int:
+        """Width of ``beta_m`` (unsigned)."""
+        return 32 - (self.beta_frac_bits - self.beta_mul_frac_bits)
+
+    @property
+    def beta_max(self) -> float:
+        return _U32 / float(1 << self.beta_frac_bits)
+
+    def quantize(self, values, bits: int, what: str, names=None) -> np.ndarray:
+        """Round real values to the ``frac_bits`` grid (half away from zero).
+
+        Raises
+        ------
+        ValueError
+            For a non-finite value or one outside the ``bits`` range, naming the
+            element (``names[k]`` when given) and the limit.
+        """
+        arr = np.asarray(values, dtype=np.float64).reshape(-1)
+        scale = 1 << self.frac_bits
+        q = np.sign(arr) * np.floor(np.abs(arr) * scale + 0.5)
+        lo, hi = self._range(bits)
+        bad = ~np.isfinite(arr) | (q < lo) | (q > hi)
+        if bad.any():
+            k = int(np.argmax(bad))
+            name = names[k] if names is not None else k
+            raise ValueError(
+                f"{what} of {name!r} is {float(arr[k])!r}, outside the hardware range "
+                f"[{lo / scale}, {hi / scale}] ({bits}-bit two's complement with "
+                f"{self.frac_bits} fraction bits)"
+            )
+        return q.astype(np.int64)
+
+    @cached_property
+    def lut(self) -> np.ndarray:
+        """LUT contents indexed by the raw ``lut_bits`` address bits (uint32)."""
+        size = 1 << self.lut_bits
+        raw = np.arange(size)
+        signed = np.where(raw >= size // 2, raw - size, raw)
+        p = 0.5 * (1.0 + np.tanh(signed / float(1 << self.lut_frac_bits)))
+        q = np.clip(np.floor(p * (1 << self.prob_bits) + 0.5), 1, (1 << self.prob_bits) - 1)
+        return q.astype(np.uint32)
+
+    # -- β -----------------------------------------------------------------------------
+    def beta_to_acc(self, beta: float) -> int:
+        """Nearest ``beta_acc`` value of a real β (raises beyond the register)."""
+        if not math.isfinite(beta) or beta < 0 or beta > self.beta_max:
+            raise ValueError(f"beta {beta!r} is outside the hardware range [0, {self.beta_max:.6g}]")
+        return min(int(round(beta * (1 << self.beta_frac_bits))), _U32)
+
+    def beta_used(self, beta_acc) -> np.ndarray:
+        """The β the hardware applies for register values ``beta_acc`` (on the β grid)."""
+        a = np.asarray(beta_acc, dtype=np.int64) >> (self.beta_frac_bits - self.beta_mul_frac_bits)
+        return a / float(1 << self.beta_mul_frac_bits)
+
+    def beta_registers(self, kind: str, beta_range, num_sweeps: int) -> dict:
+        """Registers realising a ``"constant"``/``"linear"``/``"geometric"`` schedule.
+
+        ``linear``: ``linspace(b0, b1, num_sweeps)`` as ``start + k * step``;
+        ``geometric``: ``geomspace`` as ``start * ratio**k`` (ratio on the u2.30 grid).
+        A single sweep, or ``b0 == b1``, is the constant ``b1`` (dwave-samplers'
+        convention).  Returns ``{"BETA", "BETA_MODE", "BETA_STEP", "BETA_MULT"}``.
+        """
+        b0, b1 = float(beta_range[0]), float(beta_range[1])
+        regs = {
+            "BETA": self.beta_to_acc(b1),
+            "BETA_MODE": int(BetaMode.CONSTANT),
+            "BETA_STEP": 0,
+            "BETA_MULT": 1 << BETA_MULT_FRAC,
+        }
+        self.beta_to_acc(b0)
+        if kind == "constant" or num_sweeps <= 1 or b0 == b1:
+            return regs
+        regs["BETA"] = self.beta_to_acc(b0)
+        if kind == "linear":
+            step = round((b1 - b0) / (num_sweeps - 1) * (1 << self.beta_frac_bits))
+            regs.update(BETA_MODE=int(BetaMode.LINEAR), BETA_STEP=int(step))
+        elif kind == "geometric":
+            if b0 <= 0:
+                raise ValueError(f"beta_range must be > 0 for a geometric schedule, not {beta_range!r}")
+            ratio = (b1 / b0) ** (1.0 / (num_sweeps - 1))
+            mult = round(ratio * (1 << BETA_MULT_FRAC))
+            if not 0 < mult <= _U32:
+                raise ValueError(f"geometric ratio {ratio!r} per sweep does not fit BETA_MULT (u2.30)")
+            regs.update(BETA_MODE=int(BetaMode.GEOMETRIC), BETA_MULT=int(mult))
+        else:
+            raise ValueError(f"kind must be 'constant', 'linear' or 'geometric', not {kind!r}")
+        return regs
+
+    # -- registers ------------------------------------------------------------------
+    @property
+    def state_words(self) -> int:
+        """32-bit words of one spin vector (bit ``i % 32`` of word ``i // 32``; 1 = +1)."""
+        return -(-self.n // 32)
+
+    @cached_property
+    def regmap(self) -> RegisterMap:
+        """The core's AXI4-Lite register map."""
+        w = self.state_words
+        f = self.frac_bits
+        regs = [
+            Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x50424E54 ('PBNT')"),
+            Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
+            Register(name="NCOLORS", width=16, access=Access.RO, doc="colors = clocks per sweep"),
+            Register(
+                name="CTRL",
+                width=1,
+                access=Access.RW,
+                doc="bit 0 CAPTURE: write each sweep's state into the sample buffer",
+            ),
+            Register(name="STATUS", width=1, access=Access.RO, doc="bit 0 BUSY: sweeping"),
+            Register(
+                name="SWEEPS", width=32, access=Access.WO, doc="write k: run exactly k sweeps, then hold"
+            ),
+            Register(
+                name="SWEEPS_LEFT",
+                width=32,
+                access=Access.RO,
+                doc="sweeps still to run from the last SWEEPS write",
+            ),
+            Register(
+                name="SWEEP_COUNT",
+                width=32,
+                access=Access.RO,
+                doc="sweeps completed since reset (wraps at 2**32)",
+            ),
+            Register(
+                name="SEED",
+                width=32,
+                access=Access.WO,
+                doc="shift one word into the RNG seed chain (see seed_chain_words)",
+            ),
+            Register(
+                name="BETA",
+                width=32,
+                access=Access.WO,
+                doc=f"load beta_acc (u{32 - self.beta_frac_bits}.{self.beta_frac_bits})",
+            ),
+            Register(
+                name="BETA_NOW",
+                width=32,
+                access=Access.RO,
+                doc="beta_acc, the beta of the current/next sweep",
+            ),
+            Register(
+                name="BETA_MODE",
+                width=2,
+                access=Access.RW,
+                doc="per-sweep beta update: 0 constant, 1 linear, 2 geometric",
+            ),
+            Register(
+                name="BETA_STEP",
+                width=32,
+                access=Access.RW,
+                signed=True,
+                doc="linear: added to beta_acc after each sweep (saturating)",
+            ),
+            Register(
+                name="BETA_MULT",
+                width=32,
+                access=Access.RW,
+                reset=1 << BETA_MULT_FRAC,
+                doc="geometric: beta_acc = beta_acc * BETA_MULT >> 30 after each sweep",
+            ),
+            Register(
+                name="CLAMP_EN",
+                width=32,
+                access=Access.RW,
+                count=w,
+                doc="bit i of word k: p-bit 32k+i is clamped",
+            ),
+            Register(
+                name="CLAMP_VAL",
+                width=32,
+                access=Access.RW,
+                count=w,
+                doc="bit i of word k: clamped value of p-bit 32k+i (1 = +1)",
+            ),
+            Register(
+                name="STATE_IN",
+                width=32,
+                access=Access.WO,
+                count=w,
+                doc="write word k: load spins 32k..32k+31 (1 = +1)",
+            ),
+            Register(
+                name="STATE",
+                width=32,
+                access=Access.RO,
+                count=w,
+                doc="current spins (clamps applied), bit i of word k = p-bit 32k+i",
+            ),
+        ]
+        if self.sample_buffer_depth:
+            regs += [
+                Register(
+                    name="BUF_COUNT",
+                    width=32,
+                    access=Access.RO,
+                    doc=f"samples captured since reset; slot = count % {self.sample_buffer_depth}",
+                ),
+                Register(
+                    name="BUF_SEL",
+                    width=max(1, (self.sample_buffer_depth - 1).bit_length()),
+                    access=Access.RW,
+                    doc="buffer slot shown in BUF_DATA",
+                ),
+                Register(
+                    name="BUF_DATA", width=32, access=Access.RO, count=w, doc="captured spins of slot BUF_SEL"
+                ),
+            ]
+        regs += [
+            Register(
+                name="H",
+                width=self.h_bits,
+                access=Access.RW,
+                count=self.n,
+                signed=True,
+                doc=f"h_q of each p-bit, s{self.h_bits - f}.{f}",
+            ),
+            Register(
+                name="J",
+                width=self.j_bits,
+                access=Access.RW,
+                count=max(1, self.num_edges),
+                signed=True,
+                doc=f"J_q of each edge (spec.edges order), s{self.j_bits - f}.{f}",
+            ),
+        ]
+        return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))
+
+    # -- serialisation --------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain-data form (for manifests and cache keys)."""
+        return {
+            "kind": "pbit_net",
+            "n": self.n,
+            "edges": None if self.dense else [list(e) for e in self.edges],
+            "dense": self.dense,
+            "h_bits": self.h_bits,
+            "j_bits": self.j_bits,
+            "acc_bits": self.acc_bits,
+            "frac_bits": self.frac_bits,
+            "beta_frac_bits": self.beta_frac_bits,
+            "beta_mul_frac_bits": self.beta_mul_frac_bits,
+            "lut_bits": self.lut_bits,
+            "lut_frac_bits": self.lut_frac_bits,
+            "prob_bits": self.prob_bits,
+            "rng": self.rng.value,
+            "lfsr_width": self.lfsr_width,
+            "lfsr_taps": list(self.lfsr_taps),
+            "lfsr_leap": self.lfsr_leap,
+            "update_order": self.update_order.value,
+            "sample_buffer_depth": self.sample_buffer_depth,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PBitNetSpec:
+        """Inverse of :meth:`to_dict`."""
+        kw = {k: v for k, v in data.items() if k != "kind"}
+        if kw.get("edges") is not None:
+            kw["edges"] = tuple(tuple(e) for e in kw["edges"])
+        if kw.get("lfsr_taps") is not None:
+            kw["lfsr_taps"] = tuple(kw["lfsr_taps"])
+        return cls(**kw)

@@ -1,0 +1,585 @@
+"""The p-bit network as a dimod sampler, and its register-level driver.
+
+:class:`PBitSampler` is a :class:`dimod.Sampler` whose ``sample`` follows
+dwave-samplers' ``SimulatedAnnealingSampler`` (``num_reads``, ``num_sweeps``,
+``beta_range``, ``beta_schedule_type``, ``beta_schedule``, ``seed``,
+``initial_states``) in **dimod's sign convention** (``E = sum h s + sum J s s``; a
+ferromagnetic coupling is ``J < 0``), converted internally to the hardware's physics
+convention (``h_hw = -h``, ``J_hw = -J``).  Two backends give identical SampleSets
+for the same seed:
+
+``"golden"``
+    :class:`~spinemu.sim_golden.pbit_net.PBitNetGolden`, vectorised over reads.
+``"rtl"``
+    The generated Verilog as a native Verilator model (built once per hardware
+    Spec and kept loaded), driven only through its AXI4-Lite registers by
+    :class:`PBitNetDriver` over :class:`~spinemu.sw.mmio.VerilatorMMIO`; the per-sweep
+    samples come from the recorded ``sample`` stream.
+
+How a run maps to the hardware: the master RNG seed is loaded through the seed chain
+(derived from ``seed`` with ``numpy.random.default_rng``, as are the random initial
+states), ``h``/``J`` are quantised to the Spec's fixed point and written, then every
+read loads its initial state, ``BETA`` and runs ``num_sweeps`` sweeps; the RNG streams
+continue from read to read.  ``linear``/``geometric`` schedules run on chip from the
+registers (:meth:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec.beta_registers`);
+``custom`` schedules load ``BETA`` before each run of equal β.  β is applied on the
+grid ``2**-beta_mul_frac_bits``; ``SampleSet.info`` reports the β each sweep used and
+the largest quantisation errors of β, ``h`` and ``J``.
+
+Max-Cut and similar optimisation: ``return_best=True`` returns, per read, the lowest-
+energy state visited after any sweep (the per-sweep samples are captured anyway)
+instead of the final state.  On small frustrated graphs the final state of an
+anneal misses the optimum in a few percent of reads even for dwave-samplers, while
+the best visited state reaches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy
+from ..sim_golden.pbit_net_spec import PBitNetSpec
+from .driver import RegisterDriver
+
+__all__ = ["PBitSampler", "PBitNetDriver", "run_network", "BACKENDS", "clear_model_cache"]
+
+BACKENDS = ("golden", "rtl")
+
+_MODELS: dict = {}
+
+
+def clear_model_cache() -> None:
+    """Close and forget the native models kept by the ``rtl`` backend."""
+    for model in _MODELS.values():
+        model.close()
+    _MODELS.clear()
+
+
+def _native_model(spec: PBitNetSpec):
+    """The native Verilator model of ``spec``, built (cached on disk) and kept loaded."""
+    key = spec
+    if key not in _MODELS:
+        from ..gen.native import build_native  # development machines only
+        from ..gen.verilog import design_for_spec
+
+        _MODELS[key] = build_native(design_for_spec(spec))
+    return _MODELS[key]
+
+
+def _pack(spins, words: int) -> list[int]:
+    bits = (np.asarray(spins).reshape(-1) > 0).astype(np.uint8)
+    padded = np.zeros(32 * words, np.uint8)
+    padded[: bits.size] = bits
+    return [int(x) for x in np.packbits(padded, bitorder="little").view("<u4")]
+
+
+def _unpack(words, n: int) -> np.ndarray:
+    w = np.ascontiguousarray(np.asarray(words, dtype=np.uint32))
+    bits = np.unpackbits(w.view(np.uint8).reshape(*w.shape[:-1], -1), axis=-1, bitorder="little")
+    return (2 * bits[..., :n].astype(np.int8) - 1).astype(np.int8)
+
+
+class PBitNetDriver:
+    """Register-level control of a p-bit network core (board or simulation).
+
+    Parameters
+    ----------
+    mmio : MMIO
+        ``pynq.MMIO`` or :class:`~spinemu.sw.mmio.VerilatorMMIO`.
+    spec : PBitNetSpec
+        The generated core's Spec.
+    """
+
+    def __init__(self, mmio, spec: PBitNetSpec):
+        self.spec = spec
+        self.regs = RegisterDriver(mmio, spec.regmap)
+        n, c = self.regs.read("N"), self.regs.read("NCOLORS")
+        if (n, c) != (spec.n, spec.num_colors):
+            raise ValueError(
+                f"the core has {n} p-bits in {c} colors but the spec says {spec.n} in {spec.num_colors}"
+            )
+
+    def _write_words(self, name: str, words) -> None:
+        for k, w in enumerate(words):
+            self.regs.write(name, int(w), k)
+
+    def load_problem(self, h_q, j_q) -> None:
+        """Write the raw ``H`` (n,) and ``J`` (num_edges,) registers."""
+        for i, v in enumerate(np.asarray(h_q, dtype=np.int64).tolist()):
+            self.regs.write("H", v, i)
+        for e, v in enumerate(np.asarray(j_q, dtype=np.int64).tolist()):
+            self.regs.write("J", v, e)
+
+    def load_seed(self, seed: int) -> None:
+        """Load the RNG streams of master ``seed`` through the seed chain."""
+        for word in self.spec.seed_chain_words(seed):
+            self.regs.write("SEED", word)
+
+    def set_schedule(self, beta: BetaRegisters) -> None:
+        """Write the β schedule registers (``BETA`` last: it loads ``beta_acc``)."""
+        self.regs.write("BETA_MODE", beta.mode)
+        self.regs.write("BETA_STEP", beta.step)
+        self.regs.write("BETA_MULT", beta.mult)
+        self.regs.write("BETA", beta.start)
+
+    def set_beta(self, beta_acc: int) -> None:
+        """Load ``beta_acc``."""
+        self.regs.write("BETA", int(beta_acc))
+
+    def set_clamp(self, mask, values) -> None:
+        """Clamp the p-bits in ``mask`` (bool, (n,)) to ``values`` (+-1, (n,))."""
+        w = self.spec.state_words
+        self._write_words("CLAMP_EN", _pack(np.where(np.asarray(mask, bool), 1, -1), w))
+        self._write_words("CLAMP_VAL", _pack(values, w))
+
+    def load_state(self, spins) -> None:
+        """Load the spins (+-1, (n,))."""
+        self._write_words("STATE_IN", _pack(spins, self.spec.state_words))
+
+    def state(self) -> np.ndarray:
+        """The current spins (clamps applied) as +-1."""
+        words = [self.regs.read("STATE", k) for k in range(self.spec.state_words)]
+        return _unpack(np.array(words, np.uint32)[None, :], self.spec.n)[0]
+
+    def sweep(self, k: int) -> None:
+        """Start ``k`` sweeps (returns at once; see :meth:`wait`)."""
+        self.regs.write("SWEEPS", int(k))
+
+    def busy(self) -> bool:
+        return bool(self.regs.read("STATUS") & 1)
+
+    def wait(self, *, max_polls: int = 10**9) -> None:
+        """Poll ``STATUS`` until the sweeps are done."""
+        for _ in range(max_polls):
+            if not self.busy():
+                return
+        raise TimeoutError("the p-bit network is still sweeping")
+
+    def capture(self, enable: bool = True) -> None:
+        """Write each sweep's state into the capture buffer (``CTRL.CAPTURE``)."""
+        self.regs.write("CTRL", int(bool(enable)))
+
+    def drain(self, since: int = 0) -> np.ndarray:
+        """Captured samples ``since .. BUF_COUNT - 1`` still in the buffer, oldest first."""
+        depth = self.spec.sample_buffer_depth
+        if not depth:
+            raise ValueError("this core has no capture buffer (sample_buffer_depth = 0)")
+        count = self.regs.read("BUF_COUNT")
+        first = max(since, count - depth)
+        out = []
+        for t in range(first, count):
+            self.regs.write("BUF_SEL", t % depth)
+            out.append([self.regs.read("BUF_DATA", k) for k in range(self.spec.state_words)])
+        return _unpack(np.array(out, np.uint32).reshape(-1, self.spec.state_words), self.spec.n)
+
+
+def _beta_runs(betas: list[int]) -> list[tuple[int, int]]:
+    """Group a per-sweep ``beta_acc`` list into ``(value, count)`` runs."""
+    runs = []
+    for b in betas:
+        if runs and runs[-1][0] == b:
+            runs[-1][1] += 1
+        else:
+            runs.append([b, 1])
+    return [(b, c) for b, c in runs]
+
+
+def run_network(
+    spec: PBitNetSpec,
+    h_q,
+    j_q,
+    *,
+    num_sweeps: int,
+    beta,
+    num_reads: int = 1,
+    seed: int | None = None,
+    initial_states=None,
+    clamp_mask=None,
+    clamp_values=None,
+    record: str = "none",
+    backend: str = "golden",
+) -> NetRun:
+    """Run the network on a backend; both return identical :class:`NetRun` results.
+
+    Parameters are those of :meth:`PBitNetGolden.run` plus ``seed`` (master RNG seed
+    loaded at run time; ``None`` keeps the reset state ``spec.seed``) and ``backend``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if backend == "golden":
+        return PBitNetGolden(spec, seed=seed).run(
+            h_q,
+            j_q,
+            num_sweeps=num_sweeps,
+            beta=beta,
+            num_reads=num_reads,
+            initial_states=initial_states,
+            clamp_mask=clamp_mask,
+            clamp_values=clamp_values,
+            record=record,
+        )
+    from .mmio import VerilatorMMIO
+
+    n, S, R = spec.n, int(num_sweeps), int(num_reads)
+    init = (
+        -np.ones((R, n), np.int8)
+        if initial_states is None
+        else np.broadcast_to(np.asarray(initial_states, np.int8), (R, n))
+    )
+    cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
+    cval = -np.ones(n, np.int8) if clamp_values is None else np.asarray(clamp_values, np.int8)
+    model = _native_model(spec)
+    model.reset()
+    drv = PBitNetDriver(VerilatorMMIO(model), spec)
+    drv.load_problem(h_q, j_q)
+    drv.set_clamp(cmask, cval)
+    if seed is not None:
+        drv.load_seed(seed)
+    if isinstance(beta, BetaRegisters):
+        drv.set_schedule(beta)
+        from ..sim_golden.pbit_net_spec import beta_sequence
+
+        betas = beta_sequence(beta.start, beta.mode, beta.step, beta.mult, S)
+        runs = None
+    else:
+        betas = [int(b) for b in beta]
+        drv.set_schedule(BetaRegisters(betas[0] if betas else 0))
+        runs = _beta_runs(betas)
+    finals = np.empty((R, n), np.int8)
+    samples = np.empty((R, S, n), np.int8) if record in ("all", "best") else None
+    for r in range(R):
+        drv.load_state(init[r])
+        if S:
+            model.record("sample", "sample_valid", S)
+            if runs is None:
+                drv.set_beta(beta.start)
+                drv.sweep(S)
+                model.run_until_recorded(S, max_cycles=S * spec.num_colors + 1000)
+            else:
+                done = 0
+                for value, count in runs:
+                    drv.set_beta(value)
+                    drv.sweep(count)
+                    done += count
+                    model.run_until_recorded(done, max_cycles=count * spec.num_colors + 1000)
+            words = model.stop_recording()
+            if samples is not None:
+                samples[r] = _unpack(words, n)
+        finals[r] = drv.state()
+    if record == "best":
+        e0 = quantized_energy(spec, h_q, j_q, np.where(cmask, cval, init))
+        best_s = np.where(cmask, cval, init).astype(np.int8)
+        best_e = e0.copy()
+        if S:
+            e = quantized_energy(spec, h_q, j_q, samples.reshape(R * S, n)).reshape(R, S)
+            k = np.argmin(e, axis=1)  # first minimum, as the golden's strict "<"
+            ek = e[np.arange(R), k]
+            better = ek < best_e
+            best_e = np.where(better, ek, best_e)
+            best_s[better] = samples[np.arange(R), k][better]
+        return NetRun(finals, None, best_s, best_e, betas)
+    return NetRun(finals, samples, None, None, betas)
+
+
+_HW_FIELDS = {f.name for f in fields(PBitNetSpec)} - {"n", "edges", "dense"}
+
+
+class _DimodBase:
+    pass
+
+
+try:  # dimod is a dependency of the sampler only
+    import dimod
+
+    _Sampler = dimod.Sampler
+except ImportError:  # pragma: no cover
+    dimod = None
+    _Sampler = _DimodBase
+
+
+class PBitSampler(_Sampler):
+    """A dimod sampler running the p-bit network generator's hardware.
+
+    Parameters
+    ----------
+    backend : {"golden", "rtl"}
+        Numpy fixed-point twin, or the native Verilator model of the Verilog.
+    topology : None, "dense", dimod.BinaryQuadraticModel or sequence of (u, v)
+        The hardware graph.  ``None``: generate hardware to fit each problem's own
+        graph (one Spec per graph, cached).  A BQM: its interaction graph and variable
+        labels.  A sequence of label pairs: those couplings (labels: ``0 .. n-1`` if
+        ``n`` is given, else the sorted labels of the pairs).  ``"dense"``: all-to-all
+        on ``n`` p-bits labelled ``0 .. n-1``.
+    n : int, optional
+        Number of p-bits (with ``"dense"`` or an integer edge list).
+    **hardware
+        Further :class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec` fields
+        (``j_bits``, ``frac_bits``, ``rng``, ``update_order`` ...).
+
+    Examples
+    --------
+    >>> from spinemu.sw.logic import and_gate
+    >>> ss = PBitSampler().sample(and_gate(), num_reads=10, num_sweeps=100, seed=1)
+    """
+
+    def __init__(self, *, backend: str = "golden", topology=None, n: int | None = None, **hardware):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}")
+        unknown = set(hardware) - _HW_FIELDS
+        if unknown:
+            raise ValueError(
+                f"unknown hardware parameter {sorted(unknown)[0]!r}; allowed: {', '.join(sorted(_HW_FIELDS))}"
+            )
+        self.backend = backend
+        self.hardware = dict(hardware)
+        self._specs: dict = {}
+        self._fixed = None
+        if topology is None:
+            if n is not None:
+                raise ValueError("n needs a topology ('dense' or an edge list)")
+            PBitNetSpec(n=1, edges=(), **hardware)  # validate the hardware fields now
+        elif isinstance(topology, str):
+            if topology != "dense":
+                raise ValueError(f"topology must be None, 'dense', a BQM or an edge list, not {topology!r}")
+            if n is None:
+                raise ValueError("topology='dense' needs n")
+            self._fixed = (list(range(n)), PBitNetSpec(n=n, dense=True, **hardware))
+        else:
+            if dimod is not None and isinstance(topology, dimod.BinaryQuadraticModel):
+                labels = list(topology.variables)
+                pairs = list(topology.quadratic)
+            else:
+                pairs = [tuple(p) for p in topology]
+                if n is not None:
+                    labels = list(range(n))
+                else:
+                    labels = sorted({v for p in pairs for v in p}, key=repr)
+            index = {v: k for k, v in enumerate(labels)}
+            try:
+                edges = tuple((index[u], index[v]) for u, v in pairs)
+            except KeyError as exc:
+                raise ValueError(f"topology names variable {exc.args[0]!r} outside 0..{n - 1}") from None
+            self._fixed = (labels, PBitNetSpec(n=len(labels), edges=edges, **hardware))
+
+    # -- dimod Sampler interface ------------------------------------------------------
+    @property
+    def parameters(self) -> dict:
+        return {
+            "num_reads": [],
+            "num_sweeps": [],
+            "beta_range": [],
+            "beta_schedule_type": [],
+            "beta_schedule": [],
+            "seed": [],
+            "initial_states": [],
+            "return_best": [],
+            "clamp": [],
+        }
+
+    @property
+    def properties(self) -> dict:
+        props = {
+            "backend": self.backend,
+            "hardware": dict(self.hardware),
+            "beta_schedule_options": ("linear", "geometric", "custom"),
+        }
+        if self._fixed is not None:
+            props["num_pbits"] = self._fixed[1].n
+            props["num_colors"] = self._fixed[1].num_colors
+        return props
+
+    def spec_for(self, bqm) -> tuple[list, PBitNetSpec]:
+        """The hardware (p-bit labels, Spec) that ``bqm`` runs on."""
+        if self._fixed is not None:
+            return self._fixed
+        labels = list(bqm.variables)
+        index = {v: k for k, v in enumerate(labels)}
+        edges = tuple(sorted((min(index[u], index[v]), max(index[u], index[v])) for u, v in bqm.quadratic))
+        key = (len(labels), edges)
+        if key not in self._specs:
+            self._specs[key] = PBitNetSpec(n=len(labels), edges=edges, **self.hardware)
+        return labels, self._specs[key]
+
+    def _map(self, bqm, labels, spec):
+        """Quantised (h_q, j_q, variable -> p-bit) of ``bqm`` on the hardware, or raise."""
+        index = {v: k for k, v in enumerate(labels)}
+        if len(bqm.variables) > spec.n:
+            raise ValueError(
+                f"the problem has {len(bqm.variables)} variables but the hardware has {spec.n} p-bits"
+            )
+        for v in bqm.variables:
+            if v not in index:
+                raise ValueError(
+                    f"variable {v!r} is not a p-bit of the hardware (p-bits: "
+                    f"{labels[:8]}{' ...' if len(labels) > 8 else ''})"
+                )
+        pos = np.array([index[v] for v in bqm.variables], dtype=np.int64)
+        h = np.zeros(spec.n)
+        h[pos] = [-bqm.linear[v] for v in bqm.variables]  # dimod -> physics
+        names_h = [labels[k] for k in range(spec.n)]
+        h_q = spec.quantize(h, spec.h_bits, "h", names_h)
+        j = np.zeros(spec.num_edges)
+        names_j = [f"({labels[a]!r}, {labels[b]!r})" for a, b in spec.edges]
+        for (u, v), bias in bqm.quadratic.items():
+            a, b = sorted((index[u], index[v]))
+            e = spec.edge_index.get((a, b))
+            if e is None:
+                raise ValueError(
+                    f"coupling ({u!r}, {v!r}) is not in the hardware topology "
+                    f"(p-bits {a} and {b} are not connected)"
+                )
+            j[e] = -bias
+        j_q = spec.quantize(j, spec.j_bits, "J", names_j)
+        scale = float(1 << spec.frac_bits)
+        return h_q, j_q, pos, h, j, scale
+
+    def sample(
+        self,
+        bqm,
+        num_reads: int | None = None,
+        num_sweeps: int | None = None,
+        beta_range=None,
+        beta_schedule_type: str = "geometric",
+        beta_schedule=None,
+        seed=None,
+        initial_states=None,
+        *,
+        return_best: bool = False,
+        clamp=None,
+        **kwargs,
+    ):
+        """Sample (anneal) ``bqm``; see the module docstring.
+
+        Parameters
+        ----------
+        bqm : dimod.BinaryQuadraticModel
+        num_reads : int, optional
+            Default 1 (or the number of ``initial_states``).
+        num_sweeps : int, optional
+            Default 1000 (``len(beta_schedule)`` for ``custom``).
+        beta_range : (float, float), optional
+            Default: dwave-samplers' heuristic (``default_beta_range``).
+            ``(b, b)`` samples at constant β.
+        beta_schedule_type : {"geometric", "linear", "custom"}
+        beta_schedule : array_like, optional
+            One β per sweep for ``custom``.
+        seed : int, optional
+            Same seed, same samples, on either backend.
+        initial_states : samples-like, optional
+            Starting states (dimod ``as_samples`` format); default uniformly random.
+        return_best : bool
+            Return the lowest-energy state each read visited instead of its final state.
+        clamp : dict, optional
+            ``{variable: +-1}`` held fixed by the hardware clamps.
+
+        Returns
+        -------
+        dimod.SampleSet
+        """
+        for key in kwargs:
+            raise ValueError(f"unknown sample() parameter {key!r}")
+        from ..sim_golden.float_sampler import beta_schedule as make_schedule
+        from ..sim_golden.float_sampler import default_beta_range
+        from ..sim_golden.problems import from_bqm
+
+        original = bqm
+        bqm = bqm.change_vartype(dimod.SPIN, inplace=False) if bqm.vartype is not dimod.SPIN else bqm
+        variables = list(bqm.variables)
+        if not variables:
+            return dimod.SampleSet.from_samples(([], []), dimod.SPIN, energy=[])
+        labels, spec = self.spec_for(bqm)
+        h_q, j_q, pos, h, j, scale = self._map(bqm, labels, spec)
+        rng = np.random.default_rng(seed)
+        master = int(rng.integers(0, 2**63))
+
+        # initial states (problem order), then the hardware vector
+        if initial_states is not None:
+            arr, lab = dimod.as_samples(initial_states)
+            col = {v: k for k, v in enumerate(lab)}
+            try:
+                init = np.asarray(arr)[:, [col[v] for v in variables]]
+            except KeyError as exc:
+                raise ValueError(f"initial_states lacks variable {exc.args[0]!r}") from None
+            if num_reads is None:
+                num_reads = init.shape[0]
+            if init.shape[0] == 1:
+                init = np.repeat(init, num_reads, axis=0)
+            if init.shape[0] != num_reads:
+                raise ValueError(f"initial_states has {init.shape[0]} states for num_reads={num_reads}")
+            if original.vartype is dimod.BINARY and np.isin(init, (0, 1)).all():
+                init = 2 * init - 1  # initial states are given in the problem's vartype
+            if not np.isin(init, (-1, 1)).all():
+                raise ValueError("initial_states must be spins (-1/+1) or, for a BINARY problem, 0/1")
+        num_reads = 1 if num_reads is None else num_reads
+        if isinstance(num_reads, bool) or not isinstance(num_reads, int | np.integer) or num_reads < 1:
+            raise ValueError(f"num_reads must be an integer >= 1, not {num_reads!r}")
+        if initial_states is None:
+            init = np.where(rng.random((num_reads, len(variables))) < 0.5, 1, -1)
+        hw_init = -np.ones((num_reads, spec.n), np.int8)
+        hw_init[:, pos] = init
+        cmask = np.zeros(spec.n, bool)
+        cval = -np.ones(spec.n, np.int8)
+        for v, val in (clamp or {}).items():
+            if v not in bqm.variables:
+                raise ValueError(f"clamp names {v!r}, which is not a variable of the problem")
+            if val not in (-1, 1):
+                raise ValueError(f"clamp value of {v!r} must be -1 or +1, not {val!r}")
+            k = pos[variables.index(v)]
+            cmask[k], cval[k] = True, val
+
+        # β schedule
+        if beta_schedule_type == "custom":
+            betas = make_schedule(num_sweeps, beta_range, "custom", beta_schedule)
+            num_sweeps = betas.size
+            beta_arg = [spec.beta_to_acc(float(b)) for b in betas]
+            acc = beta_arg
+        elif beta_schedule_type in ("linear", "geometric"):
+            if beta_range is None:
+                beta_range = default_beta_range(from_bqm(bqm))
+            num_sweeps = 1000 if num_sweeps is None else num_sweeps
+            betas = make_schedule(num_sweeps, beta_range, beta_schedule_type)
+            regs = spec.beta_registers(beta_schedule_type, beta_range, num_sweeps)
+            beta_arg = BetaRegisters.from_dict(regs)
+            acc = None
+        else:
+            raise ValueError(
+                f"beta_schedule_type must be 'linear', 'geometric' or 'custom', not {beta_schedule_type!r}"
+            )
+        run = run_network(
+            spec,
+            h_q,
+            j_q,
+            num_sweeps=int(num_sweeps),
+            beta=beta_arg,
+            num_reads=int(num_reads),
+            seed=master,
+            initial_states=hw_init,
+            clamp_mask=cmask,
+            clamp_values=cval,
+            record="best" if return_best else "none",
+            backend=self.backend,
+        )
+        acc = run.beta_acc if acc is None else acc
+        used = spec.beta_used(acc) if len(acc) else np.zeros(0)
+        states = run.best_states if return_best else run.states
+        info = {
+            "backend": self.backend,
+            "beta_range": None if beta_range is None else tuple(float(b) for b in beta_range),
+            "beta_schedule_type": beta_schedule_type,
+            "beta_used": used,
+            "beta_max_abs_error": float(np.max(np.abs(used - betas))) if len(used) else 0.0,
+            "beta_grid": 2.0**-spec.beta_mul_frac_bits,
+            "h_quantization_max_error": float(np.max(np.abs(h_q / scale - h))),
+            "J_quantization_max_error": float(np.max(np.abs(j_q / scale - j), initial=0.0)),
+            "value_grid": 1.0 / scale,
+            "num_pbits": spec.n,
+            "num_colors": spec.num_colors,
+            "seed": master,
+            "return_best": return_best,
+        }
+        out = states[:, pos]
+        if original.vartype is dimod.BINARY:
+            out = (out + 1) // 2
+        return dimod.SampleSet.from_samples_bqm((out, variables), original, info=info)

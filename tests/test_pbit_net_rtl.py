@@ -1,0 +1,329 @@
+"""Golden vs RTL of the p-bit network through the native Verilator model.
+
+The RTL is driven only through its AXI4-Lite registers (:class:`PBitNetDriver` over
+:class:`VerilatorMMIO`) plus the recorded per-sweep ``sample`` stream, and compared
+with :class:`~spinemu.sim_golden.pbit_net.PBitNetGolden` sample for sample.  Three
+designs are built (cached in build/cache): ``SPEC_A`` (irregular sparse graph with a
+degree-7 node, leaped LFSR, narrow saturating accumulator, capture buffer),
+``SPEC_B`` (dense n = 5, xoshiro128++) and the 3x3 multiplier's graph.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spinemu.sim_golden.pbit_net import BetaRegisters
+from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
+from spinemu.sim_golden.problems import from_bqm
+from spinemu.sw import logic
+
+__all__: list[str] = []
+
+pytest.importorskip("amaranth")
+
+#: A random irregular graph: node 0 has degree 7, others 1..5 (fixed, so one build).
+_EDGES_A = (
+    (0, 1),
+    (0, 2),
+    (0, 3),
+    (0, 4),
+    (0, 5),
+    (0, 6),
+    (0, 7),
+    (1, 2),
+    (2, 3),
+    (3, 8),
+    (4, 9),
+    (5, 9),
+    (6, 8),
+    (7, 8),
+    (8, 9),
+    (1, 9),
+)
+SPEC_A = PBitNetSpec(
+    n=10,
+    edges=_EDGES_A,
+    h_bits=8,
+    j_bits=8,
+    acc_bits=9,
+    frac_bits=3,
+    lut_bits=9,
+    lut_frac_bits=5,
+    beta_mul_frac_bits=8,
+    prob_bits=20,
+    rng="lfsr",
+    lfsr_width=32,
+    lfsr_leap=13,
+    sample_buffer_depth=8,
+    seed=77,
+)
+SPEC_B = PBitNetSpec(n=5, dense=True)
+
+SWEEPS_COMPARED = collections.Counter()
+
+
+def _model(spec):
+    from spinemu.gen.toolchain import ToolchainError
+    from spinemu.sw.pbit_sampler import _native_model
+
+    try:
+        return _native_model(spec)
+    except ToolchainError as exc:  # pragma: no cover - machine without Verilator/g++
+        pytest.skip(f"native model unavailable: {exc}")
+
+
+def _both(spec, h, j, **kw):
+    from spinemu.sw.pbit_sampler import run_network
+
+    _model(spec)
+    g = run_network(spec, h, j, backend="golden", **kw)
+    r = run_network(spec, h, j, backend="rtl", **kw)
+    return g, r
+
+
+def _assert_same(g, r, what=""):
+    for name in ("states", "samples", "best_states", "best_energies"):
+        a, b = getattr(g, name), getattr(r, name)
+        if a is None:
+            assert b is None
+            continue
+        diff = np.argwhere(np.asarray(a) != np.asarray(b))
+        assert not diff.size, (
+            f"{what}{name}: first mismatch at {tuple(diff[0])}: golden "
+            f"{a[tuple(diff[0])]}, rtl {b[tuple(diff[0])]} ({len(diff)} in all)"
+        )
+    assert g.beta_acc == r.beta_acc
+
+
+# -- bit-exactness ---------------------------------------------------------------------
+_WEIGHT = st.one_of(st.sampled_from([-128, 127, -127, 0]), st.integers(-128, 127))
+
+
+@st.composite
+def _runs(draw):
+    spec = SPEC_A
+    h = draw(st.lists(_WEIGHT, min_size=spec.n, max_size=spec.n))
+    j = draw(st.lists(_WEIGHT, min_size=spec.num_edges, max_size=spec.num_edges))
+    reads = draw(st.integers(2, 12))
+    sweeps = draw(st.integers(20, 300))
+    kind = draw(st.sampled_from(["constant", "linear", "geometric", "custom"]))
+    b0 = draw(st.floats(0.01, 6.0))
+    b1 = draw(st.floats(0.01, 6.0))
+    if kind == "custom":
+        rng = np.random.default_rng(draw(st.integers(0, 1000)))
+        vals = rng.choice([spec.beta_to_acc(b0), spec.beta_to_acc(b1), 0], size=sweeps)
+        beta = [int(v) for v in vals]
+    else:
+        beta = BetaRegisters.from_dict(spec.beta_registers(kind, (b0, b1), sweeps))
+    seed = draw(st.one_of(st.none(), st.integers(0, 2**64 - 1)))
+    mask = draw(st.lists(st.booleans(), min_size=spec.n, max_size=spec.n))
+    vals = draw(st.lists(st.sampled_from([-1, 1]), min_size=spec.n, max_size=spec.n))
+    init_seed = draw(st.integers(0, 2**32 - 1))
+    init = np.where(np.random.default_rng(init_seed).random((reads, spec.n)) < 0.5, 1, -1)
+    record = draw(st.sampled_from(["all", "best", "none"]))
+    return dict(
+        h=h,
+        j=j,
+        num_reads=reads,
+        num_sweeps=sweeps,
+        beta=beta,
+        seed=seed,
+        clamp_mask=mask,
+        clamp_values=vals,
+        initial_states=init,
+        record=record,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=_runs())
+def test_golden_equals_rtl_random_sparse_problems(run):
+    """Random h/J including the extremes (the 9-bit accumulator saturates whenever two or
+    more large couplings agree), every schedule kind, clamps, seeds loaded over the bus."""
+    h, j = run.pop("h"), run.pop("j")
+    g, r = _both(SPEC_A, h, j, **run)
+    _assert_same(g, r)
+    SWEEPS_COMPARED["A"] += run["num_reads"] * run["num_sweeps"]
+
+
+def test_golden_equals_rtl_long_run_lfsr_and_dense_xoshiro():
+    """Long runs on both designs: every extreme weight, an annealing schedule."""
+    rng = np.random.default_rng(4)
+    for spec, reads, sweeps in ((SPEC_A, 20, 3000), (SPEC_B, 20, 3000)):
+        lo, hi = -(1 << (spec.j_bits - 1)), (1 << (spec.j_bits - 1)) - 1
+        h = rng.choice([-(1 << (spec.h_bits - 1)), (1 << (spec.h_bits - 1)) - 1, 0], spec.n)
+        j = rng.choice([lo, hi], spec.num_edges)
+        beta = BetaRegisters.from_dict(spec.beta_registers("geometric", (0.05, 3.0), sweeps))
+        g, r = _both(spec, h, j, num_reads=reads, num_sweeps=sweeps, beta=beta, seed=12345, record="all")
+        _assert_same(g, r, f"{spec.rng.value}: ")
+        SWEEPS_COMPARED[spec.rng.value] += reads * sweeps
+
+
+def test_at_least_1e5_sweeps_compared():
+    """The issue asks for >= 1e5 sweeps compared golden vs RTL across the suite."""
+    if not SWEEPS_COMPARED:
+        pytest.skip("counts the comparisons of the tests above; run the whole file")
+    assert sum(SWEEPS_COMPARED.values()) >= 100_000, SWEEPS_COMPARED
+
+
+# -- the bus-only (board) path and the capture buffer -------------------------------------
+def test_driver_bus_only_run_and_capture_buffer():
+    from spinemu.sim_golden.pbit_net import PBitNetGolden
+    from spinemu.sw.mmio import VerilatorMMIO
+    from spinemu.sw.pbit_sampler import PBitNetDriver
+
+    spec = SPEC_A
+    model = _model(spec)
+    model.reset()
+    drv = PBitNetDriver(VerilatorMMIO(model), spec)
+    rng = np.random.default_rng(9)
+    h = rng.integers(-128, 128, spec.n)
+    j = rng.integers(-128, 128, spec.num_edges)
+    beta = BetaRegisters.from_dict(spec.beta_registers("linear", (0.1, 2.0), 13))
+    init = np.where(rng.random(spec.n) < 0.5, 1, -1)
+    drv.load_problem(h, j)
+    drv.set_clamp(np.zeros(spec.n, bool), -np.ones(spec.n))
+    drv.load_seed(2024)
+    drv.set_schedule(beta)
+    drv.load_state(init)
+    drv.capture(True)
+    drv.sweep(13)
+    drv.wait()  # poll STATUS over the bus, as on a board
+    gold = PBitNetGolden(spec, seed=2024).run(
+        h, j, num_sweeps=13, beta=beta, initial_states=init, record="all"
+    )
+    assert (drv.state() == gold.states[0]).all()
+    assert drv.regs.read("SWEEP_COUNT") == 13 and drv.regs.read("BUF_COUNT") == 13
+    # the buffer keeps the last `depth` (8) sweeps, oldest first
+    assert (drv.drain() == gold.samples[0, -spec.sample_buffer_depth :]).all()
+    assert (drv.drain(since=10) == gold.samples[0, 10:]).all()
+    # geometric schedule visible in BETA_NOW after the run
+    assert drv.regs.read("BETA_NOW") == beta.start + 13 * beta.step
+
+
+# -- statistics on the RTL ---------------------------------------------------------------
+@pytest.mark.parametrize("make", [logic.and_gate, logic.full_adder])
+def test_boltzmann_tvd_rtl(make):
+    """TVD < 0.03 on the RTL (dense n = 5 design; unused p-bits have h = J = 0).  4e4
+    per-sweep samples over <= 32 states: statistical TVD ~ 0.4 sum sqrt(p / N_eff) ~ 0.01."""
+    from spinemu.sw.pbit_sampler import run_network
+
+    bqm = make()
+    prob = from_bqm(bqm)
+    spec = SPEC_B
+    _model(spec)
+    h = np.zeros(spec.n)
+    h[: prob.n] = prob.h
+    j = np.zeros(spec.num_edges)
+    for (a, b), w in zip(prob.edges.tolist(), prob.weights, strict=True):
+        j[spec.edge_index[(a, b)]] = w
+    h_q, j_q = spec.quantize(h, spec.h_bits, "h"), spec.quantize(j, spec.j_bits, "J")
+    reads, sweeps, burn, beta = 400, 120, 20, 0.5
+    init = np.where(np.random.default_rng(1).random((reads, spec.n)) < 0.5, 1, -1)
+    run = run_network(
+        spec,
+        h_q,
+        j_q,
+        num_sweeps=sweeps,
+        beta=BetaRegisters(spec.beta_to_acc(beta)),
+        num_reads=reads,
+        seed=8,
+        initial_states=init,
+        record="all",
+        backend="rtl",
+    )
+    smp = run.samples[:, burn:, : prob.n].reshape(-1, prob.n)
+    states = np.array(list(itertools.product([-1, 1], repeat=prob.n)))
+    e = bqm.energies((states, prob.labels))
+    p = np.exp(-beta * (e - e.min()))
+    p /= p.sum()
+    weights = 1 << np.arange(prob.n)[::-1]
+    freq = np.bincount(((smp + 1) // 2) @ weights, minlength=2**prob.n) / len(smp)
+    tv = 0.5 * np.abs(freq[((states + 1) // 2) @ weights] - p).sum()
+    assert tv < 0.03
+
+
+def test_sampler_rtl_factors_35_and_matches_golden():
+    """3x3 multiplier with the product clamped to 35: the most frequent input pair on the
+    RTL is a factor pair, and the SampleSet equals the golden one for the same seed."""
+    from spinemu.sw.pbit_sampler import PBitSampler
+
+    bqm = logic.multiplier(3, 3)
+    bqm.fix_variables({f"p{k}": 1 if (35 >> k) & 1 else -1 for k in range(6)})
+    kw = dict(num_reads=100, num_sweeps=1000, beta_range=(0.2, 1.5), beta_schedule_type="linear", seed=5)
+    rtl = PBitSampler(backend="rtl")
+    try:
+        _model(rtl.spec_for(bqm)[1])
+    except Exception as exc:  # pragma: no cover
+        pytest.skip(f"native model unavailable: {exc}")
+    ss_r = rtl.sample(bqm, **kw)
+    ss_g = PBitSampler(backend="golden").sample(bqm, **kw)
+    assert ss_r.variables == ss_g.variables
+    assert (ss_r.record.sample == ss_g.record.sample).all()
+    assert np.allclose(ss_r.record.energy, ss_g.record.energy)
+    col = {v: k for k, v in enumerate(ss_r.variables)}
+    s = ss_r.record.sample
+    a = sum(((s[:, col[f"a{i}"]] + 1) // 2) << i for i in range(3))
+    b = sum(((s[:, col[f"b{i}"]] + 1) // 2) << i for i in range(3))
+    (fa, fb), _ = collections.Counter(zip(a.tolist(), b.tolist(), strict=True)).most_common(1)[0]
+    assert fa * fb == 35 and {fa, fb} == {5, 7}
+
+
+# -- the CLI through the plugin ------------------------------------------------------------
+def test_cli_gen_sim_verify_network(tmp_path):
+    """A [problem] config (G-set file) whose hardware is SPEC_A: gen writes the artifacts,
+    sim gives identical streams on both backends, verify passes (lint clean)."""
+    from spinemu.gen.cli import main
+
+    rng = np.random.default_rng(3)
+    w = rng.integers(-15, 16, len(_EDGES_A))
+    lines = [f"{SPEC_A.n} {len(_EDGES_A)}"] + [
+        f"{a + 1} {b + 1} {int(x)}" for (a, b), x in zip(_EDGES_A, w, strict=True)
+    ]
+    (tmp_path / "g.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "net.toml").write_text(
+        'name = "net_a"\n[core]\nkind = "pbit"\n[problem]\ntype = "gset"\nfile = "g.txt"\n'
+        "[pbit]\nh_bits = 8\nj_bits = 8\nacc_bits = 9\nfrac_bits = 3\nlut_bits = 9\n"
+        'lut_frac_bits = 5\nbeta_mul_frac_bits = 8\nprob_bits = 20\nrng = "lfsr"\n'
+        "lfsr_width = 32\nlfsr_leap = 13\nsample_buffer_depth = 8\nseed = 77\n"
+        '[anneal]\nbeta_range = [0.1, 3.0]\nschedule = "geometric"\n'
+    )
+    from spinemu.gen.config import load_config
+
+    assert load_config(tmp_path / "net.toml").spec == SPEC_A  # same design: no new build
+    _model(SPEC_A)
+    cfg = str(tmp_path / "net.toml")
+    assert main(["gen", cfg, "-o", str(tmp_path / "gen"), "-q"]) == 0
+    assert (tmp_path / "gen" / "regmap.json").exists()
+    for backend in ("golden", "rtl"):
+        assert (
+            main(
+                [
+                    "sim",
+                    cfg,
+                    "--backend",
+                    backend,
+                    "--cycles",
+                    "500",
+                    "--seed",
+                    "3",
+                    "-o",
+                    str(tmp_path / f"{backend}.npz"),
+                    "-q",
+                ]
+            )
+            == 0
+        )
+    g, r = np.load(tmp_path / "golden.npz"), np.load(tmp_path / "rtl.npz")
+    assert g["m"].shape == (500, SPEC_A.n) and (g["m"] == r["m"]).all()
+    assert main(["verify", cfg, "--cycles", "2000", "-o", str(tmp_path / "verify"), "-q"]) == 0
+    import json
+
+    report = json.loads((tmp_path / "verify" / "report.json").read_text())
+    assert report["ok"] and report["lint"]["clean"]
+    SWEEPS_COMPARED["cli"] += 500 + 2 * 2000

@@ -1,0 +1,185 @@
+"""PBitSampler: dimod conventions, parameters, errors and quantisation reports.
+
+Physics checks use closed forms (two-spin Boltzmann weights in dimod's convention,
+single-spin probabilities) with binomial tolerances; the golden/RTL identity of whole
+SampleSets is checked on the dense n = 5 design shared with test_pbit_net_rtl.py.
+"""
+
+from __future__ import annotations
+
+import dimod
+import numpy as np
+import pytest
+from spinemu.sw import logic
+from spinemu.sw.pbit_sampler import PBitSampler
+
+__all__: list[str] = []
+
+
+def test_dimod_sign_convention_and_constant_beta():
+    """dimod: E = h s + J s s.  Two spins, J = -1 (ferromagnetic in dimod), h = 0 at
+    constant beta = 1: P(aligned) = e^1 / (e^1 + e^-1) = 0.8808 (final states of
+    independent reads; 60 sweeps >> mixing time)."""
+    bqm = dimod.BinaryQuadraticModel({"x": 0.0, "y": 0.0}, {("x", "y"): -1.0}, 0.0, dimod.SPIN)
+    reads = 4000
+    ss = PBitSampler().sample(bqm, num_reads=reads, num_sweeps=60, beta_range=(1.0, 1.0), seed=1)
+    s = ss.record.sample
+    aligned = np.mean(s[:, 0] == s[:, 1])
+    expect = np.e / (np.e + 1 / np.e)
+    assert abs(aligned - expect) < 5 * np.sqrt(expect * (1 - expect) / reads)
+    assert np.all(ss.info["beta_used"] == 1.0) and ss.info["beta_max_abs_error"] == 0.0
+    # energies are dimod's, computed from the BQM
+    assert np.allclose(ss.record.energy, bqm.energies((s, ss.variables)))
+    # h > 0 in dimod favours s = -1: P(+1) = 1 / (1 + e^{2 beta h}) at beta = 1, h = 0.5
+    one = dimod.BinaryQuadraticModel({"z": 0.5}, {}, 0.0, dimod.SPIN)
+    ss = PBitSampler().sample(one, num_reads=reads, num_sweeps=5, beta_range=(1, 1), seed=2)
+    p = np.mean(ss.record.sample[:, 0] == 1)
+    expect = 1 / (1 + np.e)
+    assert abs(p - expect) < 5 * np.sqrt(expect * (1 - expect) / reads)
+
+
+def test_seed_reproducibility_qubo_and_initial_states():
+    s = PBitSampler()
+    bqm = logic.full_adder()
+    a = s.sample(bqm, num_reads=20, num_sweeps=50, seed=7)
+    b = s.sample(bqm, num_reads=20, num_sweeps=50, seed=7)
+    c = s.sample(bqm, num_reads=20, num_sweeps=50, seed=8)
+    assert (a.record.sample == b.record.sample).all()
+    assert (a.record.sample != c.record.sample).any()
+    # QUBO: x = 1 costs -1, so x = 1 at high beta; results are binary
+    q = s.sample_qubo({("x", "x"): -1.0}, num_reads=50, num_sweeps=20, beta_range=(5, 5), seed=1)
+    assert q.vartype is dimod.BINARY and set(np.unique(q.record.sample)) <= {0, 1}
+    assert q.record.sample.mean() > 0.9
+    # zero sweeps return the initial states unchanged
+    init = np.array([[1, -1, 1, -1, 1], [-1, -1, -1, 1, 1]])
+    ss = s.sample(bqm, num_sweeps=0, initial_states=(init, list(bqm.variables)), seed=3)
+    cols = [ss.variables.index(v) for v in bqm.variables]
+    assert len(ss) == 2 and (ss.record.sample[:, cols] == init).all()
+    # sample_ising from the dimod base class
+    si = s.sample_ising({0: 1.0}, {}, num_reads=3, num_sweeps=5, seed=1)
+    assert len(si) == 3
+
+
+def test_errors_name_the_variable_and_the_limit():
+    bqm = dimod.BinaryQuadraticModel(
+        {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0}, {(0, 1): 1.0, (2, 3): 1.0}, 0.0, dimod.SPIN
+    )
+    small = PBitSampler(topology="dense", n=3)
+    with pytest.raises(ValueError, match="4 variables but the hardware has 3 p-bits"):
+        small.sample(bqm, num_sweeps=1)
+    ring = PBitSampler(topology=[(0, 1), (1, 2), (2, 3)], n=4)
+    with pytest.raises(ValueError, match=r"coupling \((0, 3|3, 0)\)") as exc:
+        ring.sample(dimod.BinaryQuadraticModel({}, {(0, 3): 1.0}, 0.0, dimod.SPIN), num_sweeps=1)
+    assert "not in the hardware topology" in str(exc.value)
+    with pytest.raises(
+        ValueError,
+        match=r"h of 'big' is -40.0, outside the hardware range "
+        r"\[-32.0, 31.9375\]",
+    ):
+        PBitSampler().sample(dimod.BinaryQuadraticModel({"big": 40.0}, {}, 0, dimod.SPIN))
+    with pytest.raises(
+        ValueError,
+        match=r"J of .*'u'.*'v'.* outside the hardware range "
+        r"\[-8.0, 7.9375\]",
+    ):
+        PBitSampler().sample(dimod.BinaryQuadraticModel({}, {("u", "v"): 9.0}, 0, dimod.SPIN))
+    with pytest.raises(ValueError, match="unknown hardware parameter 'j_width'"):
+        PBitSampler(j_width=8)
+    with pytest.raises(ValueError, match="beta 1000.0 is outside the hardware range"):
+        PBitSampler().sample(logic.and_gate(), beta_range=(1000.0, 1000.0), num_sweeps=2)
+    with pytest.raises(ValueError, match="variable 'q' is not a p-bit"):
+        PBitSampler(topology=logic.and_gate()).sample(
+            dimod.BinaryQuadraticModel({"q": 1.0}, {}, 0, dimod.SPIN), num_sweeps=1
+        )
+
+
+def test_quantisation_reported_in_info():
+    """h = 0.03 on the 1/16 grid rounds to 0 (error 0.03); J = 0.55 (8.8 steps) rounds to 0.5625."""
+    bqm = dimod.BinaryQuadraticModel({"a": 0.03, "b": 0.0}, {("a", "b"): 0.55}, 0, dimod.SPIN)
+    ss = PBitSampler().sample(
+        bqm, num_reads=2, num_sweeps=10, beta_range=(0.3, 2.9), beta_schedule_type="linear", seed=0
+    )
+    assert ss.info["h_quantization_max_error"] == pytest.approx(0.03)
+    assert ss.info["J_quantization_max_error"] == pytest.approx(0.5625 - 0.55)
+    assert ss.info["value_grid"] == 1 / 16 and ss.info["beta_grid"] == 2**-10
+    ideal = np.linspace(0.3, 2.9, 10)
+    assert np.all(np.abs(ss.info["beta_used"] - ideal) <= 2**-10 + 1e-6)  # truncation onto the grid
+    assert ss.info["beta_max_abs_error"] == pytest.approx(np.max(np.abs(ss.info["beta_used"] - ideal)))
+
+
+def test_hardware_clamp_holds_variables():
+    bqm = logic.and_gate()
+    ss = PBitSampler().sample(bqm, num_reads=200, num_sweeps=200, beta_range=(1, 1), seed=4, clamp={"s0": 1})
+    col = {v: k for k, v in enumerate(ss.variables)}
+    s = ss.record.sample
+    assert (s[:, col["s0"]] == 1).all()
+    # with the output clamped to 1 the only ground state is a0 = b0 = 1
+    assert np.mean((s[:, col["a0"]] == 1) & (s[:, col["b0"]] == 1)) > 0.9
+
+
+def test_config_problem_tables(tmp_path):
+    """Config parsing: lattice2d runs on the golden backend; a bad G-set file reports its
+    line; unknown problem types and keys are rejected."""
+    from spinemu.gen.cli import main
+    from spinemu.gen.config import ConfigError, load_config
+
+    cfg = tmp_path / "lat.toml"
+    cfg.write_text(
+        'name = "lat"\n[core]\nkind = "pbit"\n[problem]\ntype = "lattice2d"\nL = 4\n[anneal]\nbeta = 0.5\n'
+    )
+    conf = load_config(cfg)
+    assert conf.spec.n == 16 and conf.spec.num_edges == 32 and conf.spec.num_colors == 2
+    assert main(["sim", str(cfg), "--cycles", "50", "-o", str(tmp_path / "m.npz"), "-q"]) == 0
+    assert np.load(tmp_path / "m.npz")["m"].shape == (50, 16)
+    (tmp_path / "bad.txt").write_text("3 2\n1 2 1\n1 4 1\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[core]\nkind = "pbit"\n[problem]\ntype = "gset"\nfile = "bad.txt"\n')
+    with pytest.raises(ConfigError, match=r"line 3: vertex 4 outside 1..3"):
+        load_config(bad)
+    bad.write_text('name = "bad"\n[core]\nkind = "pbit"\n[problem]\ntype = "torus"\n')
+    with pytest.raises(ConfigError, match="problem.type = 'torus' is not allowed"):
+        load_config(bad)
+    bad.write_text(
+        'name = "bad"\n[core]\nkind = "pbit"\n[problem]\ntype = "lattice2d"\nL = 4\n[pbit]\nn = 3\n'
+    )
+    with pytest.raises(ConfigError, match="unknown key pbit.n"):
+        load_config(bad)
+    assert main(["sim", str(bad), "-o", str(tmp_path / "x.npz")]) == 2
+    # a dimod BQM file keeps dimod's sign convention
+    import json
+
+    bqm = dimod.BinaryQuadraticModel({0: 0.5}, {(0, 1): -1.0}, 0, dimod.SPIN)
+    (tmp_path / "p.json").write_text(json.dumps(bqm.to_serializable()))
+    ok = tmp_path / "bqm.toml"
+    ok.write_text('name = "b"\n[core]\nkind = "pbit"\n[problem]\ntype = "bqm-json"\nfile = "p.json"\n')
+    conf = load_config(ok)
+    assert list(conf.stimulus["h_q"]) == [-8, 0] and list(conf.stimulus["j_q"]) == [16]
+
+
+def test_golden_and_rtl_give_identical_samplesets_dense():
+    """Custom schedule, clamp, initial states, sample_qubo: identical on both backends."""
+    pytest.importorskip("amaranth")
+    from spinemu.gen.toolchain import ToolchainError
+
+    bqm = logic.full_adder()
+    bqm.relabel_variables({v: k for k, v in enumerate(bqm.variables)}, inplace=True)
+    kw = dict(
+        num_reads=30,
+        beta_schedule_type="custom",
+        beta_schedule=[0.1] * 20 + [0.7] * 30 + [2.0] * 50,
+        seed=99,
+        clamp={0: 1},
+    )
+    g = PBitSampler(backend="golden", topology="dense", n=5)
+    r = PBitSampler(backend="rtl", topology="dense", n=5)
+    try:
+        ss_r = r.sample(bqm, **kw)
+    except ToolchainError as exc:  # pragma: no cover
+        pytest.skip(f"native model unavailable: {exc}")
+    ss_g = g.sample(bqm, **kw)
+    assert (ss_g.record.sample == ss_r.record.sample).all()
+    assert (ss_g.record.sample[:, ss_g.variables.index(0)] == 1).all()
+    qubo = {(0, 0): -1.0, (0, 1): 2.0, (1, 1): -1.0}
+    a = g.sample_qubo(qubo, num_reads=10, num_sweeps=40, seed=1, return_best=True)
+    b = r.sample_qubo(qubo, num_reads=10, num_sweeps=40, seed=1, return_best=True)
+    assert (a.record.sample == b.record.sample).all() and a.vartype is dimod.BINARY
