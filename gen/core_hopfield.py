@@ -31,8 +31,11 @@ import numpy as np
 from ..sim_golden.hopfield_spec import HopfieldSpec
 from ..sim_golden.validate import SpecError
 from .config import ConfigError, check_keys, require_table, where
+from .fidelity_hopfield import fidelity
 
-__all__ = ["KIND", "TABLES", "SPEC_TYPES", "parse", "top_name", "make_top", "run", "extras", "summary"]
+__all__ = [
+    "KIND", "TABLES", "SPEC_TYPES", "parse", "top_name", "make_top", "run", "extras", "summary", "fidelity",
+]
 
 KIND = "hopfield"
 TABLES = ("hopfield", "stimulus")

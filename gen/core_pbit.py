@@ -36,8 +36,12 @@ from ..sim_golden.pbit_net_spec import PBitNetSpec
 from ..sim_golden.pbit_spec import PBitArraySpec
 from ..sim_golden.validate import SpecError
 from .config import ConfigError, check_keys, require_table, where
+from .fidelity_pbit_array import fidelity
 
-__all__ = ["KIND", "TABLES", "SPEC_TYPES", "parse", "top_name", "make_top", "run", "extras", "summary"]
+__all__ = [
+    "KIND", "TABLES", "SPEC_TYPES", "parse", "top_name", "make_top", "run", "extras", "summary",
+    "fidelity",
+]
 
 KIND = "pbit"
 TABLES = ("pbit", "stimulus", "problem", "anneal")

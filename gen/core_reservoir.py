@@ -38,6 +38,7 @@ import numpy as np
 from ..sim_golden.reservoir_spec import ReservoirSpec
 from ..sim_golden.validate import SpecError
 from .config import ConfigError, check_keys, require_table, where
+from .fidelity_reservoir import fidelity
 
 __all__ = [
     "KIND",
@@ -51,6 +52,7 @@ __all__ = [
     "summary",
     "stimulus_input",
     "random_weights",
+    "fidelity",
 ]
 
 KIND = "reservoir"
