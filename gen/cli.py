@@ -41,7 +41,7 @@ examples:
   spinemu gen pbit.toml -o build/pbit          Verilog, regmap.json/.h/.md, manifest.json
   spinemu sim pbit.toml --backend rtl --cycles 100000 --seed 7 -o m.npz
   spinemu verify pbit.toml --cycles 1000000 -o build/pbit/verify
-  spinemu demo                                 generate, verify and report the demo design
+  spinemu demo                                 all three cores: generate, verify, run, report
 
 A config is a TOML file; see `spinemu gen --help` for its layout.
 """
@@ -121,31 +121,16 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    import tomllib
+    from .demo import run_demo
 
-    from .artifacts import generate
-    from .config import parse_config
-    from .verify import verify, write_report
-
-    out = Path(args.output)
-    config = parse_config(tomllib.loads(DEMO_CONFIG), source="embedded demo config")
     log = (lambda *a: None) if args.quiet else print
-    log(f"[demo] generating {config.name} into {out / 'gen'}")
-    generate(config, out / "gen")
-    (out / "pbit_demo.toml").write_text(DEMO_CONFIG)
-    result = verify(config, samples=args.cycles, seeds=(7, 12345), log=log)
-    jpath, hpath = write_report(result, out / "verify")
-    total = sum(sum(r.comparison.compared.values()) for r in result.runs)
-    summary = out / "README.md"
-    summary.write_text(
-        f"# spinemu demo\n\n"
-        f"Design `{config.name}` ({config.spec.n} p-bits, {config.spec.rng.value}) generated into "
-        f"`gen/` and verified against the golden model: **{'PASS' if result.ok else 'FAIL'}**, "
-        f"{total} values compared over {len(result.runs)} runs, lint "
-        f"{'clean' if not result.lint_warnings else 'NOT clean'}.\n\n"
-        f"Report: `verify/report.html`. Config: `pbit_demo.toml`.\n")
-    print(f"{'PASS' if result.ok else 'FAIL'}: demo written to {out} (report {hpath})")
-    return 0 if result.ok else 1
+    cores = run_demo(args.output, board=args.board, log=log)
+    for c in cores:
+        print(f"{'PASS' if c.ok else 'FAIL'}: {c.name:18s} verify {'PASS' if c.verified else 'FAIL'}; "
+              f"{c.workload}: {c.results.get('summary', '')}")
+    ok = all(c.ok for c in cores)
+    print(f"{'PASS' if ok else 'FAIL'}: demo written to {args.output} (open {args.output}/report.html)")
+    return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,11 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
     p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("demo", help="generate, verify and report the demo design",
-                       description="Generate the embedded p-bit demo design, verify it against the "
-                                   "golden model and write a report.")
+    p = sub.add_parser("demo", help="generate, verify and exercise all three cores",
+                       description="Generate the p-bit network, STNO reservoir and Hopfield cores for a "
+                                   "board (Verilog, register maps, Vivado scripts), verify each against "
+                                   "its golden model, run a workload on each RTL (factor 35 with an "
+                                   "invertible multiplier, predict NARMA10, recall corrupted letters) "
+                                   "and write report.html linking the three reports.")
     p.add_argument("-o", "--output", default="build/demo", help="output folder (default build/demo)")
-    p.add_argument("--cycles", type=int, default=200_000, help="samples per verification run")
+    p.add_argument("--board", default="pynq-z2", help="board to generate for (default pynq-z2)")
     p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
     p.set_defaults(func=_cmd_demo)
 

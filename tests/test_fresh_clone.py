@@ -7,6 +7,7 @@ checkout (its own .venv, its own build/ caches).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -34,7 +35,12 @@ def test_make_demo_from_a_clean_clone(tmp_path):
     proc = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     assert (clone / ".venv" / "bin" / "spinemu").exists()
-    report = clone / "build" / "demo" / "verify" / "report.json"
-    assert report.exists()
-    assert '"ok": true' in report.read_text()
-    assert "PASS" in proc.stdout
+    demo = clone / "build" / "demo"
+    results = json.loads((demo / "demo.json").read_text())
+    assert [r["kind"] for r in results] == ["pbit", "reservoir", "hopfield"]
+    for r in results:
+        assert r["verified"] and r["results"]["ok"], r
+        report = json.loads((demo / r["report"].replace("report.html", "report.json")).read_text())
+        assert report["ok"] and report["bit_exact"] and report["lint"]["clean"]
+        assert (demo / r["report"].split("/")[0] / "build" / "build.sh").exists()
+    assert "PASS: demo written" in proc.stdout
