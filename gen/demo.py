@@ -148,9 +148,9 @@ def _workload_reservoir(log) -> dict:
     log(f"[demo] reservoir: NARMA10 with {n_virtual} virtual nodes, {t_train} training and "
         f"{t_test} test samples on the RTL")
     res = STNOReservoir(n_virtual, theta=40e-9, substeps=8, input_scaling=0.25, zeta_dc=2.0,
-                        feedback=2.8, backend="rtl", seed=1)
+                        feedback=3.15, backend="rtl", seed=0)
     try:
-        res.fit(u[:t_train], y[:t_train], ridge=1e-6, washout=100)
+        res.fit(u[:t_train], y[:t_train], ridge=1e-10, washout=100)
         pred = res.predict(u)[t_train:]
     finally:
         res.close()
