@@ -2,7 +2,9 @@
 
 Each ``benchmarks/bench_*.py`` measures spinemu and its peers side by side in one
 process (so their ratio holds on a noisy machine); this driver runs them one after
-another and writes ``build/bench/<name>.md`` plus ``build/bench/summary.json``.
+another and writes ``build/bench/<name>.md``, all tables together in
+``build/bench/README.md``, and ``build/bench/summary.json`` (exit code, time, output of
+each).  ``python benchmarks/run_all.py bench_pbit_array`` runs just the named ones.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def main(argv=None) -> int:
         summary[name] = {"exit": proc.returncode, "seconds": round(seconds, 1),
                          "output": f"build/bench/{name}.md"}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    combined = ["# spinemu benchmarks", "",
+                "Each section is one script, run in one process so spinemu and its peers see the "
+                "same machine load.", ""]
+    for name in summary:
+        combined += [f"## {name}", "", (out / f"{name}.md").read_text().strip(), ""]
+    (out / "README.md").write_text("\n".join(combined) + "\n")
     failed = [k for k, v in summary.items() if v["exit"]]
     print(f"benchmarks written to {out}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
