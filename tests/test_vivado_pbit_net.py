@@ -1,0 +1,126 @@
+"""The generated Vivado Tcl of a p-bit network config, under ``tclsh`` with stub Vivado commands.
+
+Reuses the stubs of ``test_vivado_tcl.py`` (every Vivado command the scripts call must
+be one of UG835's; anything else is an "invalid command name" error in ``tclsh``).
+Known answers are independent of the generator: the board's part, the set of generated
+source files on disk, the wrapper's ports parsed from its Verilog, the register map
+of the Spec, and the fact that the network's ``sample`` port has no ``ready`` (so no
+AXI DMA may be instantiated: its samples are read over the bus).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from spinemu.boards.catalog import get_board, list_boards
+from spinemu.gen.config import load_config
+from spinemu.gen.vivado import find_streams, write_vivado_project
+from test_vivado_tcl import calls_of, opt, run_tcl, wrapper_ports
+
+__all__: list[str] = []
+
+pytest.importorskip("amaranth")
+pytestmark = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is not installed")
+
+LATTICE_TOML = """\
+name = "lattice4"
+[core]
+kind = "pbit"
+[problem]
+type = "lattice2d"
+L = 4
+[pbit]
+sample_buffer_depth = 8
+[anneal]
+beta = 0.5
+"""
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    """The 4x4 lattice config and its ``spinemu gen`` output (generated once)."""
+    from spinemu.gen.artifacts import generate
+
+    folder = tmp_path_factory.mktemp("pbit_net")
+    cfg = folder / "lattice4.toml"
+    cfg.write_text(LATTICE_TOML)
+    config = load_config(cfg)
+    gen_dir = folder / "gen"
+    return config, gen_dir, generate(config, gen_dir)
+
+
+@pytest.mark.parametrize("board_name", list_boards())
+def test_network_build_tcl(network, board_name, tmp_path):
+    config, gen_dir, manifest = network
+    spec = config.spec
+    board = get_board(board_name)
+    shutil.copytree(gen_dir, tmp_path / "gen")
+    proj = write_vivado_project(config, board, tmp_path, manifest=manifest)
+    calls = run_tcl(tmp_path, "build.tcl", board_files=False)
+
+    # Both projects target the board's part; every generated HDL file is added, and only those.
+    assert {opt(a, "-part") for a in calls_of(calls, "create_project")} == {board.part}
+    added = {Path(p).resolve() for a in calls_of(calls, "add_files") for p in a[-1].split()}
+    hdl = {p.resolve() for p in [*tmp_path.glob("gen/*.v"), *tmp_path.glob("src/*.v")]}
+    assert len(hdl) == 2 and added == hdl
+
+    # The packaged IP is the network core, the one the block design instantiates.
+    pkg = calls_of(calls, "ipx::package_project")[0]
+    props = {a[0]: a[1] for a in calls_of(calls, "set_property") if a[-1] == "core_object"}
+    packaged = f"{opt(pkg, '-vendor')}:{opt(pkg, '-library')}:{props['name']}:{props['version']}"
+    cells = {a[-1]: opt(a, "-vlnv") for a in calls_of(calls, "create_bd_cell")}
+    assert props["name"] == "pbit_net" == spec.regmap.core
+    assert cells["core"] == packaged == proj.vlnv == "spinemu.org:spinemu:pbit_net:1.0"
+
+    # sample/sample_valid have no ready: not a stream, no DMA; they stay plain wrapper outputs.
+    assert proj.streams == () == find_streams(manifest["ports"])
+    assert not [c for c, v in cells.items() if v.startswith("xilinx.com:ip:axi_dma:")]
+    ports = wrapper_ports(proj.files["wrapper"].read_text())
+    assert {"sample", "sample_valid"} <= ports and not any(p.startswith("m_axis_") for p in ports)
+    pins = [p for name in ("get_bd_pins", "get_bd_intf_pins") for a in calls_of(calls, name) for p in a]
+    core_pins = {p.split("/")[1] for p in pins if p.startswith("core/")}
+    assert {"s_axi", "s_axi_aclk", "s_axi_aresetn"} <= core_pins
+    assert all(p in ports or f"{p}_awaddr" in ports for p in core_pins), core_pins - ports
+
+    # One 64 KiB register window; build.json says where (what `spinemu run` and the .hwh use).
+    addr = [a for a in calls_of(calls, "assign_bd_address") if "-offset" in a]
+    assert len(addr) == 1 and addr[0][-1].startswith("core/s_axi")
+    info = json.loads((tmp_path / "build.json").read_text())
+    assert int(opt(addr[0], "-offset"), 16) == info["core_base"] and info["streams"] == []
+
+    # overlay/ carries what the board-side driver checks: the Spec and the register map.
+    overlay = tmp_path / "overlay"
+    assert json.loads((overlay / "manifest.json").read_text())["spec"] == spec.to_dict()
+    regmap = json.loads((overlay / "regmap.json").read_text())
+    text = json.dumps(regmap)
+    for reg in spec.regmap.registers:
+        assert f'"{reg.name}"' in text
+    copies = [a[-1] for a in calls_of(calls, "file_copy")]
+    assert str(overlay / f"{proj.name}.bit") in copies and str(overlay / f"{proj.name}.hwh") in copies
+
+
+def test_network_wrapper_lints_clean(network, tmp_path):
+    """Verilator sees every port of the network core connected, with matching widths."""
+    from spinemu.gen.native import LINT_WAIVERS
+    from spinemu.gen.toolchain import ensure_path
+    from spinemu.gen.vivado import wrapper_verilog
+
+    config, gen_dir, manifest = network
+    top = manifest["top"]
+    assert top == "spinemu_pbit_net"
+    wrapper = tmp_path / f"{top}_axi.v"
+    wrapper.write_text(wrapper_verilog(top, manifest["ports"]))
+    waivers = tmp_path / "waivers.vlt"
+    waivers.write_text("`verilator_config\n" + "".join(f"lint_off -rule {r}\n" for r in LINT_WAIVERS))
+    proc = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", "--top-module", f"{top}_axi", str(waivers)]
+        + [str(gen_dir / f"{top}.v"), str(wrapper)],
+        capture_output=True,
+        text=True,
+        env=ensure_path(),
+    )
+    assert proc.returncode == 0 and "%" not in proc.stdout + proc.stderr, proc.stderr
