@@ -36,7 +36,7 @@ from ..sim_golden.pbit_net_spec import PBitNetSpec
 from ..sim_golden.pbit_spec import PBitArraySpec
 from ..sim_golden.validate import SpecError
 from .config import ConfigError, check_keys, require_table, where
-from .fidelity_pbit_array import fidelity
+from .fidelity_pbit_net import fidelity_pbit as fidelity
 
 __all__ = [
     "KIND", "TABLES", "SPEC_TYPES", "parse", "top_name", "make_top", "run", "extras", "summary",
