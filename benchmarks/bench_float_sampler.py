@@ -13,69 +13,24 @@ Usage: ``python benchmarks/bench_float_sampler.py``
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from spinemu.sim_golden.float_sampler import beta_schedule, default_beta_range, sample_float
-from spinemu.sim_golden.problems import (
-    cut_value,
-    lattice_2d,
-    maxcut_to_ising,
-    random_maxcut_graph,
-    to_bqm,
-)
+from _peers import run_dwave, run_float, throughput_cases
+from spinemu.sim_golden.float_sampler import default_beta_range
+from spinemu.sim_golden.problems import cut_value, maxcut_to_ising, random_maxcut_graph, to_bqm
 
 __all__ = ["main"]
-
-
-def _dwave(bqm, *, reads, sweeps, beta_range, seed, criterion="Metropolis"):
-    from dwave.samplers import SimulatedAnnealingSampler
-
-    t = time.perf_counter()
-    ss = SimulatedAnnealingSampler().sample(
-        bqm,
-        num_reads=reads,
-        num_sweeps=sweeps,
-        beta_range=beta_range,
-        beta_schedule_type="geometric",
-        seed=seed,
-        proposal_acceptance_criteria=criterion,
-    )
-    return ss, time.perf_counter() - t
-
-
-def _float(p, *, reads, sweeps, beta_range, seed):
-    t = time.perf_counter()
-    r = sample_float(
-        p,
-        num_reads=reads,
-        num_sweeps=sweeps,
-        betas=beta_schedule(sweeps, beta_range, "geometric"),
-        seed=seed,
-    )
-    return r, time.perf_counter() - t
 
 
 def main() -> None:
     """Run the benchmark and print the Markdown table."""
     rows = []
-    cases = [
-        ("2D lattice L=64", lattice_2d(64), 64, 200),
-        ("2D lattice L=128", lattice_2d(128), 32, 100),
-        (
-            "random graph n=800, p=0.06",
-            maxcut_to_ising(random_maxcut_graph(800, 0.06, seed=1)),
-            64,
-            200,
-        ),
-    ]
-    for name, p, reads, sweeps in cases:
+    for name, p, reads, sweeps in throughput_cases():
         br = default_beta_range(p)
         bqm = to_bqm(p)
         upd = reads * sweeps * p.n
-        _, tf = _float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, td = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, tg = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1, criterion="Gibbs")
+        _, tf = run_float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, td = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, tg = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1, criterion="Gibbs")
         rows.append(
             f"| {name} | {p.n} | {reads} x {sweeps} | {upd / tf / 1e9:.3f} | "
             f"{upd / td / 1e9:.3f} | {upd / tg / 1e9:.3f} | {td / tf:.1f}x |"
@@ -97,9 +52,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for sweeps in (100, 1000):
         reads = 16
-        r, tf = _float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
+        r, tf = run_float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
         cf = cut_value(g, r.states)
-        ss, td = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
+        ss, td = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
         s = ss.record.sample[:, np.argsort(np.asarray(ss.variables))]
         cd = cut_value(g, s)
         print(

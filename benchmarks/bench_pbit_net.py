@@ -23,7 +23,8 @@ import sys
 import time
 
 import numpy as np
-from spinemu.sim_golden.float_sampler import beta_schedule, default_beta_range, sample_float
+from _peers import run_dwave, run_float, throughput_cases
+from spinemu.sim_golden.float_sampler import default_beta_range
 from spinemu.sim_golden.pbit_net import BetaRegisters, PBitNetGolden
 from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
 from spinemu.sim_golden.problems import (
@@ -55,51 +56,22 @@ def _golden(p, spec, *, reads, sweeps, beta_range, seed):
     return run, time.perf_counter() - t
 
 
-def _dwave(bqm, *, reads, sweeps, beta_range, seed, criterion="Metropolis"):
-    from dwave.samplers import SimulatedAnnealingSampler
-
-    t = time.perf_counter()
-    ss = SimulatedAnnealingSampler().sample(
-        bqm,
-        num_reads=reads,
-        num_sweeps=sweeps,
-        beta_range=beta_range,
-        beta_schedule_type="geometric",
-        seed=seed,
-        proposal_acceptance_criteria=criterion,
-    )
-    return ss, time.perf_counter() - t
-
-
-def _float(p, *, reads, sweeps, beta_range, seed):
-    t = time.perf_counter()
-    r = sample_float(
-        p, num_reads=reads, num_sweeps=sweeps, betas=beta_schedule(sweeps, beta_range, "geometric"), seed=seed
-    )
-    return r, time.perf_counter() - t
-
-
 def _throughput() -> None:
-    cases = [
-        ("2D lattice L=64", lattice_2d(64), 64, 200),
-        ("2D lattice L=128", lattice_2d(128), 32, 100),
-        ("random graph n=800, p=0.06", maxcut_to_ising(random_maxcut_graph(800, 0.06, seed=1)), 64, 200),
-    ]
     print("## Throughput (flips/ns = spin updates per second / 1e9, one process)\n")
     print(
         "| problem | spins | colors | reads x sweeps | spinemu fixed-point golden | spinemu float "
         "| dwave SA Metropolis | dwave SA Gibbs | golden / dwave Metropolis |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, p, reads, sweeps in cases:
+    for name, p, reads, sweeps in throughput_cases():
         br = default_beta_range(p)
         spec = _spec(p)
         bqm = to_bqm(p)
         upd = reads * sweeps * p.n
         _, tq = _golden(p, spec, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, tf = _float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, td = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, tg = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1, criterion="Gibbs")
+        _, tf = run_float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, td = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        _, tg = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1, criterion="Gibbs")
         print(
             f"| {name} | {p.n} | {spec.num_colors} | {reads} x {sweeps} | {upd / tq / 1e9:.3f} | "
             f"{upd / tf / 1e9:.3f} | {upd / td / 1e9:.3f} | {upd / tg / 1e9:.3f} | "
@@ -123,7 +95,7 @@ def _best_cut() -> None:
         reads = 16
         run, tq = _golden(p, spec, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
         cq = cut_value(g, run.states)
-        ss, td = _dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
+        ss, td = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=3)
         cd = cut_value(g, ss.record.sample[:, np.argsort(np.asarray(ss.variables))])
         print(
             f"| {sweeps} | {reads} | {cq.max():.0f} / {cq.mean():.1f} | {tq:.2f} | "

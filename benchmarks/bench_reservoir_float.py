@@ -64,18 +64,7 @@ def main(argv=None) -> None:
     u, y = narma10(args.T, seed=args.seed)
     n_train = args.T - args.test
     slope = STNO().steady_state_slope(2.0)
-    delay_loop = ReservoirParams(
-        n_virtual=N_NODES,
-        theta=40e-9,
-        substeps=10,
-        input_scaling=0.25,
-        zeta_dc=2.0,
-        mask_kind="real",
-        mask_seed=0,
-        feedback=0.7 / slope,
-        feedback_offset=1,
-    )
-    bare = ReservoirParams(
+    common = dict(
         n_virtual=N_NODES,
         theta=40e-9,
         substeps=10,
@@ -84,6 +73,8 @@ def main(argv=None) -> None:
         mask_kind="real",
         mask_seed=0,
     )
+    delay_loop = ReservoirParams(**common, feedback=0.7 / slope, feedback_offset=1)
+    bare = ReservoirParams(**common)
     rows = []
     for name, params in (
         ("spinemu STNO float, delay loop (gain 0.7)", delay_loop),

@@ -16,7 +16,6 @@ tied high in simulation, an AXI DMA into ``pynq.allocate`` buffers on a board
 from __future__ import annotations
 
 import numbers
-import os
 import time
 from dataclasses import dataclass
 
@@ -41,6 +40,18 @@ __all__ = [
 ]
 
 BACKENDS = ("golden", "rtl", "float", "pynq")
+
+
+def _check_recall(mode: str, max_sweeps: int) -> None:
+    """Validate a recall's ``mode`` (``"async"``/``"sync"``) and ``max_sweeps`` (1..65535)."""
+    if mode not in ("async", "sync"):
+        raise ValueError(f"mode must be 'async' or 'sync', not {mode!r}")
+    if (
+        isinstance(max_sweeps, bool)
+        or not isinstance(max_sweeps, numbers.Integral)
+        or not 1 <= max_sweeps < 1 << 16
+    ):
+        raise ValueError(f"max_sweeps must be an int in 1..65535, not {max_sweeps!r}")
 
 
 class HopfieldDriver:
@@ -186,14 +197,7 @@ class HopfieldDriver:
         return self.regs.read("UNSTABLE")
 
     def recall(self, mode: str = "async", max_sweeps: int = 100) -> FixedRecall:
-        if mode not in ("async", "sync"):
-            raise ValueError(f"mode must be 'async' or 'sync', not {mode!r}")
-        if (
-            isinstance(max_sweeps, bool)
-            or not isinstance(max_sweeps, numbers.Integral)
-            or not 1 <= max_sweeps < 1 << 16
-        ):
-            raise ValueError(f"max_sweeps must be an int in 1..65535, not {max_sweeps!r}")
+        _check_recall(mode, max_sweeps)
         cue = self.read_state()
         self.regs.write("MAX_SWEEPS", int(max_sweeps))
         code = Command.START_ASYNC if mode == "async" else Command.START_SYNC
@@ -475,31 +479,17 @@ class HopfieldNetwork:
     def recall(self, cue, max_sweeps: int = 100, mode: str = "async") -> HopfieldRecall:
         """Run the network from ``cue`` until a sweep flips nothing, a 2-cycle, or ``max_sweeps``."""
         cue = self._cue(cue)
-        if mode not in ("async", "sync"):
-            raise ValueError(f"mode must be 'async' or 'sync', not {mode!r}")
-        if (
-            isinstance(max_sweeps, bool)
-            or not isinstance(max_sweeps, numbers.Integral)
-            or not 1 <= max_sweeps < 1 << 16
-        ):
-            raise ValueError(f"max_sweeps must be an int in 1..65535, not {max_sweeps!r}")
+        _check_recall(mode, max_sweeps)
         if self.backend == "float":
             from ..sim_golden.hopfield_float import recall
 
             r = recall(self.weights, cue, mode=mode, max_sweeps=max_sweeps, seed=self._rng)
-            return HopfieldRecall(
-                state=r.state,
-                states=r.states,
-                sweeps=r.sweeps,
-                converged=r.converged,
-                cycle2=r.cycle2,
-                flips=r.flips,
-                energies=r.energies,
-            )
-        self.machine.load_state(cue)
-        r = self.machine.recall(mode, max_sweeps)
-        W = self.weights
-        energies = np.array([energy(W, s) for s in r.states])
+            energies = r.energies
+        else:
+            self.machine.load_state(cue)
+            r = self.machine.recall(mode, max_sweeps)
+            W = self.weights
+            energies = np.array([energy(W, s) for s in r.states])
         return HopfieldRecall(
             state=r.state,
             states=r.states,
@@ -645,11 +635,9 @@ def _open_board(spec: HopfieldSpec, overlay) -> HopfieldDriver:
     """The driver of the Hopfield core in ``overlay`` (an Overlay or a ``.bit`` path)."""
     from . import pynq_driver as pd
 
-    ov = pd.open_overlay(overlay) if isinstance(overlay, str | os.PathLike) else overlay
-    built = pd.overlay_spec(ov)
+    ov, built = pd.overlay_and_spec(overlay)
     if built is not None and built != spec.to_dict():
-        want = spec.to_dict()
-        diff = [f"{k} {built.get(k)!r} (here {v!r})" for k, v in want.items() if built.get(k) != v]
+        diff = pd.spec_diff(built, spec.to_dict())
         raise pd.DeploymentError(
             "the overlay was built from another Hopfield Spec: " + (", ".join(diff) or repr(built))
         )

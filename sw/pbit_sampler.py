@@ -186,6 +186,60 @@ def _beta_runs(betas: list[int]) -> list[tuple[int, int]]:
     return [(b, c) for b, c in runs]
 
 
+def _run_inputs(n: int, num_reads: int, initial_states, clamp_mask, clamp_values):
+    """``(init, cmask, cval)`` of a run: per-read initial states, clamp mask and values.
+
+    Defaults: every read starts from all -1; nothing clamped (clamp values -1).
+    """
+    init = (
+        -np.ones((num_reads, n), np.int8)
+        if initial_states is None
+        else np.broadcast_to(np.asarray(initial_states, np.int8), (num_reads, n))
+    )
+    cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
+    cval = -np.ones(n, np.int8) if clamp_values is None else np.asarray(clamp_values, np.int8)
+    return init, cmask, cval
+
+
+def _load_schedule(driver: PBitNetDriver, beta, num_sweeps: int):
+    """Write ``beta``'s schedule registers; return ``(betas, runs)``.
+
+    ``betas`` is the per-sweep ``beta_acc`` list.  ``runs`` is ``None`` for a
+    :class:`BetaRegisters` schedule (the core steps β itself from ``beta.start``), else
+    the ``(value, count)`` runs of the explicit list, each written to ``BETA`` in turn.
+    """
+    if isinstance(beta, BetaRegisters):
+        from ..sim_golden.pbit_net_spec import beta_sequence
+
+        driver.set_schedule(beta)
+        return beta_sequence(beta.start, beta.mode, beta.step, beta.mult, num_sweeps), None
+    betas = [int(b) for b in beta]
+    driver.set_schedule(BetaRegisters(betas[0] if betas else 0))
+    return betas, _beta_runs(betas)
+
+
+def _net_result(spec, h_q, j_q, record, finals, samples, start, betas) -> NetRun:
+    """The :class:`NetRun` of a hardware run, as the golden model reports it.
+
+    ``samples`` is the ``(R, S, n)`` per-sweep spins (``None`` unless ``record`` is
+    ``"all"`` or ``"best"``) and ``start`` the ``(R, n)`` initial states with the clamps
+    applied; ``"best"`` keeps, per read, the lowest-energy state among ``start`` and the
+    samples (the first minimum, as the golden's strict ``<``).
+    """
+    if record != "best":
+        return NetRun(finals, samples, None, None, betas)
+    R, S, n = samples.shape
+    best_s, best_e = start.copy(), quantized_energy(spec, h_q, j_q, start)
+    if S:
+        e = quantized_energy(spec, h_q, j_q, samples.reshape(R * S, n)).reshape(R, S)
+        k = np.argmin(e, axis=1)  # first minimum, as the golden's strict "<"
+        ek = e[np.arange(R), k]
+        better = ek < best_e
+        best_e = np.where(better, ek, best_e)
+        best_s[better] = samples[np.arange(R), k][better]
+    return NetRun(finals, None, best_s, best_e, betas)
+
+
 def run_network(
     spec: PBitNetSpec,
     h_q,
@@ -223,13 +277,7 @@ def run_network(
     from .mmio import VerilatorMMIO
 
     n, S, R = spec.n, int(num_sweeps), int(num_reads)
-    init = (
-        -np.ones((R, n), np.int8)
-        if initial_states is None
-        else np.broadcast_to(np.asarray(initial_states, np.int8), (R, n))
-    )
-    cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
-    cval = -np.ones(n, np.int8) if clamp_values is None else np.asarray(clamp_values, np.int8)
+    init, cmask, cval = _run_inputs(n, R, initial_states, clamp_mask, clamp_values)
     model = _native_model(spec)
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)
@@ -237,16 +285,7 @@ def run_network(
     drv.set_clamp(cmask, cval)
     if seed is not None:
         drv.load_seed(seed)
-    if isinstance(beta, BetaRegisters):
-        drv.set_schedule(beta)
-        from ..sim_golden.pbit_net_spec import beta_sequence
-
-        betas = beta_sequence(beta.start, beta.mode, beta.step, beta.mult, S)
-        runs = None
-    else:
-        betas = [int(b) for b in beta]
-        drv.set_schedule(BetaRegisters(betas[0] if betas else 0))
-        runs = _beta_runs(betas)
+    betas, runs = _load_schedule(drv, beta, S)
     finals = np.empty((R, n), np.int8)
     samples = np.empty((R, S, n), np.int8) if record in ("all", "best") else None
     for r in range(R):
@@ -268,19 +307,8 @@ def run_network(
             if samples is not None:
                 samples[r] = _unpack(words, n)
         finals[r] = drv.state()
-    if record == "best":
-        e0 = quantized_energy(spec, h_q, j_q, np.where(cmask, cval, init))
-        best_s = np.where(cmask, cval, init).astype(np.int8)
-        best_e = e0.copy()
-        if S:
-            e = quantized_energy(spec, h_q, j_q, samples.reshape(R * S, n)).reshape(R, S)
-            k = np.argmin(e, axis=1)  # first minimum, as the golden's strict "<"
-            ek = e[np.arange(R), k]
-            better = ek < best_e
-            best_e = np.where(better, ek, best_e)
-            best_s[better] = samples[np.arange(R), k][better]
-        return NetRun(finals, None, best_s, best_e, betas)
-    return NetRun(finals, samples, None, None, betas)
+    start = np.where(cmask, cval, init).astype(np.int8)
+    return _net_result(spec, h_q, j_q, record, finals, samples, start, betas)
 
 
 _HW_FIELDS = {f.name for f in fields(PBitNetSpec)} - {"n", "edges", "dense"}
@@ -713,13 +741,7 @@ def run_network_on_board(
     n, S, R = spec.n, int(num_sweeps), int(num_reads)
     if S < 0 or R < 1:
         raise ValueError(f"num_sweeps must be >= 0 and num_reads >= 1, not {S} and {R}")
-    init = (
-        -np.ones((R, n), np.int8)
-        if initial_states is None
-        else np.broadcast_to(np.asarray(initial_states, np.int8), (R, n))
-    )
-    cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
-    cval = -np.ones(n, np.int8) if clamp_values is None else np.asarray(clamp_values, np.int8)
+    init, cmask, cval = _run_inputs(n, R, initial_states, clamp_mask, clamp_values)
     capture = record in ("all", "best")
     regs = driver.regs
     if regs.read("STATUS") & 1:  # left running: finish the current sweep, then hold
@@ -734,16 +756,7 @@ def run_network_on_board(
     driver.load_problem(h_q, j_q)
     driver.set_clamp(cmask, cval)
     driver.load_seed(spec.seed if seed is None else seed)
-    if isinstance(beta, BetaRegisters):
-        from ..sim_golden.pbit_net_spec import beta_sequence
-
-        driver.set_schedule(beta)
-        betas = beta_sequence(beta.start, beta.mode, beta.step, beta.mult, S)
-        runs = None
-    else:
-        betas = [int(b) for b in beta]
-        driver.set_schedule(BetaRegisters(betas[0] if betas else 0))
-        runs = _beta_runs(betas)
+    betas, runs = _load_schedule(driver, beta, S)
     finals = np.empty((R, n), np.int8)
     samples = np.empty((R, S, n), np.int8) if capture else None
     for r in range(R):
@@ -760,18 +773,8 @@ def run_network_on_board(
         if capture and S:
             samples[r] = np.asarray(got, np.int8).reshape(S, n)
         finals[r] = driver.state()
-    if record == "best":
-        start = np.where(cmask, cval, init).astype(np.int8)
-        best_s, best_e = start.copy(), quantized_energy(spec, h_q, j_q, start)
-        if S:
-            e = quantized_energy(spec, h_q, j_q, samples.reshape(R * S, n)).reshape(R, S)
-            k = np.argmin(e, axis=1)  # first minimum, as the golden's strict "<"
-            ek = e[np.arange(R), k]
-            better = ek < best_e
-            best_e = np.where(better, ek, best_e)
-            best_s[better] = samples[np.arange(R), k][better]
-        return NetRun(finals, None, best_s, best_e, betas)
-    return NetRun(finals, samples, None, None, betas)
+    start = np.where(cmask, cval, init).astype(np.int8)
+    return _net_result(spec, h_q, j_q, record, finals, samples, start, betas)
 
 
 def run_pbit_net_board(
@@ -815,12 +818,9 @@ def _open_board(sampler: PBitSampler, overlay, timeout: float) -> PBitNetDriver:
 
     Without a topology the sampler takes the overlay's hardware (from its manifest).
     """
-    from os import PathLike
-
     from . import pynq_driver as pd
 
-    ov = pd.open_overlay(overlay) if isinstance(overlay, str | PathLike) else overlay
-    built = pd.overlay_spec(ov)
+    ov, built = pd.overlay_and_spec(overlay)
     if built is not None and built.get("kind") != "pbit_net":
         raise pd.DeploymentError(f"the overlay holds a {built.get('kind')} core, not a p-bit network")
     if sampler._fixed is None:
@@ -842,8 +842,7 @@ def _open_board(sampler: PBitSampler, overlay, timeout: float) -> PBitNetDriver:
         sampler._fixed = (list(range(spec.n)), spec)
     spec = sampler._fixed[1]
     if built is not None:
-        want = spec.to_dict()
-        diff = [f"{k} {built.get(k)!r} (here {v!r})" for k, v in want.items() if built.get(k) != v]
+        diff = pd.spec_diff(built, spec.to_dict())
         if diff:
             raise pd.DeploymentError(
                 "the overlay's p-bit network was built with other hardware: " + ", ".join(diff)

@@ -49,6 +49,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,8 @@ __all__ = [
     "open_core",
     "load_manifest",
     "overlay_spec",
+    "overlay_and_spec",
+    "spec_diff",
     "run_pbit_array",
     "dma_cell",
     "NativeStreamSink",
@@ -344,6 +347,30 @@ def overlay_spec(overlay) -> dict | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text()).get("spec")
+
+
+def overlay_and_spec(overlay) -> tuple[object, dict | None]:
+    """``(overlay, spec)``: the overlay and the ``spec`` of its ``manifest.json``.
+
+    ``overlay`` is a loaded overlay, or a ``.bit`` path (``str`` or path-like) that
+    :func:`open_overlay` loads; ``spec`` is :func:`overlay_spec` of it (``None``
+    without a manifest).
+    """
+    ov = open_overlay(overlay) if isinstance(overlay, str | PathLike) else overlay
+    return ov, overlay_spec(ov)
+
+
+def spec_diff(built: dict, want: dict, keys=None) -> list[str]:
+    """``"<field> <built value> (here <wanted value>)"`` for every field that differs.
+
+    ``built`` is an overlay's Spec dict (:func:`overlay_spec`), ``want`` the Spec dict
+    the caller drives; ``keys`` (default: all of ``want``'s) are the fields compared.
+    """
+    return [
+        f"{k} {built.get(k)!r} (here {want[k]!r})"
+        for k in (want if keys is None else keys)
+        if built.get(k) != want[k]
+    ]
 
 
 def open_core(

@@ -19,8 +19,6 @@ On a board the core is registered with :func:`spinemu.sw.pynq_driver.register_co
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..sim_golden.reservoir_fixed import ReservoirFixed, dequantize_params, readout_fixed
@@ -608,15 +606,11 @@ def _open_board(spec: ReservoirSpec, overlay) -> ReservoirDriver:
     """The driver of the reservoir in ``overlay`` (an Overlay or a ``.bit`` path)."""
     from . import pynq_driver as pd
 
-    ov = pd.open_overlay(overlay) if isinstance(overlay, str | os.PathLike) else overlay
-    built = pd.overlay_spec(ov)
+    ov, built = pd.overlay_and_spec(overlay)
     if built is not None:
         if built.get("kind") != "reservoir":
             raise pd.DeploymentError(f"the overlay holds a {built.get('kind')} core, not a reservoir")
-        want = spec.to_dict()
-        diff = [
-            f"{k} {built.get(k)!r} (here {want[k]!r})" for k in HARDWARE_FIELDS if built.get(k) != want[k]
-        ]
+        diff = pd.spec_diff(built, spec.to_dict(), HARDWARE_FIELDS)
         if diff:
             raise pd.DeploymentError(
                 "the overlay's reservoir was built with other hardware: " + ", ".join(diff)

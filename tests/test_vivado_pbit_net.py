@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from spinemu.boards.catalog import get_board, list_boards
 from spinemu.gen.config import load_config
-from spinemu.gen.vivado import find_streams, write_vivado_project
-from test_vivado_tcl import calls_of, opt, run_tcl, wrapper_ports
+from spinemu.gen.vivado import find_streams
+from test_vivado_tcl import assert_lints_clean, build_checked, calls_of, opt, wrapper_ports
 
 __all__: list[str] = []
 
@@ -57,16 +55,8 @@ def network(tmp_path_factory):
 def test_network_build_tcl(network, board_name, tmp_path):
     config, gen_dir, manifest = network
     spec = config.spec
-    board = get_board(board_name)
-    shutil.copytree(gen_dir, tmp_path / "gen")
-    proj = write_vivado_project(config, board, tmp_path, manifest=manifest)
-    calls = run_tcl(tmp_path, "build.tcl", board_files=False)
-
     # Both projects target the board's part; every generated HDL file is added, and only those.
-    assert {opt(a, "-part") for a in calls_of(calls, "create_project")} == {board.part}
-    added = {Path(p).resolve() for a in calls_of(calls, "add_files") for p in a[-1].split()}
-    hdl = {p.resolve() for p in [*tmp_path.glob("gen/*.v"), *tmp_path.glob("src/*.v")]}
-    assert len(hdl) == 2 and added == hdl
+    proj, calls = build_checked(config, gen_dir, manifest, get_board(board_name), tmp_path)
 
     # The packaged IP is the network core, the one the block design instantiates.
     pkg = calls_of(calls, "ipx::package_project")[0]
@@ -105,8 +95,6 @@ def test_network_build_tcl(network, board_name, tmp_path):
 
 def test_network_wrapper_lints_clean(network, tmp_path):
     """Verilator sees every port of the network core connected, with matching widths."""
-    from spinemu.gen.native import LINT_WAIVERS
-    from spinemu.gen.toolchain import ensure_path
     from spinemu.gen.vivado import wrapper_verilog
 
     config, gen_dir, manifest = network
@@ -114,13 +102,4 @@ def test_network_wrapper_lints_clean(network, tmp_path):
     assert top == "spinemu_pbit_net"
     wrapper = tmp_path / f"{top}_axi.v"
     wrapper.write_text(wrapper_verilog(top, manifest["ports"]))
-    waivers = tmp_path / "waivers.vlt"
-    waivers.write_text("`verilator_config\n" + "".join(f"lint_off -rule {r}\n" for r in LINT_WAIVERS))
-    proc = subprocess.run(
-        ["verilator", "--lint-only", "-Wall", "--top-module", f"{top}_axi", str(waivers)]
-        + [str(gen_dir / f"{top}.v"), str(wrapper)],
-        capture_output=True,
-        text=True,
-        env=ensure_path(),
-    )
-    assert proc.returncode == 0 and "%" not in proc.stdout + proc.stderr, proc.stderr
+    assert_lints_clean(tmp_path, f"{top}_axi", [gen_dir / f"{top}.v", wrapper])

@@ -161,6 +161,45 @@ def wrapper_ports(text: str) -> set[str]:
     return set(re.findall(r"^\s*(?:input|output)\s+wire\s+(?:\[\d+:\d+\]\s+)?(\w+)", text, re.M))
 
 
+def assert_lints_clean(folder: Path, top: str, sources, *flags: str) -> None:
+    """Assert that Verilator lints ``sources`` (top module ``top``) clean.
+
+    Runs ``verilator --lint-only -Wall`` plus ``flags`` in ``folder`` with spinemu's
+    ``LINT_WAIVERS``; any message fails.
+    """
+    from spinemu.gen.native import LINT_WAIVERS
+    from spinemu.gen.toolchain import ensure_path
+
+    waivers = folder / "waivers.vlt"
+    waivers.write_text("`verilator_config\n" + "".join(f"lint_off -rule {r}\n" for r in LINT_WAIVERS))
+    proc = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", *flags, "--top-module", top, str(waivers), *map(str, sources)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=ensure_path(),
+    )
+    assert proc.returncode == 0 and "%" not in proc.stdout + proc.stderr, proc.stderr
+
+
+def build_checked(config, gen_dir: Path, manifest: dict, board, folder: Path):
+    """``(project, calls)``: ``config``'s Vivado project for ``board`` and its build.tcl calls.
+
+    ``gen_dir`` and ``manifest`` are ``spinemu gen``'s output, copied to ``folder/gen``;
+    build.tcl runs under the stubs without board files.  Checked on the way, for every
+    core: both projects target the board's part, and every generated HDL file (the core
+    and its wrapper) is added, and only those.
+    """
+    shutil.copytree(gen_dir, folder / "gen")
+    proj = write_vivado_project(config, board, folder, manifest=manifest)
+    calls = run_tcl(folder, "build.tcl", board_files=False)
+    assert {opt(a, "-part") for a in calls_of(calls, "create_project")} == {board.part}
+    added = {Path(p).resolve() for a in calls_of(calls, "add_files") for p in a[-1].split()}
+    hdl = {p.resolve() for p in [*folder.glob("gen/*.v"), *folder.glob("src/*.v")]}
+    assert len(hdl) == 2 and added == hdl
+    return proj, calls
+
+
 @pytest.fixture(scope="module")
 def demo_config():
     return parse_config(tomllib.loads(DEMO_CONFIG), source="demo")
@@ -256,31 +295,11 @@ def test_build_sh_is_valid_bash(demo_config, generated, tmp_path):
 
 def test_wrapper_lints_clean_with_the_core(generated, tmp_path):
     """Verilator sees every core port connected, with matching widths."""
-    from spinemu.gen.native import LINT_WAIVERS
-    from spinemu.gen.toolchain import ensure_path
-
     gen_dir, manifest = generated
     top = manifest["top"]
     wrapper = tmp_path / f"{top}_axi.v"
     wrapper.write_text(wrapper_verilog(top, manifest["ports"]))
-    waivers = tmp_path / "waivers.vlt"
-    waivers.write_text("`verilator_config\n" + "".join(f"lint_off -rule {r}\n" for r in LINT_WAIVERS))
-    proc = subprocess.run(
-        [
-            "verilator",
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            f"{top}_axi",
-            str(waivers),
-            str(gen_dir / f"{top}.v"),
-            str(wrapper),
-        ],
-        capture_output=True,
-        text=True,
-        env=ensure_path(),
-    )
-    assert proc.returncode == 0 and "%" not in proc.stdout + proc.stderr, proc.stderr
+    assert_lints_clean(tmp_path, f"{top}_axi", [gen_dir / f"{top}.v", wrapper])
 
 
 FAKE_STREAM_CORE = """\
@@ -336,31 +355,9 @@ def test_streaming_core_gets_dma(board_name, tmp_path):
 
 
 def test_streaming_wrapper_lints_clean(tmp_path):
-    from spinemu.gen.native import LINT_WAIVERS
-    from spinemu.gen.toolchain import ensure_path
-
     (tmp_path / "fake_core.v").write_text(FAKE_STREAM_CORE)
     (tmp_path / "wrap.v").write_text(wrapper_verilog("fake_core", _fake_ports()))
-    waivers = tmp_path / "waivers.vlt"
-    waivers.write_text("`verilator_config\n" + "".join(f"lint_off -rule {r}\n" for r in LINT_WAIVERS))
-    proc = subprocess.run(
-        [
-            "verilator",
-            "--lint-only",
-            "-Wall",
-            "-Wno-UNDRIVEN",
-            "--top-module",
-            "fake_core_axi",
-            str(waivers),
-            "fake_core.v",
-            "wrap.v",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=ensure_path(),
-    )
-    assert proc.returncode == 0 and "%" not in proc.stdout + proc.stderr, proc.stderr
+    assert_lints_clean(tmp_path, "fake_core_axi", ["fake_core.v", "wrap.v"], "-Wno-UNDRIVEN")
     ports = wrapper_ports((tmp_path / "wrap.v").read_text())
     assert {"m_axis_states_tdata", "m_axis_states_tlast", "s_axis_drive_tready"} <= ports
 
@@ -577,15 +574,8 @@ def test_example_cores_build_with_their_dma(
     The p-bit demo core has no backpressured stream, so its block design has no DMA:
     a DMA is present iff the core streams.
     """
-    config, gen_dir, manifest = example_builds[kind]
     board = get_board(board_name)
-    shutil.copytree(gen_dir, tmp_path / "gen")
-    proj = write_vivado_project(config, board, tmp_path, manifest=manifest)
-    calls = run_tcl(tmp_path, "build.tcl", board_files=False)
-    assert {opt(a, "-part") for a in calls_of(calls, "create_project")} == {board.part}
-    added = {Path(p).resolve() for a in calls_of(calls, "add_files") for p in a[-1].split()}
-    hdl = {p.resolve() for p in [*tmp_path.glob("gen/*.v"), *tmp_path.glob("src/*.v")]}
-    assert len(hdl) == 2 and added == hdl
+    proj, calls = build_checked(*example_builds[kind], board, tmp_path)
     # The stream: ready (backpressure) and last, so the wrapper exposes a full AXI4-Stream.
     assert [(s.stem, s.direction, s.last is not None) for s in proj.streams] == [(stem, "out", True)]
     assert not proj.notes

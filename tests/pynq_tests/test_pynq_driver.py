@@ -16,6 +16,7 @@ register map's offsets and widths, and the ``ID`` constant of the core.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import types
@@ -125,6 +126,45 @@ def ip_description(vlnv=VLNV, *, phys_addr=BASE, name="pbit_0"):
     }
 
 
+def build_overlay(cfg) -> tuple:
+    """``(folder, build.json)`` of ``spinemu build`` of the config file ``cfg``.
+
+    Builds into ``build/`` next to ``cfg`` (no Vivado run, no synthesis estimate) and
+    writes the placeholder ``.bit`` and ``.hwh`` that Vivado would have written.
+    """
+    dest = cfg.parent / "build"
+    args = ["build", str(cfg), "--board", "pynq-z2", "-o", str(dest), "--estimate", "no", "--no-run"]
+    assert main(args) == 0
+    info = json.loads((dest / "build.json").read_text())
+    (dest / info["bitfile"]).write_bytes(b"\0")
+    (dest / info["hwh"]).write_text("<MODULES/>")
+    return dest, info
+
+
+@contextlib.contextmanager
+def active_devices():
+    """Yield ``use(dev)``, which makes ``dev`` pynq's active device and returns it.
+
+    On exit the previously active device is restored and every used device's native
+    model closed.
+    """
+    previous = getattr(pynq.Device, "_active_device", None)
+    devices = []
+
+    def use(dev):
+        pynq.Device.active_device = dev
+        devices.append(dev)
+        return dev
+
+    yield use
+    if previous is not None:
+        pynq.Device.active_device = previous
+    elif hasattr(pynq.Device, "_active_device"):
+        del pynq.Device._active_device
+    for dev in devices:
+        dev.model.close()
+
+
 def HwhOverlay(ip_dict, device, folder):
     """A real ``pynq.Overlay`` of placeholder files whose .hwh describes ``ip_dict``."""
     bit = folder / "ov.bit"
@@ -141,16 +181,8 @@ def spec():
 
 @pytest.fixture()
 def device(spec):
-    model = build_native(design_for_spec(spec))
-    dev = NativeDevice(model, BASE)
-    previous = getattr(pynq.Device, "_active_device", None)
-    pynq.Device.active_device = dev
-    yield dev
-    if previous is not None:
-        pynq.Device.active_device = previous
-    else:
-        del pynq.Device._active_device
-    model.close()
+    with active_devices() as use:
+        yield use(NativeDevice(build_native(design_for_spec(spec)), BASE))
 
 
 def test_pynq_binds_the_core_vlnv_to_its_driver():
@@ -254,14 +286,8 @@ def test_build_then_run_writes_what_sim_writes(device, tmp_path, capsys):
 
     cfg = tmp_path / "demo.toml"
     cfg.write_text(DEMO_CONFIG)
-    out = tmp_path / "build"
-    assert (
-        main(["build", str(cfg), "--board", "pynq-z2", "-o", str(out), "--estimate", "no", "--no-run"]) == 0
-    )
-    info = json.loads((out / "build.json").read_text())
-    bit, hwh = out / info["bitfile"], out / info["hwh"]
-    bit.write_bytes(b"\0")  # what Vivado would have written
-    hwh.write_text("<MODULES/>")
+    out, info = build_overlay(cfg)  # with the placeholder files Vivado would have written
+    bit = out / info["bitfile"]
     # The .hwh of bd.tcl's block design: the cell "core", the packaged VLNV, at core_base.
     device.base = info["core_base"]
     device.ip_dict = ip_description(info["vlnv"], phys_addr=info["core_base"], name="core")

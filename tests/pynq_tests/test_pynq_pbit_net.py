@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pynq
 import pytest
 from spinemu.gen.cli import main
 from spinemu.gen.config import load_config
@@ -28,7 +27,7 @@ from spinemu.sw import pynq_driver as pd
 from spinemu.sw.logic import and_gate, xor_gate
 from spinemu.sw.mmio import BusError
 from spinemu.sw.pbit_sampler import PBitNetDriver, PBitSampler, run_pbit_net_board
-from test_pynq_driver import NativeDevice, ip_description
+from test_pynq_driver import NativeDevice, active_devices, build_overlay, ip_description
 
 __all__: list[str] = []
 
@@ -124,12 +123,7 @@ def _build(folder, name, text):
     """`spinemu build` of a config, plus the placeholder files Vivado would write."""
     cfg = folder / f"{name}.toml"
     cfg.write_text(text)
-    dest = folder / "build"
-    args = ["build", str(cfg), "--board", "pynq-z2", "-o", str(dest), "--estimate", "no", "--no-run"]
-    assert main(args) == 0
-    info = json.loads((dest / "build.json").read_text())
-    (dest / info["bitfile"]).write_bytes(b"\0")
-    (dest / info["hwh"]).write_text("<MODULES/>")
+    dest, info = build_overlay(cfg)
     return cfg, load_config(cfg), dest, info
 
 
@@ -144,24 +138,15 @@ def built(tmp_path_factory):
 @pytest.fixture()
 def activate():
     """Make a NativeDevice of a built overlay pynq's active device (restored afterwards)."""
-    previous = getattr(pynq.Device, "_active_device", None)
-    devices = []
+    with active_devices() as use:
 
-    def use(entry):
-        _, config, _, info = entry
-        dev = NativeDevice(build_native(design_for_spec(config.spec)), info["core_base"])
-        dev.ip_dict = ip_description(info["vlnv"], phys_addr=info["core_base"], name="core")
-        pynq.Device.active_device = dev
-        devices.append(dev)
-        return dev
+        def use_entry(entry):
+            _, config, _, info = entry
+            dev = NativeDevice(build_native(design_for_spec(config.spec)), info["core_base"])
+            dev.ip_dict = ip_description(info["vlnv"], phys_addr=info["core_base"], name="core")
+            return use(dev)
 
-    yield use
-    if previous is not None:
-        pynq.Device.active_device = previous
-    elif hasattr(pynq.Device, "_active_device"):
-        del pynq.Device._active_device
-    for dev in devices:
-        dev.model.close()
+        yield use_entry
 
 
 def test_the_network_is_bound_to_its_vlnv(built):

@@ -19,13 +19,11 @@ Known answers: the golden models (bit-exact) and ``spinemu sim`` for the same co
 
 from __future__ import annotations
 
-import json
 import shutil
 import struct
 from pathlib import Path
 
 import numpy as np
-import pynq
 import pytest
 from spinemu.gen.cli import main
 from spinemu.gen.native import build_native
@@ -33,7 +31,7 @@ from spinemu.gen.verilog import design_for_spec
 from spinemu.gen.vivado import find_streams
 from spinemu.sw import pynq_driver as pd
 from spinemu.sw.mmio import BusError
-from test_pynq_driver import NativeDevice, ip_description
+from test_pynq_driver import NativeDevice, active_devices, build_overlay, ip_description
 
 __all__: list[str] = []
 
@@ -197,12 +195,7 @@ def built(tmp_path_factory):
     for kind in ("reservoir", "hopfield"):
         folder = tmp_path_factory.mktemp(kind)
         cfg, config = _config(kind, folder)
-        dest = folder / "build"
-        args = ["build", str(cfg), "--board", "pynq-z2", "-o", str(dest), "--estimate", "no", "--no-run"]
-        assert main(args) == 0
-        info = json.loads((dest / "build.json").read_text())
-        (dest / info["bitfile"]).write_bytes(b"\0")
-        (dest / info["hwh"]).write_text("<MODULES/>")
+        dest, info = build_overlay(cfg)
         out[kind] = (cfg, config, dest, info)
     return out
 
@@ -221,21 +214,9 @@ def _device(config, info, *, with_dma=True):
 
 @pytest.fixture()
 def activate():
-    previous = getattr(pynq.Device, "_active_device", None)
-    devices = []
-
-    def use(dev):
-        pynq.Device.active_device = dev
-        devices.append(dev)
-        return dev
-
-    yield use
-    if previous is not None:
-        pynq.Device.active_device = previous
-    elif hasattr(pynq.Device, "_active_device"):
-        del pynq.Device._active_device
-    for dev in devices:
-        dev.model.close()
+    """``activate(dev)`` makes ``dev`` pynq's active device (restored afterwards)."""
+    with active_devices() as use:
+        yield use
 
 
 def test_streams_of_the_cores(built):
