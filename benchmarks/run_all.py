@@ -3,8 +3,8 @@
 Each ``benchmarks/bench_*.py`` measures spinemu and its peers side by side in one
 process (so their ratio holds on a noisy machine); this driver runs them one after
 another and writes ``build/bench/<name>.md``, all tables together in
-``build/bench/README.md``, and ``build/bench/summary.json`` (exit code, time, output of
-each).  ``python benchmarks/run_all.py bench_pbit_array`` runs just the named ones.
+``build/bench/README.md``, and ``build/bench/summary.json`` (exit code, time, and every printed
+table as rows of named columns).  ``python benchmarks/run_all.py bench_pbit_array`` runs just the named ones.
 """
 
 from __future__ import annotations
@@ -15,9 +15,31 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "markdown_tables"]
 
 HERE = Path(__file__).resolve().parent
+
+
+def markdown_tables(text: str) -> list[dict]:
+    """Every Markdown table in ``text`` as ``{"title", "columns", "rows"}`` (rows as dicts)."""
+    tables, lines = [], text.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith("|") and i + 1 < len(lines) and set(
+                lines[i + 1].replace("|", "").strip()) <= set("-: ") and "-" in lines[i + 1]:
+            title = next((lines[k].strip("# ").strip() for k in range(i - 1, -1, -1)
+                          if lines[k].strip()), "")
+            cols = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+                rows.append(dict(zip(cols, cells, strict=False)))
+                i += 1
+            tables.append({"title": title, "columns": cols, "rows": rows})
+        else:
+            i += 1
+    return tables
 
 
 def main(argv=None) -> int:
@@ -39,7 +61,7 @@ def main(argv=None) -> int:
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
         summary[name] = {"exit": proc.returncode, "seconds": round(seconds, 1),
-                         "output": f"build/bench/{name}.md"}
+                         "output": f"build/bench/{name}.md", "tables": markdown_tables(proc.stdout)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     combined = ["# spinemu benchmarks", "",
                 "Each section is one script, run in one process so spinemu and its peers see the "
