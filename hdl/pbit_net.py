@@ -16,6 +16,14 @@ cannot overflow (see :func:`_sx`), so the emitted Verilog lints clean under
 pipeline): fine for simulation and small designs; a pipelined variant for timing
 closure at large degree is future work.
 
+With ``spec.compensation`` each p-bit multiplies its β-scaled field by its ``GAIN``
+register and adds its ``OFFSET`` register before the single rounding shift to the LUT
+address (exact arithmetic of :meth:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec.lut_address`).
+In telegraph mode the sigmoid ROM is replaced by two ROMs of flip probabilities
+(``FROM_P``/``FROM_AP``, one pair shared by all p-bits or one pair per p-bit when the
+emulated devices differ); an updated p-bit keeps its spin unless its random number is
+below the entry for its current state, in which case it flips.
+
 Control (:class:`PBitNetTop`): ``SWEEPS`` starts ``k`` sweeps of ``num_colors`` clocks;
 at the end of each sweep ``beta_acc`` follows ``BETA_MODE``, ``sample_valid`` pulses for
 one cycle with ``sample`` holding the new state, and with ``CTRL.CAPTURE`` set the
@@ -30,7 +38,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec
+from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitMode, PBitNetSpec
 from .axil import AXI4LiteSignature, CSRBank
 from .rng import rng_for
 from .sigmoid import SigmoidLUT
@@ -95,6 +103,22 @@ def _saturate(m, value, width: int, bits: int, name: str):
     return out
 
 
+def _round_shift(m, value, width: int, s: int, name: str):
+    """``(value + 2**(s-1)) >> s`` (arithmetic; round half up) of a ``width``-bit number."""
+    if not s:
+        return value
+    rounded = Signal(width, name=name)
+    # (the round bit is zero-extended with a masked vector so that yosys keeps both
+    # operands at full width: lint-clean Verilog)
+    m.d.comb += rounded.eq(
+        (
+            Cat(value[s:], value[-1].replicate(s))
+            + Cat(value[s - 1], value[-1].replicate(width - 1) & Const(0, width - 1))
+        )[:width]
+    )
+    return rounded
+
+
 class PBitNet(wiring.Component):
     """``n`` coupled p-bits on ``spec.edges`` with colored updates.
 
@@ -114,6 +138,8 @@ class PBitNet(wiring.Component):
         Current spins with clamps applied (1 = +1).
     seed_shift, seed_in : In(1), In(32)
         The RNG seed chain.
+    gain : In(gain_bits).array(n); offset : In(signed(offset_bits)).array(n)
+        Per-p-bit input compensation (only with ``spec.compensation``).
     """
 
     def __init__(self, *, spec: PBitNetSpec):
@@ -134,14 +160,44 @@ class PBitNet(wiring.Component):
                 "spins": Out(spec.n),
                 "seed_shift": In(1),
                 "seed_in": In(32),
+                **(
+                    {
+                        "gain": In(spec.gain_bits).array(spec.n),
+                        "offset": In(signed(spec.offset_bits)).array(spec.n),
+                    }
+                    if spec.compensation
+                    else {}
+                ),
             }
         )
+
+    def _tables(self, m):
+        """ROM ports: ``(ideal_prob, from_p, from_ap)`` lists of ``n`` signals (or None)."""
+        spec = self.spec
+        n = spec.n
+        if spec.mode is not PBitMode.TELEGRAPH:
+            m.submodules.lut = lut = SigmoidLUT(table=spec.lut, prob_bits=spec.prob_bits, n_ports=n)
+            return [lut] * n, None
+        t_p, t_ap = spec.telegraph_luts
+        if spec.telegraph_shared:
+            m.submodules.lut_p = lp = SigmoidLUT(table=t_p[0], prob_bits=spec.prob_bits, n_ports=n)
+            m.submodules.lut_ap = la = SigmoidLUT(table=t_ap[0], prob_bits=spec.prob_bits, n_ports=n)
+            return [lp] * n, [la] * n
+        lps, las = [], []
+        for i in range(n):
+            lp = SigmoidLUT(table=t_p[i], prob_bits=spec.prob_bits, n_ports=1)
+            la = SigmoidLUT(table=t_ap[i], prob_bits=spec.prob_bits, n_ports=1)
+            m.submodules[f"lut_p{i}"], m.submodules[f"lut_ap{i}"] = lp, la
+            lps.append(lp)
+            las.append(la)
+        return lps, las
 
     def elaborate(self, platform):
         m = Module()
         spec = self.spec
         n = spec.n
-        m.submodules.lut = lut = SigmoidLUT(table=spec.lut, prob_bits=spec.prob_bits, n_ports=n)
+        luts, luts_ap = self._tables(m)
+        telegraph = luts_ap is not None
         reg = Signal(n)
         eff = Signal(n)
         m.d.comb += [
@@ -155,6 +211,11 @@ class PBitNet(wiring.Component):
         deg = spec.max_degree
         wf = max(spec.h_bits, spec.j_bits + 1, spec.acc_bits) + (deg + 1).bit_length() + 1
         wp = spec.acc_bits + spec.beta_mul_bits + 2
+        comp = spec.compensation
+        if comp:
+            gf = spec.gain_frac_bits
+            s_o = spec.frac_bits + spec.beta_mul_frac_bits + gf - spec.offset_frac_bits
+            wz = max(wp + spec.gain_bits, spec.offset_bits + s_o) + 2
         for i in range(n):
             terms = [_wire(m, self.h[i], wf, f"h{i}")]
             for nb, e in spec.neighbours[i]:
@@ -166,21 +227,19 @@ class PBitNet(wiring.Component):
             i_sat = _saturate(m, total, wf, spec.acc_bits, f"i_sat{i}")
             prod = Signal(wp, name=f"prod{i}")
             m.d.comb += prod.eq((_sx(i_sat, wp) * Cat(self.beta_m, Const(0, wp - spec.beta_mul_bits)))[:wp])
-            if s:
-                # round half up: (prod >> s) + bit s-1 of prod
-                rounded = Signal(wp, name=f"rnd{i}")
-                # (the round bit is zero-extended with a masked vector so that yosys
-                # keeps both operands at full width: lint-clean Verilog)
-                m.d.comb += rounded.eq(
-                    (
-                        Cat(prod[s:], prod[-1].replicate(s))
-                        + Cat(prod[s - 1], prod[-1].replicate(wp - 1) & Const(0, wp - 1))
-                    )[:wp]
-                )
-                shifted = rounded
+            if comp:
+                # z = GAIN * prod + OFFSET << s_o, then one rounding shift by s + G
+                z = Signal(wz, name=f"comp{i}")
+                gain = Cat(self.gain[i], Const(0, wz - spec.gain_bits))
+                off = _sx(self.offset[i], wz - s_o)
+                off = Cat(Const(0, s_o), off) if s_o else off
+                m.d.comb += z.eq(((_sx(prod, wz) * gain)[:wz] + off)[:wz])
+                shifted = _round_shift(m, z, wz, s + gf, f"rnd{i}")
+                addr = _saturate(m, shifted, wz, spec.lut_bits, f"addr{i}")
             else:
-                shifted = prod
-            addr = _saturate(m, shifted, wp, spec.lut_bits, f"addr{i}")
+                # round half up: (prod >> s) + bit s-1 of prod
+                shifted = _round_shift(m, prod, wp, s, f"rnd{i}")
+                addr = _saturate(m, shifted, wp, spec.lut_bits, f"addr{i}")
             rng = rng_for(spec.rng_model, [int(w) for w in states[i]])
             m.submodules[f"rng{i}"] = rng
             upd = Signal(name=f"upd{i}")
@@ -189,10 +248,18 @@ class PBitNet(wiring.Component):
                 rng.en.eq(upd),
                 rng.shift.eq(self.seed_shift),
                 rng.shift_in.eq(chain_in),
-                lut.addr[i].eq(addr),
             ]
+            port = 0 if telegraph and not spec.telegraph_shared else i
+            m.d.comb += luts[i].addr[port].eq(addr)
             chain_in = rng.shift_out
-            new = Mux(self.clamp_en[i], self.clamp_val[i], rng.word[rshift:] < lut.prob[i])
+            if telegraph:
+                m.d.comb += luts_ap[i].addr[port].eq(addr)
+                thr = Signal(spec.prob_bits, name=f"thr{i}")
+                m.d.comb += thr.eq(Mux(eff[i], luts_ap[i].prob[port], luts[i].prob[port]))
+                flip = rng.word[rshift:] < thr
+                new = Mux(self.clamp_en[i], self.clamp_val[i], eff[i] ^ flip)
+            else:
+                new = Mux(self.clamp_en[i], self.clamp_val[i], rng.word[rshift:] < luts[i].prob[port])
             with m.If(self.load_en[i]):
                 m.d.sync += reg[i].eq(self.load_val[i])
             with m.Elif(upd & ~self.seed_shift):
@@ -306,6 +373,9 @@ class PBitNetTop(wiring.Component):
             m.d.comb += net.h[i].eq(hs[i].as_signed())
         for e in range(spec.num_edges):
             m.d.comb += net.j[e].eq(js[e].as_signed())
+        if spec.compensation:
+            for i, (g, o) in enumerate(zip(arr("GAIN"), arr("OFFSET"), strict=True)):
+                m.d.comb += [net.gain[i].eq(g), net.offset[i].eq(o.as_signed())]
         padded = Cat(net.spins, Const(0, 32 * w - n)) if 32 * w > n else net.spins
         for k, word in enumerate(arr("STATE")):
             m.d.comb += word.eq(padded[32 * k : 32 * (k + 1)])

@@ -12,6 +12,12 @@ Per color the local fields of all its p-bits and all reads are one sparse-dense
 product (``float64``, exact for these integers), then saturated, multiplied by
 ``beta_m``, shifted to a LUT address and compared with the random numbers, exactly as
 the gateware does in one clock.
+
+With per-p-bit compensation (``GAIN``/``OFFSET``) or in telegraph mode the address
+comes from :meth:`~.pbit_net_spec.PBitNetSpec.lut_address`; in telegraph mode each
+p-bit compares its word with its device's ``FROM_P`` or ``FROM_AP`` table entry
+(chosen by its own current state) and flips on success
+(:attr:`~.pbit_net_spec.PBitNetSpec.telegraph_luts`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec, beta_sequence, gf2_apply, gf2_mul, step_jump
+from .pbit_net_spec import (
+    BETA_MULT_FRAC,
+    BetaMode,
+    PBitMode,
+    PBitNetSpec,
+    beta_sequence,
+    gf2_apply,
+    gf2_mul,
+    step_jump,
+)
 from .rng import Xoshiro128ppModel
 
 __all__ = ["PBitNetGolden", "NetRun", "BetaRegisters", "quantized_energy"]
@@ -213,6 +228,8 @@ class PBitNetGolden:
         clamp_mask=None,
         clamp_values=None,
         record: str = "none",
+        gain_q=None,
+        offset_q=None,
     ) -> NetRun:
         """Run ``num_reads`` reads of ``num_sweeps`` sweeps each.
 
@@ -232,6 +249,10 @@ class PBitNetGolden:
             Clamped p-bits and their values.
         record : {"none", "all", "best"}
             Also return every sweep's sample, or the best state each read visited.
+        gain_q, offset_q : array of int, shape (n,), optional
+            ``GAIN`` and ``OFFSET`` register values (``spec.compensation`` only;
+            default their reset values 1.0 and 0, see
+            :meth:`~.pbit_net_spec.PBitNetSpec.compensation_registers`).
 
         Returns
         -------
@@ -261,6 +282,10 @@ class PBitNetGolden:
             raise ValueError("clamp_values must be -1 or +1")
         if cmask.shape != (n,) or cval.shape != (n,):
             raise ValueError(f"clamp_mask and clamp_values must have shape ({n},)")
+
+        gain, offset = self._check_compensation(gain_q, offset_q)
+        telegraph = spec.mode is PBitMode.TELEGRAPH
+        generic = telegraph or spec.compensation
 
         dt = self._dtype
         # Internally p-bits are permuted so that every color is a contiguous block of
@@ -310,7 +335,14 @@ class PBitNetGolden:
         inv[order] = np.arange(n)
         plus, minus = dt(1), dt(-1)
         # With a narrow accumulator the whole beta -> threshold chain is one table per beta.
-        use_table = spec.acc_bits <= 16
+        use_table = spec.acc_bits <= 16 and not generic
+        if generic:
+            gain_p, offset_p = gain[order][:, None], offset[order][:, None]
+            if telegraph:
+                t_p, t_ap = spec.telegraph_luts
+                # row of each (permuted) p-bit's device tables
+                shared = spec.telegraph_shared
+                dev_row = (np.zeros(n, np.int64) if shared else order.astype(np.int64))[:, None]
         tables: dict = {}
         h_off = (h[order] - lo).astype(dt)
 
@@ -338,6 +370,22 @@ class PBitNetGolden:
                         table = tables[int(bm)] = lut[np.clip(a, llo, lhi) & lmask]
                 for c, (x, z) in enumerate(bounds):
                     field = blocks[c] @ M
+                    if generic:
+                        field += h_p[x:z, None]
+                        np.clip(field, lo, hi, out=field)
+                        addr = spec.lut_address(field.astype(np.int64), int(bm), gain_p[x:z], offset_p[x:z])
+                        if telegraph:
+                            cur_m = M[x:z]
+                            rows = dev_row[x:z]
+                            thr = np.where(cur_m > 0, t_ap[rows, addr], t_p[rows, addr])
+                            new = np.where(rnd[t, x:z] < thr, -cur_m, cur_m)
+                        else:
+                            new = np.where(rnd[t, x:z] < lut[addr], plus, minus)
+                        cm = cm_p[x:z]
+                        if cm.any():
+                            new[cm] = cv_p[x:z][cm, None]
+                        M[x:z] = new
+                        continue
                     if table is not None:
                         field += h_off[x:z, None]  # h - lo: the table index
                         np.clip(field, 0, hi - lo, out=field)
@@ -375,6 +423,28 @@ class PBitNetGolden:
         if record == "best":
             return NetRun(final, None, best_s[:, inv], best_e.astype(np.int64), betas)
         return NetRun(final, samples, None, None, betas)
+
+    def _check_compensation(self, gain_q, offset_q) -> tuple[np.ndarray, np.ndarray]:
+        spec = self.spec
+        n = spec.n
+        if not spec.compensation:
+            if gain_q is not None or offset_q is not None:
+                raise ValueError("gain_q/offset_q need a Spec with compensation = true")
+            return np.full(n, 1, np.int64), np.zeros(n, np.int64)
+        gain = np.full(n, spec.gain_one, np.int64) if gain_q is None else np.asarray(gain_q, np.int64)
+        offset = np.zeros(n, np.int64) if offset_q is None else np.asarray(offset_q, np.int64)
+        if gain.shape != (n,) or offset.shape != (n,):
+            raise ValueError(f"gain_q and offset_q must have shape ({n},), not {gain.shape}, {offset.shape}")
+        olo, ohi = spec._range(spec.offset_bits)
+        for name, arr, lo_, hi_ in (
+            ("gain_q", gain, 0, (1 << spec.gain_bits) - 1),
+            ("offset_q", offset, olo, ohi),
+        ):
+            bad = (arr < lo_) | (arr > hi_)
+            if bad.any():
+                k = int(np.argmax(bad))
+                raise ValueError(f"{name}[{k}] = {arr[k]} is outside its register range [{lo_}, {hi_}]")
+        return gain, offset
 
     @staticmethod
     def _energy(h_f, jsym, M) -> np.ndarray:

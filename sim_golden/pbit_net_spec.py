@@ -50,6 +50,67 @@ Sweep ``k`` uses ``beta_acc_k``; after each sweep ``beta_acc`` is updated by
 :meth:`PBitNetSpec.beta_registers` turns a float schedule into these registers and
 :func:`beta_sequence` gives the β each sweep really uses.
 
+Sigmoid (``mode = "ideal"``)
+----------------------------
+``sigmoid = "tanh"`` is the table above.  ``sigmoid = "smtj"`` tabulates a calibrated
+SMTJ instead: ``LUT[a] = clip(round(2**prob_bits * (1 + tanh(sigmoid_slope * (x *
+current_unit - sigmoid_centre))) / 2), 1, 2**prob_bits - 1)`` with ``x = a /
+2**lut_frac_bits``: the LUT input ``x = beta I`` drives the device with the current
+``I_dev = x * current_unit`` amperes, so one LUT-address LSB is
+``current_unit * 2**-lut_frac_bits`` A (:attr:`PBitNetSpec.input_lsb`); see
+:mod:`.pbit_spec` and :func:`~.pbit_spec.smtj_sigmoid_fields`.
+
+Per-p-bit input compensation (``compensation = true``)
+------------------------------------------------------
+Each p-bit gets run-time registers ``GAIN[i]`` (unsigned,
+``u(gain_bits - gain_frac_bits).gain_frac_bits``, reset 1.0) and ``OFFSET[i]``
+(two's complement, ``offset_bits`` wide, ``offset_frac_bits`` fraction bits in units
+of ``current_unit``, reset 0).  They act on the β-scaled local field, before the LUT:
+with ``p = beta_m * I_i`` (``F = frac_bits + beta_mul_frac_bits`` fraction bits) and
+``G = gain_frac_bits``::
+
+    z = GAIN[i] * p + OFFSET[i] * 2**(F + G - offset_frac_bits)     (exact, no overflow)
+    a = sat_lut((z + 2**(s2 - 1)) >> s2),   s2 = lut_shift + G      (no rounding if s2 = 0)
+
+so ``a ~ GAIN * beta I + OFFSET`` on the LUT grid, rounded once and saturated (never
+wrapped) to ``lut_bits``.  With the reset values this is exactly the uncompensated
+address.  In device units the p-bit's SMTJ sees ``a_i I_dev + b_i`` with
+``GAIN = a_i`` and ``OFFSET = b_i / current_unit``: the linear map of
+:func:`~.calibration.compensation`, which
+:meth:`PBitNetSpec.compensation_registers` turns into register values.
+
+Telegraph mode (``mode = "telegraph"``)
+---------------------------------------
+Every p-bit is an emulated superparamagnetic MTJ (:class:`~.smtj.SMTJ` with the
+``smtj_*`` parameters, one device per p-bit or one shared device) that *holds* its
+state and flips with per-update probabilities.  Two tables per device, indexed by the
+LUT address ``a`` (device current ``I_dev = (a / 2**lut_frac_bits) * current_unit``):
+``FROM_P[a]`` and ``FROM_AP[a]``, the exact one-step transition probabilities of the
+device's two-state Markov chain over the emulated time ``telegraph_dt``
+(:meth:`~.smtj.SMTJ.flip_probabilities`, ``scheme="exact"``:
+``p_P->AP = p_AP (1 - exp(-dt / tau_c))``, ``p_AP->P = (1 - p_AP)(1 - exp(-dt / tau_c))``),
+rounded to ``prob_bits`` and clamped to ``[1, 2**prob_bits - 1]``.  On an update,
+p-bit ``i`` (state ``m``, ``+1`` = AP) flips iff ``word >> (word_bits - prob_bits) <
+(FROM_AP if m = +1 else FROM_P)[a]`` (strict compare, one RNG word per update as in
+ideal mode).  A clamped p-bit stays at its clamp value.
+
+Telegraph update order: the colouring is kept.  One sweep (``num_colors`` clocks)
+advances every device by ``telegraph_dt`` of emulated time; within a sweep the colour
+classes take their step in turn, each seeing its neighbours' current states.  Why not
+every p-bit on every clock (the "physical" synchronous picture)?  Coupled p-bits
+flipping in the same step see stale neighbour states: the synchronous chain's
+stationary distribution is not Boltzmann (an ``O(dt / tau_c)`` bias, and oscillations
+for large ``dt``).  With colours, one colour's step is a product of independent
+two-state kernels whose stationary law is ``p_AP(I_i)``, i.e. each kernel satisfies
+detailed balance with respect to the conditional Boltzmann distribution (for a
+compensated device ``p_AP = (1 + tanh(beta I_i)) / 2``), so the network samples the
+Boltzmann distribution *exactly* for any ``telegraph_dt``; the dynamics is a
+Lie-Trotter splitting of the continuous-time coupled devices, accurate to
+``O(dt / tau_c)``, and an isolated device (no couplings) is emulated exactly: mean
+state ``p_AP(I)`` and autocorrelation ``exp(-k dt / tau_c)``.  For ``dt >> tau_c`` the
+tables tend to ``p_AP`` / ``1 - p_AP`` and telegraph mode becomes ideal Gibbs sampling.
+Emulated device time per wall-clock second is ``telegraph_dt * f_clk / num_colors``.
+
 RNG
 ---
 As the p-bit array (:mod:`.rng`): xoshiro128++ (default) or a leaped LFSR per p-bit,
@@ -67,13 +128,17 @@ from functools import cached_property
 import numpy as np
 
 from .coloring import dsatur
+from .pbit_spec import SigmoidKind, smtj_sigmoid
 from .regmap import Access, Register, RegisterMap
 from .rng import LFSR_TAPS, LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel
-from .validate import SpecError, check_enum, check_int
+from .smtj import SMTJ
+from .validate import SpecError, check_bool, check_enum, check_float, check_int
 
 __all__ = [
     "PBitNetSpec",
+    "PBitMode",
     "UpdateOrder",
+    "telegraph_fields",
     "BetaMode",
     "PBIT_NET_IDENT",
     "MAX_NET_PBITS",
@@ -104,6 +169,57 @@ class UpdateOrder(enum.Enum):
 
     COLORED = "colored"
     SEQUENTIAL = "sequential"
+
+
+class PBitMode(enum.Enum):
+    """What a p-bit is: an ideal sigmoid sampler or an emulated telegraph device."""
+
+    IDEAL = "ideal"
+    TELEGRAPH = "telegraph"
+
+
+_SMTJ_FIELDS = ("smtj_tau0", "smtj_delta", "smtj_ic", "smtj_offset")
+
+
+def telegraph_fields(devices, *, dt: float, current_unit: float | None = None) -> dict:
+    """Spec keyword arguments for ``mode = "telegraph"`` emulating given devices.
+
+    Parameters
+    ----------
+    devices : SMTJ, SMTJPopulation or sequence of SMTJ
+        One device shared by every p-bit, or one per p-bit (a population of ``n``).
+    dt : float
+        Emulated device time per sweep (s), > 0.
+    current_unit : float, optional
+        Amperes per unit of ``beta * I``; default ``ic / delta`` of the (nominal)
+        device, so that the ideal device follows ``tanh(beta I)``.
+
+    Returns
+    -------
+    dict
+        ``mode``, ``telegraph_dt``, ``current_unit`` and the ``smtj_*`` fields
+        (scalars for one device, tuples for several).
+
+    Raises
+    ------
+    ValueError
+        A device with a non-zero easy-axis field (the Spec has no field term; it
+        changes barrier and slope together and cannot be folded into the offset).
+    """
+    nominal = getattr(devices, "nominal", None)
+    devs = list(getattr(devices, "devices", [devices] if isinstance(devices, SMTJ) else devices))
+    if not devs or not all(isinstance(d, SMTJ) for d in devs):
+        raise ValueError(f"devices must be an SMTJ, an SMTJPopulation or SMTJs, not {devices!r}")
+    for d in devs:
+        if d.h_field != 0.0:
+            raise ValueError(f"device field h_field must be 0 in a telegraph Spec, not {d.h_field!r}")
+    ref = nominal if nominal is not None else devs[0]
+    cu = ref.ic / ref.delta if current_unit is None else current_unit
+    out = {"mode": "telegraph", "telegraph_dt": dt, "current_unit": cu}
+    for name, attr in zip(_SMTJ_FIELDS, ("tau0", "delta", "ic", "offset"), strict=True):
+        vals = tuple(float(getattr(d, attr)) for d in devs)
+        out[name] = vals[0] if len(vals) == 1 else vals
+    return out
 
 
 class BetaMode(enum.IntEnum):
@@ -281,6 +397,26 @@ class PBitNetSpec:
         Per-sweep samples kept in the on-chip capture buffer (0 = no buffer, max 4096).
     seed : int
         Master seed of the RNG streams baked in as the reset state.
+    mode : PBitMode or str
+        ``"ideal"`` (sigmoid sampler) or ``"telegraph"`` (emulated SMTJs; module docstring).
+    sigmoid : SigmoidKind or str
+        Ideal mode LUT: ``"tanh"`` or ``"smtj"`` (``sigmoid_centre``/``sigmoid_slope``).
+    sigmoid_centre, sigmoid_slope : float
+        A calibrated device's sigmoid: centre (A, finite) and slope (1/A, > 0).
+    current_unit : float
+        Amperes of device current per unit of the LUT input ``beta I`` (> 0).
+    smtj_tau0, smtj_delta, smtj_ic, smtj_offset : float or tuple of float
+        Telegraph mode devices (:class:`~.smtj.SMTJ` ``tau0``, ``delta``, ``ic``,
+        ``offset``): one value for every p-bit or a tuple of ``n`` (device spread).
+    telegraph_dt : float
+        Emulated device time per sweep (s), > 0.
+    compensation : bool
+        Per-p-bit ``GAIN``/``OFFSET`` registers before the LUT.
+    gain_bits, gain_frac_bits : int
+        Width (2..16) and fraction bits (0..gain_bits) of the unsigned ``GAIN``.
+    offset_bits, offset_frac_bits : int
+        Width (2..24) and fraction bits (0..``frac_bits + beta_mul_frac_bits +
+        gain_frac_bits``) of the signed ``OFFSET`` (units of ``current_unit``).
     """
 
     n: int
@@ -302,6 +438,21 @@ class PBitNetSpec:
     update_order: UpdateOrder = UpdateOrder.COLORED
     sample_buffer_depth: int = 16
     seed: int = 1
+    mode: PBitMode = PBitMode.IDEAL
+    sigmoid: SigmoidKind = SigmoidKind.TANH
+    sigmoid_centre: float = 0.0
+    sigmoid_slope: float = 1.0e5
+    current_unit: float = 1.0e-5
+    smtj_tau0: float | tuple = 1.0e-9
+    smtj_delta: float | tuple = 10.0
+    smtj_ic: float | tuple = 100e-6
+    smtj_offset: float | tuple = 0.0
+    telegraph_dt: float = 1.0e-6
+    compensation: bool = False
+    gain_bits: int = 12
+    gain_frac_bits: int = 10
+    offset_bits: int = 12
+    offset_frac_bits: int = 8
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -358,6 +509,43 @@ class PBitNetSpec:
         set_(self, "update_order", check_enum("update_order", self.update_order, UpdateOrder))
         check_int("sample_buffer_depth", self.sample_buffer_depth, 0, 4096)
         check_int("seed", self.seed, 0, (1 << 64) - 1)
+        set_(self, "mode", check_enum("mode", self.mode, PBitMode))
+        set_(self, "sigmoid", check_enum("sigmoid", self.sigmoid, SigmoidKind))
+        set_(self, "sigmoid_centre", check_float("sigmoid_centre", self.sigmoid_centre))
+        set_(self, "sigmoid_slope", check_float("sigmoid_slope", self.sigmoid_slope, 0.0, lo_open=True))
+        set_(self, "current_unit", check_float("current_unit", self.current_unit, 0.0, lo_open=True))
+        for name in _SMTJ_FIELDS:
+            set_(self, name, self._device_values(name, getattr(self, name), name != "smtj_offset"))
+        set_(self, "telegraph_dt", check_float("telegraph_dt", self.telegraph_dt, 0.0, lo_open=True))
+        check_bool("compensation", self.compensation)
+        check_int("gain_bits", self.gain_bits, 2, 16)
+        check_int("gain_frac_bits", self.gain_frac_bits, 0, self.gain_bits)
+        check_int("offset_bits", self.offset_bits, 2, 24)
+        f_all = self.frac_bits + self.beta_mul_frac_bits + self.gain_frac_bits
+        check_int("offset_frac_bits", self.offset_frac_bits, 0, f_all)
+        if self.compensation:
+            # golden arithmetic in int64: |GAIN * beta_m * I| < 2**(acc + beta_mul + gain - 1)
+            if self.acc_bits + self.beta_mul_bits + self.gain_bits > 62:
+                raise SpecError(
+                    "gain_bits",
+                    self.gain_bits,
+                    f"at most {62 - self.acc_bits - self.beta_mul_bits} (acc_bits + beta_mul_bits + "
+                    "gain_bits must be <= 62)",
+                )
+            if self.offset_bits - 1 + f_all - self.offset_frac_bits > 61:
+                raise SpecError("offset_bits", self.offset_bits, "a narrower offset (int64 overflow)")
+        if self.mode is PBitMode.TELEGRAPH:
+            self.telegraph_luts  # noqa: B018 - evaluate now: bad device values raise here
+
+    def _device_values(self, name: str, value, positive: bool):
+        """A device parameter: a number for every p-bit, or a tuple of ``n`` numbers."""
+        lo = 0.0 if positive else None
+        if isinstance(value, (list, tuple, np.ndarray)):
+            vals = tuple(value)
+            if len(vals) != self.n:
+                raise SpecError(name, value, f"a number or a list of n = {self.n} numbers")
+            return tuple(check_float(f"{name}[{k}]", v, lo, lo_open=positive) for k, v in enumerate(vals))
+        return check_float(name, value, lo, lo_open=positive)
 
     # -- topology ---------------------------------------------------------------------
     @property
@@ -484,9 +672,148 @@ class PBitNetSpec:
         size = 1 << self.lut_bits
         raw = np.arange(size)
         signed = np.where(raw >= size // 2, raw - size, raw)
-        p = 0.5 * (1.0 + np.tanh(signed / float(1 << self.lut_frac_bits)))
-        q = np.clip(np.floor(p * (1 << self.prob_bits) + 0.5), 1, (1 << self.prob_bits) - 1)
+        x = signed / float(1 << self.lut_frac_bits)
+        if self.sigmoid is SigmoidKind.SMTJ:
+            p = smtj_sigmoid(
+                x, centre=self.sigmoid_centre, slope=self.sigmoid_slope, current_unit=self.current_unit
+            )
+        else:
+            p = 0.5 * (1.0 + np.tanh(x))
+        return self._quantize_prob(p)
+
+    def _quantize_prob(self, p) -> np.ndarray:
+        q = np.clip(np.floor(np.asarray(p) * (1 << self.prob_bits) + 0.5), 1, (1 << self.prob_bits) - 1)
         return q.astype(np.uint32)
+
+    @property
+    def lut_inputs(self) -> np.ndarray:
+        """``x = a / 2**lut_frac_bits`` (``beta I``) of every raw LUT address ``a``."""
+        size = 1 << self.lut_bits
+        raw = np.arange(size)
+        return np.where(raw >= size // 2, raw - size, raw) / float(1 << self.lut_frac_bits)
+
+    @property
+    def input_lsb(self) -> float:
+        """Device current (A) of one LUT-address LSB: ``current_unit * 2**-lut_frac_bits``."""
+        return self.current_unit / float(1 << self.lut_frac_bits)
+
+    # -- telegraph mode -----------------------------------------------------------------
+    @cached_property
+    def device_params(self) -> np.ndarray:
+        """``(n, 4)`` array of every p-bit's device ``(tau0, delta, ic, offset)``."""
+        cols = [np.broadcast_to(np.asarray(getattr(self, f), np.float64), (self.n,)) for f in _SMTJ_FIELDS]
+        out = np.stack(cols, axis=1)
+        out.flags.writeable = False
+        return out
+
+    @property
+    def telegraph_shared(self) -> bool:
+        """Whether every p-bit emulates the same device (one pair of tables for all)."""
+        return bool(np.all(self.device_params == self.device_params[0]))
+
+    @cached_property
+    def devices(self) -> tuple:
+        """The emulated :class:`~.smtj.SMTJ` of every p-bit (length 1 if shared)."""
+        rows = self.device_params[:1] if self.telegraph_shared else self.device_params
+        return tuple(SMTJ(tau0=t, delta=d, ic=c, offset=o) for t, d, c, o in rows.tolist())
+
+    def device_current(self, addr) -> np.ndarray:
+        """Device current (A) of signed LUT addresses ``addr``: ``addr * input_lsb``."""
+        return np.asarray(addr, dtype=np.float64) * self.input_lsb
+
+    @cached_property
+    def telegraph_luts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(FROM_P, FROM_AP)``, each ``(rows, 2**lut_bits)`` uint32; ``rows`` is 1 if shared else n.
+
+        Entry ``[d, a]`` is device ``d``'s exact flip probability over ``telegraph_dt``
+        at current ``I_dev(a)``, on the ``2**-prob_bits`` grid (module docstring).
+        """
+        i_dev = self.lut_inputs * self.current_unit
+        from_p, from_ap = [], []
+        for dev in self.devices:
+            pp, pa = dev.flip_probabilities(i_dev, self.telegraph_dt, scheme="exact")
+            from_p.append(self._quantize_prob(pp))
+            from_ap.append(self._quantize_prob(pa))
+        a, b = np.stack(from_p), np.stack(from_ap)
+        a.flags.writeable = False
+        b.flags.writeable = False
+        return a, b
+
+    # -- compensation -----------------------------------------------------------------------
+    @property
+    def gain_one(self) -> int:
+        """``GAIN`` register value of gain 1.0 (its reset value)."""
+        return 1 << self.gain_frac_bits
+
+    def lut_address(self, field, beta_m: int, gain_q=None, offset_q=None) -> np.ndarray:
+        """Raw LUT address of saturated local fields (the exact hardware arithmetic).
+
+        Parameters
+        ----------
+        field : array of int
+            ``I_i`` already saturated to ``acc_bits`` (raw integers).
+        beta_m : int
+            β on the multiplier grid.
+        gain_q, offset_q : array of int, optional
+            ``GAIN``/``OFFSET`` values broadcasting against ``field`` (only with
+            ``compensation``; default the reset values).
+
+        Returns
+        -------
+        ndarray of int64
+            Address bits ``0 .. 2**lut_bits - 1``.
+        """
+        z = np.asarray(field, dtype=np.int64) * np.int64(beta_m)
+        s2 = self.lut_shift
+        if self.compensation:
+            g = self.gain_one if gain_q is None else np.asarray(gain_q, dtype=np.int64)
+            o = 0 if offset_q is None else np.asarray(offset_q, dtype=np.int64)
+            s_o = self.frac_bits + self.beta_mul_frac_bits + self.gain_frac_bits - self.offset_frac_bits
+            z = z * g + (o << np.int64(s_o))
+            s2 += self.gain_frac_bits
+        if s2:
+            z = (z + np.int64(1 << (s2 - 1))) >> np.int64(s2)
+        lo, hi = self._range(self.lut_bits)
+        return np.clip(z, lo, hi) & np.int64((1 << self.lut_bits) - 1)
+
+    def compensation_registers(self, comp) -> tuple[np.ndarray, np.ndarray]:
+        """``GAIN`` and ``OFFSET`` register values realising a per-device input map.
+
+        Parameters
+        ----------
+        comp : Compensation or (gain, offset)
+            From :func:`~.calibration.compensation`: device ``i`` is driven with
+            ``gain[i] * I_dev + offset[i]`` (offset in A); ``n`` entries each.
+
+        Returns
+        -------
+        gain_q, offset_q : ndarray of int64
+            ``round(gain * 2**gain_frac_bits)`` and
+            ``round(offset / current_unit * 2**offset_frac_bits)``.
+
+        Raises
+        ------
+        ValueError
+            Wrong length, non-finite values, or a value outside its register
+            (naming the p-bit).
+        """
+        if not self.compensation:
+            raise ValueError("this Spec has no compensation registers (compensation = false)")
+        gain, offset = (np.asarray(x, dtype=np.float64).reshape(-1) for x in comp)
+        if gain.shape != (self.n,) or offset.shape != (self.n,):
+            raise ValueError(f"gain and offset need {self.n} values, not {gain.size} and {offset.size}")
+        g = np.floor(gain * (1 << self.gain_frac_bits) + 0.5)
+        o = offset / self.current_unit * (1 << self.offset_frac_bits)
+        o = np.sign(o) * np.floor(np.abs(o) + 0.5)
+        olo, ohi = self._range(self.offset_bits)
+        for i in range(self.n):
+            if not (np.isfinite(g[i]) and 0 <= g[i] < 1 << self.gain_bits):
+                hi = ((1 << self.gain_bits) - 1) / (1 << self.gain_frac_bits)
+                raise ValueError(f"gain of p-bit {i} must be in [0, {hi}], not {gain[i]!r}")
+            if not (np.isfinite(o[i]) and olo <= o[i] <= ohi):
+                lim = self.current_unit * (1 << (self.offset_bits - 1)) / (1 << self.offset_frac_bits)
+                raise ValueError(f"offset of p-bit {i} must be within +-{lim:.4g} A, not {offset[i]!r}")
+        return g.astype(np.int64), o.astype(np.int64)
 
     # -- β -----------------------------------------------------------------------------
     def beta_to_acc(self, beta: float) -> int:
@@ -674,6 +1001,27 @@ class PBitNetSpec:
                 doc=f"J_q of each edge (spec.edges order), s{self.j_bits - f}.{f}",
             ),
         ]
+        if self.compensation:
+            gi, gf = self.gain_bits - self.gain_frac_bits, self.gain_frac_bits
+            regs += [
+                Register(
+                    name="GAIN",
+                    width=self.gain_bits,
+                    access=Access.RW,
+                    count=self.n,
+                    reset=self.gain_one,
+                    doc=f"input gain of each p-bit, u{gi}.{gf} (applied to beta*I before the LUT)",
+                ),
+                Register(
+                    name="OFFSET",
+                    width=self.offset_bits,
+                    access=Access.RW,
+                    count=self.n,
+                    signed=True,
+                    doc=f"input offset of each p-bit, s{self.offset_bits - self.offset_frac_bits}."
+                    f"{self.offset_frac_bits} in units of current_unit",
+                ),
+            ]
         return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))
 
     # -- serialisation --------------------------------------------------------------
@@ -700,6 +1048,18 @@ class PBitNetSpec:
             "update_order": self.update_order.value,
             "sample_buffer_depth": self.sample_buffer_depth,
             "seed": self.seed,
+            "mode": self.mode.value,
+            "sigmoid": self.sigmoid.value,
+            "sigmoid_centre": self.sigmoid_centre,
+            "sigmoid_slope": self.sigmoid_slope,
+            "current_unit": self.current_unit,
+            **{f: list(v) if isinstance(v, tuple) else v for f in _SMTJ_FIELDS for v in [getattr(self, f)]},
+            "telegraph_dt": self.telegraph_dt,
+            "compensation": self.compensation,
+            "gain_bits": self.gain_bits,
+            "gain_frac_bits": self.gain_frac_bits,
+            "offset_bits": self.offset_bits,
+            "offset_frac_bits": self.offset_frac_bits,
         }
 
     @classmethod

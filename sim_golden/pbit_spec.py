@@ -12,6 +12,19 @@ The tie rule is strict: a random number equal to the LUT entry gives -1, so
 ``P(m = +1) = LUT[I_q] / 2**prob_bits`` exactly.  LUT entries are clamped to
 ``[1, 2**prob_bits - 1]``: a p-bit is never frozen, as a real superparamagnetic
 MTJ never is, and the clamp keeps ``P(-I) = 1 - P(I)``.
+
+SMTJ-calibrated sigmoid (``sigmoid = "smtj"``)
+-----------------------------------------------
+The LUT then holds a calibrated device's transfer curve
+``P(m = +1) = (1 + tanh(sigmoid_slope * (I_dev - sigmoid_centre))) / 2`` (a
+:class:`~.calibration.SigmoidFit`: centre in A, slope in 1/A; ``m = +1`` is AP).
+The fixed-point input is mapped onto the device current by one constant,
+``current_unit`` (A): the dimensionless drive ``x = beta * I`` (``I`` the real value
+of the quantised input) is the current ``I_dev = x * current_unit``.  One input LSB
+is therefore ``beta * current_unit * 2**-input_frac_bits`` amperes
+(:attr:`PBitArraySpec.input_lsb`).  With ``current_unit = 1 / sigmoid_slope`` and
+``sigmoid_centre = 0`` the table is exactly the ``tanh`` one;
+:func:`smtj_sigmoid_fields` makes the fields from a fit.
 """
 
 from __future__ import annotations
@@ -27,7 +40,14 @@ from .regmap import Access, Register, RegisterMap
 from .rng import LFSR_TAPS, LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel
 from .validate import SpecError, check_enum, check_float, check_int
 
-__all__ = ["SigmoidKind", "PBitArraySpec", "PBIT_ARRAY_IDENT", "MAX_PBITS"]
+__all__ = [
+    "SigmoidKind",
+    "PBitArraySpec",
+    "PBIT_ARRAY_IDENT",
+    "MAX_PBITS",
+    "smtj_sigmoid",
+    "smtj_sigmoid_fields",
+]
 
 #: Value of the ``ID`` register of the p-bit array core ("PBIT").
 PBIT_ARRAY_IDENT = 0x50424954
@@ -39,6 +59,44 @@ class SigmoidKind(enum.Enum):
     """Which activation the LUT holds."""
 
     TANH = "tanh"
+    SMTJ = "smtj"
+
+
+def smtj_sigmoid(x, *, centre: float, slope: float, current_unit: float) -> np.ndarray:
+    """``P(m = +1)`` of a calibrated SMTJ at dimensionless drive ``x`` (``I_dev = x * current_unit``).
+
+    ``(1 + tanh(slope * (x * current_unit - centre))) / 2``; see the module docstring.
+    """
+    i_dev = np.asarray(x, dtype=np.float64) * current_unit
+    return 0.5 * (1.0 + np.tanh(slope * (i_dev - centre)))
+
+
+def smtj_sigmoid_fields(fit, *, current_unit: float | None = None) -> dict:
+    """Spec keyword arguments for ``sigmoid = "smtj"`` from a :class:`~.calibration.SigmoidFit`.
+
+    Parameters
+    ----------
+    fit : SigmoidFit
+        Any object with ``centre`` (A) and ``slope`` (1/A).
+    current_unit : float, optional
+        Amperes per unit of ``beta * I``; default ``1 / fit.slope`` (so that ``beta`` is
+        the device's own inverse temperature and ``I = 1`` is one device current scale).
+
+    Returns
+    -------
+    dict
+        ``{"sigmoid": "smtj", "sigmoid_centre", "sigmoid_slope", "current_unit"}``; works
+        for :class:`PBitArraySpec` and :class:`~.pbit_net_spec.PBitNetSpec`.
+    """
+    centre, slope = float(fit.centre), float(fit.slope)
+    if not (math.isfinite(slope) and slope > 0):
+        raise ValueError(f"fit.slope must be a finite number > 0, not {fit.slope!r}")
+    if not math.isfinite(centre):
+        raise ValueError(f"fit.centre must be finite, not {fit.centre!r}")
+    cu = 1.0 / slope if current_unit is None else float(current_unit)
+    if not (math.isfinite(cu) and cu > 0):
+        raise ValueError(f"current_unit must be a finite number > 0, not {current_unit!r}")
+    return {"sigmoid": "smtj", "sigmoid_centre": centre, "sigmoid_slope": slope, "current_unit": cu}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,9 +122,15 @@ class PBitArraySpec:
     prob_bits : int
         Width of LUT entries and of the compared random number (2..32).
     sigmoid : SigmoidKind or str
-        Activation; ``"tanh"``.
+        Activation; ``"tanh"`` or ``"smtj"`` (a calibrated device, module docstring).
     beta : float
         Inverse temperature applied to ``I`` in the LUT, > 0.
+    sigmoid_centre : float
+        ``sigmoid = "smtj"``: the device's centre current (A), finite.
+    sigmoid_slope : float
+        ``sigmoid = "smtj"``: the device's slope (1/A), > 0.
+    current_unit : float
+        ``sigmoid = "smtj"``: amperes per unit of ``beta * I``, > 0.
     seed : int
         Master seed of the RNG streams baked in as the reset state, 0..2**64-1.
     """
@@ -82,6 +146,9 @@ class PBitArraySpec:
     sigmoid: SigmoidKind = SigmoidKind.TANH
     beta: float = 1.0
     seed: int = 1
+    sigmoid_centre: float = 0.0
+    sigmoid_slope: float = 1.0e5
+    current_unit: float = 1.0e-5
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -92,11 +159,20 @@ class PBitArraySpec:
             set_(self, "lfsr_taps", LFSR_TAPS[self.lfsr_width])
         else:
             taps = tuple(self.lfsr_taps)
-            if (not taps or self.lfsr_width not in taps
-                    or any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= self.lfsr_width
-                           for t in taps) or len(set(taps)) != len(taps)):
-                raise SpecError("lfsr_taps", self.lfsr_taps,
-                                f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}")
+            if (
+                not taps
+                or self.lfsr_width not in taps
+                or any(
+                    isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= self.lfsr_width
+                    for t in taps
+                )
+                or len(set(taps)) != len(taps)
+            ):
+                raise SpecError(
+                    "lfsr_taps",
+                    self.lfsr_taps,
+                    f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}",
+                )
             set_(self, "lfsr_taps", taps)
         period = (1 << self.lfsr_width) - 1
         if self.lfsr_leap is None:
@@ -106,20 +182,27 @@ class PBitArraySpec:
             set_(self, "lfsr_leap", leap)
         check_int("lfsr_leap", self.lfsr_leap, 1, 64)
         if self.rng is RNGKind.LFSR and math.gcd(self.lfsr_leap, period) != 1:
-            raise SpecError("lfsr_leap", self.lfsr_leap,
-                            f"a leap coprime with the period 2**{self.lfsr_width} - 1 = {period} "
-                            f"(gcd {math.gcd(self.lfsr_leap, period)} would shorten the period to "
-                            f"{period // math.gcd(self.lfsr_leap, period)} clocks)")
+            raise SpecError(
+                "lfsr_leap",
+                self.lfsr_leap,
+                f"a leap coprime with the period 2**{self.lfsr_width} - 1 = {period} "
+                f"(gcd {math.gcd(self.lfsr_leap, period)} would shorten the period to "
+                f"{period // math.gcd(self.lfsr_leap, period)} clocks)",
+            )
         check_int("input_bits", self.input_bits, 2, 12)
         check_int("input_frac_bits", self.input_frac_bits, 0, self.input_bits - 1)
         word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32
         check_int("prob_bits", self.prob_bits, 2, min(32, word_bits))
         set_(self, "sigmoid", check_enum("sigmoid", self.sigmoid, SigmoidKind))
         set_(self, "beta", check_float("beta", self.beta, 0.0, lo_open=True))
+        set_(self, "sigmoid_centre", check_float("sigmoid_centre", self.sigmoid_centre))
+        set_(self, "sigmoid_slope", check_float("sigmoid_slope", self.sigmoid_slope, 0.0, lo_open=True))
+        set_(self, "current_unit", check_float("current_unit", self.current_unit, 0.0, lo_open=True))
         check_int("seed", self.seed, 0, (1 << 64) - 1)
         if self.rng is RNGKind.LFSR and self.n > (1 << self.lfsr_width) - 1:
-            raise SpecError("n", self.n, f"at most {(1 << self.lfsr_width) - 1} streams "
-                            f"for a {self.lfsr_width}-bit LFSR")
+            raise SpecError(
+                "n", self.n, f"at most {(1 << self.lfsr_width) - 1} streams for a {self.lfsr_width}-bit LFSR"
+            )
 
     # -- RNG ------------------------------------------------------------------------
     @cached_property
@@ -167,14 +250,27 @@ class PBitArraySpec:
             v = arr[idx]
             if not math.isfinite(v) or not lo <= q[idx] <= hi:
                 rlo, rhi = self.input_range
-                raise SpecError(f"I[{', '.join(map(str, idx))}]", float(v),
-                                f"a value in [{rlo}, {rhi}] (input_bits={self.input_bits}, "
-                                f"input_frac_bits={self.input_frac_bits})")
+                raise SpecError(
+                    f"I[{', '.join(map(str, idx))}]",
+                    float(v),
+                    f"a value in [{rlo}, {rhi}] (input_bits={self.input_bits}, "
+                    f"input_frac_bits={self.input_frac_bits})",
+                )
         return q.astype(np.int64)
 
     def probability(self, i_real) -> np.ndarray:
         """Ideal ``P(m = +1 | I)`` of the configured sigmoid, before quantization."""
-        return 0.5 * (1.0 + np.tanh(self.beta * np.asarray(i_real, dtype=np.float64)))
+        x = self.beta * np.asarray(i_real, dtype=np.float64)
+        if self.sigmoid is SigmoidKind.SMTJ:
+            return smtj_sigmoid(
+                x, centre=self.sigmoid_centre, slope=self.sigmoid_slope, current_unit=self.current_unit
+            )
+        return 0.5 * (1.0 + np.tanh(x))
+
+    @property
+    def input_lsb(self) -> float:
+        """Device current (A) of one input LSB for ``sigmoid = "smtj"``."""
+        return self.beta * self.current_unit / (1 << self.input_frac_bits)
 
     @cached_property
     def lut(self) -> np.ndarray:
@@ -201,28 +297,61 @@ class PBitArraySpec:
     def regmap(self) -> RegisterMap:
         """The core's AXI4-Lite register map."""
         sample_words = -(-self.n // 32)
-        return RegisterMap(core="pbit_array", ident=PBIT_ARRAY_IDENT, registers=(
-            Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x50424954 ('PBIT')"),
-            Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
-            Register(name="CTRL", width=1, access=Access.RW,
-                     doc="bit 0 RUN: advance every clock while set"),
-            Register(name="STATUS", width=1, access=Access.RO,
-                     doc="bit 0 BUSY: the array advances this clock"),
-            Register(name="STEP", width=32, access=Access.WO,
-                     doc="write k: advance exactly k samples, then hold"),
-            Register(name="STEPS_LEFT", width=32, access=Access.RO,
-                     doc="samples still to produce from the last STEP write"),
-            Register(name="COUNT", width=32, access=Access.RO,
-                     doc="samples produced since reset (wraps at 2**32)"),
-            Register(name="SEED", width=32, access=Access.WO,
-                     doc="shift one word into the RNG seed chain (see seed_chain_words)"),
-            Register(name="INPUT", width=self.input_bits, access=Access.RW, count=self.n,
-                     signed=True, offset=0x40,
-                     doc=f"input I_q of each p-bit, s{self.input_bits - self.input_frac_bits}."
-                         f"{self.input_frac_bits} fixed point"),
-            Register(name="SAMPLE", width=min(32, self.n), access=Access.RO, count=sample_words,
-                     doc="latest sample, bit i of word k = p-bit 32k+i is +1"),
-        ))
+        return RegisterMap(
+            core="pbit_array",
+            ident=PBIT_ARRAY_IDENT,
+            registers=(
+                Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x50424954 ('PBIT')"),
+                Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
+                Register(
+                    name="CTRL", width=1, access=Access.RW, doc="bit 0 RUN: advance every clock while set"
+                ),
+                Register(
+                    name="STATUS", width=1, access=Access.RO, doc="bit 0 BUSY: the array advances this clock"
+                ),
+                Register(
+                    name="STEP",
+                    width=32,
+                    access=Access.WO,
+                    doc="write k: advance exactly k samples, then hold",
+                ),
+                Register(
+                    name="STEPS_LEFT",
+                    width=32,
+                    access=Access.RO,
+                    doc="samples still to produce from the last STEP write",
+                ),
+                Register(
+                    name="COUNT",
+                    width=32,
+                    access=Access.RO,
+                    doc="samples produced since reset (wraps at 2**32)",
+                ),
+                Register(
+                    name="SEED",
+                    width=32,
+                    access=Access.WO,
+                    doc="shift one word into the RNG seed chain (see seed_chain_words)",
+                ),
+                Register(
+                    name="INPUT",
+                    width=self.input_bits,
+                    access=Access.RW,
+                    count=self.n,
+                    signed=True,
+                    offset=0x40,
+                    doc=f"input I_q of each p-bit, s{self.input_bits - self.input_frac_bits}."
+                    f"{self.input_frac_bits} fixed point",
+                ),
+                Register(
+                    name="SAMPLE",
+                    width=min(32, self.n),
+                    access=Access.RO,
+                    count=sample_words,
+                    doc="latest sample, bit i of word k = p-bit 32k+i is +1",
+                ),
+            ),
+        )
 
     @classmethod
     def from_dict(cls, data: dict) -> PBitArraySpec:
@@ -235,9 +364,19 @@ class PBitArraySpec:
     def to_dict(self) -> dict:
         """Plain-data form (for manifests and cache keys)."""
         return {
-            "kind": "pbit_array", "n": self.n, "rng": self.rng.value,
-            "lfsr_width": self.lfsr_width, "lfsr_taps": list(self.lfsr_taps),
-            "lfsr_leap": self.lfsr_leap, "input_bits": self.input_bits,
-            "input_frac_bits": self.input_frac_bits, "prob_bits": self.prob_bits,
-            "sigmoid": self.sigmoid.value, "beta": self.beta, "seed": self.seed,
+            "kind": "pbit_array",
+            "n": self.n,
+            "rng": self.rng.value,
+            "lfsr_width": self.lfsr_width,
+            "lfsr_taps": list(self.lfsr_taps),
+            "lfsr_leap": self.lfsr_leap,
+            "input_bits": self.input_bits,
+            "input_frac_bits": self.input_frac_bits,
+            "prob_bits": self.prob_bits,
+            "sigmoid": self.sigmoid.value,
+            "beta": self.beta,
+            "seed": self.seed,
+            "sigmoid_centre": self.sigmoid_centre,
+            "sigmoid_slope": self.sigmoid_slope,
+            "current_unit": self.current_unit,
         }
