@@ -266,12 +266,19 @@ def _pack_rows(bits: np.ndarray) -> np.ndarray:
 
 
 def _parity_products(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``out[a, b] = parity(popcount(rows[a] & cols[b]))`` for packed words."""
+    """``out[a, b] = parity(popcount(rows[a] & cols[b]))`` for packed words.
+
+    The parity of a popcount is the parity of the XOR of the words, folded down to
+    one bit; this needs no ``np.bitwise_count`` (numpy 2 only), so it also runs on
+    PYNQ images, which pin numpy < 2.
+    """
     out = np.empty((rows.shape[0], cols.shape[0]), np.uint8)
     step = max(1, 65536 // max(1, cols.shape[0]))
     for a in range(0, rows.shape[0], step):
-        both = rows[a : a + step, None, :] & cols[None, :, :]
-        out[a : a + step] = np.bitwise_count(both).sum(axis=-1, dtype=np.int64) & 1
+        x = np.bitwise_xor.reduce(rows[a : a + step, None, :] & cols[None, :, :], axis=-1)
+        for shift in (16, 8, 4, 2, 1):
+            x ^= x >> np.uint32(shift)
+        out[a : a + step] = x & np.uint32(1)
     return out
 
 

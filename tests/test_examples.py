@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from spinemu.gen.cli import main
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.toml"))

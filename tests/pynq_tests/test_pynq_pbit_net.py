@@ -73,50 +73,16 @@ sample_buffer_depth = 0
 """
 
 
-def _bitwise_count(x):
-    """``numpy.bitwise_count`` (numpy >= 2) for unsigned integers, by a byte table."""
-    x = np.ascontiguousarray(x)
-    table = np.array([bin(b).count("1") for b in range(256)], np.uint8)
-    return table[x.view(np.uint8).reshape(*x.shape, x.dtype.itemsize)].sum(axis=-1, dtype=np.uint8)
-
-
-NUMPY_HAS_BITWISE_COUNT = hasattr(np, "bitwise_count")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def numpy1_bitwise_count():
-    """KNOWN BUG (reported): ``sim_golden/pbit_net_spec.py`` calls ``np.bitwise_count``
-    (numpy >= 2) for the RNG jump matrices, but pynq pins numpy < 2, as PYNQ board images
-    do.  Until the Spec has a numpy-1 path, supply the function for these tests only;
-    :func:`test_spec_rng_states_under_numpy1` fails once the Spec is fixed (strict xfail).
-    """
-    if NUMPY_HAS_BITWISE_COUNT:
-        yield
-        return
-    np.bitwise_count = _bitwise_count
-    yield
-    del np.bitwise_count
-
-
-@pytest.mark.xfail(
-    not NUMPY_HAS_BITWISE_COUNT,
-    reason="pbit_net_spec uses np.bitwise_count (numpy >= 2); PYNQ pins numpy < 2",
-    raises=AttributeError,
-    strict=True,
-)
 def test_spec_rng_states_under_numpy1():
-    """The Spec's RNG streams (seed chain) must compute on a PYNQ image's numpy."""
+    """The Spec's RNG streams (seed chain) compute on a PYNQ image's numpy (< 2), and
+    equal the stream states of the generic GF(2) model in sim_golden/rng.py."""
     from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
 
-    shim = getattr(np, "bitwise_count", None)
-    if not NUMPY_HAS_BITWISE_COUNT:
-        del np.bitwise_count
-    try:
-        words = PBitNetSpec(n=3, edges=((0, 1),), seed=12345).seed_chain_words(7)
-    finally:
-        if not NUMPY_HAS_BITWISE_COUNT:
-            np.bitwise_count = shim
+    spec = PBitNetSpec(n=3, edges=((0, 1),), seed=12345)
+    words = spec.seed_chain_words(7)
     assert len(words) == 3 * 4 and any(words)  # xoshiro128++: 4 words per stream, never all 0
+    states = spec.rng_model.stream_states(7, 3)
+    assert words == [int(w) for w in states.reshape(-1)[::-1]]
 
 
 def _build(folder, name, text):
