@@ -134,6 +134,17 @@ class PBitNetDriver:
         self._write_words("CLAMP_EN", _pack(np.where(np.asarray(mask, bool), 1, -1), w))
         self._write_words("CLAMP_VAL", _pack(values, w))
 
+    def set_compensation(self, gain_q, offset_q) -> None:
+        """Write the per-p-bit ``GAIN`` and ``OFFSET`` registers (``compensation = true``).
+
+        Values are register units: see
+        :meth:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec.compensation_registers`.
+        """
+        if not self.spec.compensation:
+            raise ValueError("this core has no compensation registers (compensation = false)")
+        self.regs.write_array("GAIN", [int(g) for g in gain_q])
+        self.regs.write_array("OFFSET", [int(o) for o in offset_q])
+
     def load_state(self, spins) -> None:
         """Load the spins (+-1, (n,))."""
         self._write_words("STATE_IN", _pack(spins, self.spec.state_words))
@@ -184,6 +195,16 @@ def _beta_runs(betas: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append([b, 1])
     return [(b, c) for b, c in runs]
+
+
+def _load_compensation(drv, spec: PBitNetSpec, gain_q, offset_q) -> None:
+    """Write the compensation registers (defaults: gain 1, offset 0), checked by the golden rules."""
+    if not spec.compensation:
+        if gain_q is not None or offset_q is not None:
+            raise ValueError("gain_q/offset_q need a Spec with compensation = true")
+        return
+    gain, offset = PBitNetGolden(spec)._check_compensation(gain_q, offset_q)
+    drv.set_compensation(gain, offset)
 
 
 def _run_inputs(n: int, num_reads: int, initial_states, clamp_mask, clamp_values):
@@ -253,12 +274,15 @@ def run_network(
     clamp_mask=None,
     clamp_values=None,
     record: str = "none",
+    gain_q=None,
+    offset_q=None,
     backend: str = "golden",
 ) -> NetRun:
     """Run the network on a backend; both return identical :class:`NetRun` results.
 
-    Parameters are those of :meth:`PBitNetGolden.run` plus ``seed`` (master RNG seed
-    loaded at run time; ``None`` keeps the reset state ``spec.seed``) and ``backend``.
+    Parameters are those of :meth:`PBitNetGolden.run` (including the compensation
+    registers ``gain_q``/``offset_q``) plus ``seed`` (master RNG seed loaded at run
+    time; ``None`` keeps the reset state ``spec.seed``) and ``backend``.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -273,6 +297,8 @@ def run_network(
             clamp_mask=clamp_mask,
             clamp_values=clamp_values,
             record=record,
+            gain_q=gain_q,
+            offset_q=offset_q,
         )
     from .mmio import VerilatorMMIO
 
@@ -282,6 +308,7 @@ def run_network(
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)
     drv.load_problem(h_q, j_q)
+    _load_compensation(drv, spec, gain_q, offset_q)
     drv.set_clamp(cmask, cval)
     if seed is not None:
         drv.load_seed(seed)
@@ -391,7 +418,9 @@ class PBitSampler(_Sampler):
         if topology is None:
             if n is not None:
                 raise ValueError("n needs a topology ('dense' or an edge list)")
-            PBitNetSpec(n=1, edges=(), **hardware)  # validate the hardware fields now
+            # Validate the hardware fields now; per-device tuples (one entry per p-bit)
+            # are checked against the problem size when the topology is known.
+            PBitNetSpec(n=1, edges=(), **{k: v for k, v in hardware.items() if not isinstance(v, tuple)})
         elif isinstance(topology, str):
             if topology != "dense":
                 raise ValueError(f"topology must be None, 'dense', a BQM or an edge list, not {topology!r}")
@@ -504,6 +533,7 @@ class PBitSampler(_Sampler):
         *,
         return_best: bool = False,
         clamp=None,
+        compensation=None,
         **kwargs,
     ):
         """Sample (anneal) ``bqm``; see the module docstring.
@@ -527,6 +557,11 @@ class PBitSampler(_Sampler):
             Starting states (dimod ``as_samples`` format); default uniformly random.
         return_best : bool
             Return the lowest-energy state each read visited instead of its final state.
+        compensation : (gain_q, offset_q) or Compensation, optional
+            Per-p-bit input correction for hardware built with ``compensation = true``:
+            register values in p-bit order (``sampler.spec_for(bqm)`` gives the order),
+            or a :class:`~spinemu.sim_golden.calibration.Compensation` fitted from the
+            devices (converted with ``spec.compensation_registers``).
         clamp : dict, optional
             ``{variable: +-1}`` held fixed by the hardware clamps.
 
@@ -613,6 +648,12 @@ class PBitSampler(_Sampler):
             clamp_values=cval,
             record="best" if return_best else "none",
         )
+        if compensation is not None:
+            if isinstance(compensation, tuple) and len(compensation) == 2:
+                gain_q, offset_q = compensation
+            else:
+                gain_q, offset_q = spec.compensation_registers(compensation)
+            run_kw.update(gain_q=gain_q, offset_q=offset_q)
         if self._board is not None:  # backend "pynq": the core in the overlay, over the bus
             run = run_network_on_board(self._board, spec, h_q, j_q, **run_kw, timeout=self.timeout)
         else:
@@ -708,17 +749,20 @@ def run_network_on_board(
     clamp_mask=None,
     clamp_values=None,
     record: str = "none",
+    gain_q=None,
+    offset_q=None,
     timeout: float = 5.0,
 ) -> NetRun:
     """:func:`run_network` through a :class:`PBitNetDriver` on a board (or any MMIO).
 
     A board keeps its state between runs, so every register the run depends on is
-    written: ``H``, ``J``, ``CLAMP_EN``/``CLAMP_VAL``, the β schedule (``BETA_MODE``,
-    ``BETA_STEP``, ``BETA_MULT``, ``BETA``), ``CTRL`` and, per read, ``STATE_IN``; the
-    RNG streams of ``seed`` are loaded through the seed chain (``seed=None``: the Spec's
-    reset seed ``spec.seed``).  A core still sweeping from an earlier, interrupted run
-    is first brought to the end of its current sweep (``SWEEPS = 1``), so sweeps start
-    at color 0.  The result equals the golden model's for the same arguments.
+    written: ``H``, ``J``, ``GAIN``/``OFFSET`` (with compensation), ``CLAMP_EN``/``CLAMP_VAL``,
+    the β schedule (``BETA_MODE``, ``BETA_STEP``, ``BETA_MULT``, ``BETA``), ``CTRL`` and,
+    per read, ``STATE_IN``; the RNG streams of ``seed`` are loaded through the seed
+    chain (``seed=None``: the Spec's reset seed ``spec.seed``).  A core still sweeping
+    from an earlier, interrupted run is first brought to the end of its current sweep
+    (``SWEEPS = 1``), so sweeps start at color 0.  The result equals the golden
+    model's for the same arguments.
 
     Parameters
     ----------
@@ -754,6 +798,7 @@ def run_network_on_board(
         )
     driver.capture(capture and spec.sample_buffer_depth > 0)
     driver.load_problem(h_q, j_q)
+    _load_compensation(driver, spec, gain_q, offset_q)
     driver.set_clamp(cmask, cval)
     driver.load_seed(spec.seed if seed is None else seed)
     betas, runs = _load_schedule(driver, beta, S)
