@@ -9,14 +9,17 @@ lets the golden model
 * generate long streams fast, by splitting time into segments whose start states are
   computed with jumps and then stepping all segments at once (vectorised numpy).
 
-Matrices are ``uint8`` arrays of 0/1 acting on column vectors of state bits.
+Matrices are ``uint8`` arrays of 0/1 acting on column vectors of state bits.  Products
+are computed on packed 32-bit words (the parity of ``popcount(row & column)``, folded
+with XOR), which needs no BLAS (small float products can be a hundred times slower on
+a loaded machine) and no ``np.bitwise_count`` (numpy 2 only; PYNQ images pin numpy < 2).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gf2_matmul", "gf2_matpow", "gf2_identity"]
+__all__ = ["gf2_matmul", "gf2_matpow", "gf2_identity", "pack_rows"]
 
 
 def gf2_identity(k: int) -> np.ndarray:
@@ -24,14 +27,34 @@ def gf2_identity(k: int) -> np.ndarray:
     return np.eye(k, dtype=np.uint8)
 
 
-def gf2_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Multiply two bit matrices (or a matrix and a bit-column block) over GF(2).
+def pack_rows(bits: np.ndarray) -> np.ndarray:
+    """0/1 rows ``(r, k)`` -> packed little-endian uint32 words ``(r, ceil(k / 32))``."""
+    bits = np.asarray(bits)
+    r, k = bits.shape
+    pad = -k % 32
+    if pad:
+        bits = np.concatenate([bits, np.zeros((r, pad), np.uint8)], axis=1)
+    return np.packbits(bits.astype(np.uint8), axis=1, bitorder="little").view("<u4")
 
-    Uses floating-point BLAS: the inner dimension is at most a few hundred, so every
-    partial sum is an exactly representable integer.
-    """
-    prod = a.astype(np.float64) @ b.astype(np.float64)
-    return (prod.astype(np.int64) & 1).astype(np.uint8)
+
+def _parity_products(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``out[a, b] = parity(popcount(rows[a] & cols[b]))`` for packed words."""
+    out = np.empty((rows.shape[0], cols.shape[0]), np.uint8)
+    step = max(1, 65536 // max(1, cols.shape[0]))
+    for a in range(0, rows.shape[0], step):
+        x = np.bitwise_xor.reduce(rows[a : a + step, None, :] & cols[None, :, :], axis=-1)
+        for shift in (16, 8, 4, 2, 1):
+            x ^= x >> np.uint32(shift)
+        out[a : a + step] = x & np.uint32(1)
+    return out
+
+
+def gf2_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Multiply two bit matrices (or a matrix and a block of bit columns) over GF(2)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"shapes {a.shape} and {b.shape} do not multiply")
+    return _parity_products(pack_rows(a), pack_rows(np.ascontiguousarray(b.T)))
 
 
 def gf2_matpow(m: np.ndarray, exponent: int) -> np.ndarray:
@@ -47,7 +70,7 @@ def gf2_matpow(m: np.ndarray, exponent: int) -> np.ndarray:
     if exponent < 0:
         raise ValueError(f"exponent must be >= 0, not {exponent}")
     result = gf2_identity(m.shape[0])
-    base = m.copy()
+    base = np.asarray(m, dtype=np.uint8)
     while exponent:
         if exponent & 1:
             result = gf2_matmul(result, base)

@@ -26,15 +26,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .gf2 import gf2_matmul
 from .pbit_net_spec import (
     BETA_MULT_FRAC,
     BetaMode,
     PBitMode,
     PBitNetSpec,
     beta_sequence,
-    gf2_apply,
-    gf2_mul,
-    step_jump,
 )
 from .rng import Xoshiro128ppModel
 
@@ -124,9 +122,9 @@ def _generate(model, states: np.ndarray, count: int) -> tuple[np.ndarray, np.nda
     segs = -(-count // seg_len)
     starts = [states]
     if segs > 1:
-        jump = step_jump(model, seg_len)
+        jump = model.jump_matrix(seg_len)
         for _ in range(1, segs):
-            starts.append(gf2_apply(model, jump, starts[-1]))
+            starts.append(model.apply_matrix(jump, starts[-1]))
     cur = np.concatenate(starts)
     out = np.empty((seg_len, segs * p), dtype=np.uint32)
     last = count - (segs - 1) * seg_len  # steps of the last segment that count
@@ -307,14 +305,14 @@ class PBitNetGolden:
         starts = np.empty((R, n, sw), dtype=np.uint32)
         starts[0] = self.states
         if R > 1:  # doubling: reads [b, 2b) are reads [0, b) jumped b * S steps
-            jump = step_jump(model, S)
+            jump = model.jump_matrix(S)
             b = 1
             while b < R:
                 m = min(b, R - b)
-                starts[b : b + m] = gf2_apply(model, jump, starts[:m].reshape(m * n, sw)).reshape(m, n, sw)
+                starts[b : b + m] = model.apply_matrix(jump, starts[:m].reshape(m * n, sw)).reshape(m, n, sw)
                 b += m
                 if b < R:
-                    jump = gf2_mul(jump, jump)
+                    jump = gf2_matmul(jump, jump)
         cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * R, sw)
 
         mat = self._matrix(j)

@@ -145,11 +145,6 @@ __all__ = [
     "MAX_DENSE_PBITS",
     "BETA_MULT_FRAC",
     "beta_sequence",
-    "gf2_apply",
-    "gf2_mul",
-    "gf2_pow",
-    "step_jump",
-    "stream_states",
 ]
 
 #: Value of the ``ID`` register of the p-bit network core ("PBNT").
@@ -254,108 +249,6 @@ def beta_sequence(start: int, mode: int, step: int, mult: int, num_sweeps: int) 
         elif mode == BetaMode.GEOMETRIC:
             acc = min((acc * int(mult)) >> BETA_MULT_FRAC, _U32)
     return out
-
-
-def _pack_rows(bits: np.ndarray) -> np.ndarray:
-    """0/1 rows ``(r, k)`` -> packed little-endian uint32 words ``(r, ceil(k / 32))``."""
-    r, k = bits.shape
-    pad = -k % 32
-    if pad:
-        bits = np.concatenate([bits, np.zeros((r, pad), np.uint8)], axis=1)
-    return np.packbits(bits.astype(np.uint8), axis=1, bitorder="little").view("<u4")
-
-
-def _parity_products(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``out[a, b] = parity(popcount(rows[a] & cols[b]))`` for packed words.
-
-    The parity of a popcount is the parity of the XOR of the words, folded down to
-    one bit; this needs no ``np.bitwise_count`` (numpy 2 only), so it also runs on
-    PYNQ images, which pin numpy < 2.
-    """
-    out = np.empty((rows.shape[0], cols.shape[0]), np.uint8)
-    step = max(1, 65536 // max(1, cols.shape[0]))
-    for a in range(0, rows.shape[0], step):
-        x = np.bitwise_xor.reduce(rows[a : a + step, None, :] & cols[None, :, :], axis=-1)
-        for shift in (16, 8, 4, 2, 1):
-            x ^= x >> np.uint32(shift)
-        out[a : a + step] = x & np.uint32(1)
-    return out
-
-
-def gf2_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """GF(2) matrix product (same result as :func:`~.gf2.gf2_matmul`, no BLAS).
-
-    Popcounts of packed words: fast and independent of BLAS threading, which on a
-    loaded machine can make small float matrix products a hundred times slower.
-    """
-    return _parity_products(_pack_rows(np.asarray(a)), _pack_rows(np.ascontiguousarray(np.asarray(b).T)))
-
-
-def gf2_pow(m: np.ndarray, exponent: int) -> np.ndarray:
-    """``m ** exponent`` over GF(2) by repeated squaring (see :func:`gf2_mul`)."""
-    if exponent < 0:
-        raise ValueError(f"exponent must be >= 0, not {exponent}")
-    result = np.eye(m.shape[0], dtype=np.uint8)
-    base = np.asarray(m, dtype=np.uint8)
-    while exponent:
-        if exponent & 1:
-            result = gf2_mul(result, base)
-        exponent >>= 1
-        if exponent:
-            base = gf2_mul(base, base)
-    return result
-
-
-def gf2_apply(model: RNGModel, matrix: np.ndarray, states: np.ndarray) -> np.ndarray:
-    """``model._apply(matrix, states)``, fast: byte-indexed tables ("four Russians").
-
-    For every byte of the state a 256-entry table holds the XOR of the matrix columns
-    its set bits select; a product is then one table look-up and XOR per byte.
-    """
-    s = np.ascontiguousarray(np.asarray(states, dtype="<u4"))
-    k = model.state_bits
-    cols = _pack_rows(np.ascontiguousarray(np.asarray(matrix, np.uint8)[:k, :k].T))  # (k, w)
-    nbytes = k // 8
-    tables = np.zeros((nbytes, 256, cols.shape[1]), np.uint32)
-    for b in range(8):
-        step = 1 << b
-        idx = np.arange(256)
-        has = (idx & step) != 0
-        tables[:, has] = tables[:, idx[has] ^ step] ^ cols[b::8][:nbytes, None, :]
-    by = s.view(np.uint8).reshape(s.shape[0], -1)[:, :nbytes]
-    out = np.zeros((s.shape[0], cols.shape[1]), np.uint32)
-    for q in range(nbytes):
-        out ^= tables[q][by[:, q]]
-    return out
-
-
-_JUMPS: dict = {}
-
-
-def _jump_matrix(model: RNGModel, base: np.ndarray, distance: int) -> np.ndarray:
-    key = (model, distance, base is getattr(model, "__dict__", {}).get("shift_matrix"))
-    if key not in _JUMPS:
-        _JUMPS[key] = gf2_pow(base, distance)
-    return _JUMPS[key]
-
-
-def stream_states(model: RNGModel, seed: int, n: int) -> np.ndarray:
-    """``model.stream_states(seed, n)`` by doubling (``log2 n`` block jumps, same result)."""
-    if not isinstance(seed, int) or not 0 <= seed < 1 << 64:
-        raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
-    base = model.shift_matrix if isinstance(model, LFSRModel) else model.step_matrix
-    jump = _jump_matrix(model, base, model.stream_distance(n))
-    states = np.asarray(model.master_state(seed), dtype=np.uint32).reshape(1, -1)
-    while states.shape[0] < n:
-        states = np.concatenate([states, gf2_apply(model, jump, states)])
-        if states.shape[0] < n:
-            jump = gf2_mul(jump, jump)
-    return np.ascontiguousarray(states[:n])
-
-
-def step_jump(model: RNGModel, steps: int) -> np.ndarray:
-    """GF(2) matrix of ``steps`` calls of ``model.step`` (cached)."""
-    return _jump_matrix(model, model.step_matrix, steps)
 
 
 def _canonical_edges(n: int, edges) -> tuple[tuple[int, int], ...]:
@@ -609,7 +502,7 @@ class PBitNetSpec:
 
     def rng_states(self, seed: int | None = None) -> np.ndarray:
         """Initial RNG states ``(n, state_words)`` for ``seed`` (default: the Spec's)."""
-        return stream_states(self.rng_model, self.seed if seed is None else seed, self.n)
+        return self.rng_model.stream_states(self.seed if seed is None else seed, self.n)
 
     def seed_chain_words(self, seed: int) -> list[int]:
         """Words to write, in order, to ``SEED`` to load master ``seed`` (see the array)."""

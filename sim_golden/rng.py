@@ -31,7 +31,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .gf2 import gf2_matmul, gf2_matpow
+from .gf2 import gf2_matmul, gf2_matpow, pack_rows
 
 __all__ = [
     "RNGKind",
@@ -64,6 +64,18 @@ class RNGKind(enum.Enum):
 
     LFSR = "lfsr"
     XOSHIRO128PP = "xoshiro128pp"
+
+
+_POWERS: dict = {}
+
+
+def _cached_power(model: RNGModel, unit: str, exponent: int) -> np.ndarray:
+    """``M**exponent`` of the model's step (``unit="step"``) or shift matrix, cached."""
+    key = (model, unit, exponent)
+    if key not in _POWERS:
+        base = model.shift_matrix if unit == "shift" else model.step_matrix
+        _POWERS[key] = gf2_matpow(base, exponent)
+    return _POWERS[key]
 
 
 def splitmix64(seed: int, count: int) -> list[int]:
@@ -119,14 +131,34 @@ class RNGModel:
         columns = self.to_bits(self.step(self.from_bits(basis)))
         return np.ascontiguousarray(columns.T)
 
+    def jump_matrix(self, steps: int) -> np.ndarray:
+        """GF(2) matrix of ``steps`` calls of :meth:`step` (cached per model and distance)."""
+        return _cached_power(self, "step", steps)
+
     def jump(self, states: np.ndarray, steps: int) -> np.ndarray:
         """Advance states ``(n, state_words)`` by ``steps`` calls of :meth:`step`."""
-        m = gf2_matpow(self.step_matrix, steps)
-        return self._apply(m, states)
+        return self.apply_matrix(self.jump_matrix(steps), states)
 
-    def _apply(self, m: np.ndarray, states: np.ndarray) -> np.ndarray:
-        bits = self.to_bits(states)  # (n, k)
-        return self.from_bits(gf2_matmul(m, bits.T).T)
+    def apply_matrix(self, matrix: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """Apply a GF(2) matrix to states ``(n, state_words)`` ("four Russians" tables).
+
+        For every byte of the state a 256-entry table holds the XOR of the matrix
+        columns its set bits select; a product is then one look-up and XOR per byte.
+        """
+        s = np.ascontiguousarray(np.asarray(states, dtype="<u4"))
+        k = self.state_bits
+        cols = pack_rows(np.ascontiguousarray(np.asarray(matrix, np.uint8)[:k, :k].T))  # (k, words)
+        nbytes = k // 8
+        tables = np.zeros((nbytes, 256, cols.shape[1]), np.uint32)
+        idx = np.arange(256)
+        for b in range(8):
+            has = (idx & (1 << b)) != 0
+            tables[:, has] = tables[:, idx[has] ^ (1 << b)] ^ cols[b::8][:nbytes, None, :]
+        by = s.view(np.uint8).reshape(s.shape[0], -1)[:, :nbytes]
+        out = np.zeros((s.shape[0], cols.shape[1]), np.uint32)
+        for q in range(nbytes):
+            out ^= tables[q][by[:, q]]
+        return out
 
     # -- streams --------------------------------------------------------------------
     def stream_distance(self, n: int) -> int:  # pragma: no cover - abstract
@@ -135,20 +167,26 @@ class RNGModel:
     def master_state(self, seed: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    #: Which matrix ``stream_distance`` counts in ("step", or "shift" for LFSRs).
+    stream_unit = "step"
+
     def stream_states(self, seed: int, n: int) -> np.ndarray:
         """Initial states ``(n, state_words)`` of ``n`` streams derived from ``seed``.
 
-        Stream ``i`` is the master state advanced ``i * stream_distance(n)`` calls of
-        :meth:`step` (the LFSR override counts single-bit shifts instead; see there).
+        Stream ``i`` is the master state advanced ``i * stream_distance(n)`` units of
+        :attr:`stream_unit` (calls of :meth:`step`; single-bit shifts for an LFSR).
+        Computed by doubling: streams ``[b, 2b)`` are streams ``[0, b)`` jumped ``b``
+        stream distances.
         """
         if not isinstance(seed, int) or not 0 <= seed < 1 << 64:
             raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
-        jump = gf2_matpow(self.step_matrix, self.stream_distance(n))
-        states = np.empty((n, self.state_words), dtype=np.uint32)
-        states[0] = self.master_state(seed)
-        for i in range(1, n):
-            states[i] = self._apply(jump, states[i - 1 : i])[0]
-        return states
+        jump = _cached_power(self, self.stream_unit, self.stream_distance(n))
+        states = np.asarray(self.master_state(seed), dtype=np.uint32).reshape(1, -1)
+        while states.shape[0] < n:
+            states = np.concatenate([states, self.apply_matrix(jump, states)])
+            if states.shape[0] < n:
+                jump = gf2_matmul(jump, jump)
+        return np.ascontiguousarray(states[:n])
 
     # -- generation -------------------------------------------------------------------
     def generate(self, states: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,9 +221,9 @@ class RNGModel:
         starts = np.empty((segments, n, self.state_words), dtype=np.uint32)
         starts[0] = states
         if segments > 1:
-            jump = gf2_matpow(self.step_matrix, seg_len)
+            jump = self.jump_matrix(seg_len)
             for k in range(1, segments):
-                starts[k] = self._apply(jump, starts[k - 1])
+                starts[k] = self.apply_matrix(jump, starts[k - 1])
         cur = starts.reshape(segments * n, self.state_words).copy()
         out = np.empty((seg_len, segments * n), dtype=np.uint32)
         for t in range(seg_len):
@@ -239,20 +277,8 @@ class LFSRModel(RNGModel):
         # In units of step(): streams are spaced (2**w - 1) // n single-bit shifts apart.
         return period // n
 
-    def stream_states(self, seed: int, n: int) -> np.ndarray:
-        """Initial states of ``n`` streams, ``(2**width - 1) // n`` single-bit shifts apart.
-
-        With ``leap`` shifts per clock, streams overlap only after about
-        ``(2**width - 1) // (n * leap)`` clocks.
-        """
-        if not isinstance(seed, int) or not 0 <= seed < 1 << 64:
-            raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
-        jump = gf2_matpow(self.shift_matrix, self.stream_distance(n))
-        states = np.empty((n, 1), dtype=np.uint32)
-        states[0] = self.master_state(seed)
-        for i in range(1, n):
-            states[i] = self._apply(jump, states[i - 1 : i])[0]
-        return states
+    #: LFSR streams are spaced in single-bit shifts (about D / leap clocks apart).
+    stream_unit = "shift"
 
     def master_state(self, seed: int) -> np.ndarray:
         s = splitmix64(seed, 1)[0] & ((1 << self.width) - 1)

@@ -21,10 +21,6 @@ from spinemu.sim_golden.pbit_net_spec import (
     BETA_MULT_FRAC,
     PBitNetSpec,
     beta_sequence,
-    gf2_apply,
-    gf2_mul,
-    gf2_pow,
-    stream_states,
 )
 from spinemu.sim_golden.problems import (
     cut_value,
@@ -76,24 +72,44 @@ def test_spec_validation_and_derived_fields():
         spec.quantize([100.0], spec.h_bits, "h", ["x"])
 
 
-def test_fast_gf2_and_streams_match_the_reference_rng_models():
-    """The BLAS-free helpers reproduce sim_golden.rng / gf2 exactly."""
+def test_gf2_and_streams_match_naive_definitions():
+    """The packed GF(2) products, the table-driven matrix application, stream seeding by
+    doubling and the network's own segmented generator all equal naive definitions."""
     from spinemu.sim_golden.pbit_net import _generate
 
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 2, (37, 70)).astype(np.uint8)
+    b = rng.integers(0, 2, (70, 45)).astype(np.uint8)
+    assert (gf2_matmul(a, b) == (a.astype(np.int64) @ b.astype(np.int64)) % 2).all()
+    m = rng.integers(0, 2, (40, 40)).astype(np.uint8)
+    naive = np.eye(40, dtype=np.int64)
+    for _ in range(13):
+        naive = (naive @ m) % 2
+    assert (gf2_matpow(m, 13) == naive).all()
     for model in (Xoshiro128ppModel(), LFSRModel(width=20, taps=(20, 17), leap=5)):
-        for n in (1, 2, 5, 33):
-            assert (stream_states(model, 99, n) == model.stream_states(99, n)).all()
         st = model.stream_states(3, 4)
+        jump = gf2_matpow(model.step_matrix, 12345)
+        bits = model.to_bits(st).astype(np.int64)
+        naive_apply = model.from_bits(((jump.astype(np.int64) @ bits.T) % 2).T.astype(np.uint8))
+        assert (model.apply_matrix(jump, st) == naive_apply).all()
+        # a jump of 37 steps equals 37 calls of step()
+        cur = st.copy()
+        for _ in range(37):
+            cur = model.step(cur)
+        assert (model.jump(st, 37) == cur).all()
+        # streams by doubling == the sequential definition (stream i+1 = stream i jumped D)
+        for n in (1, 2, 5, 33):
+            streams = model.stream_states(99, n)
+            unit = model.shift_matrix if isinstance(model, LFSRModel) else model.step_matrix
+            d = gf2_matpow(unit, model.stream_distance(n))
+            seq = [np.asarray(model.master_state(99), np.uint32).reshape(1, -1)]
+            for _ in range(1, n):
+                seq.append(model.apply_matrix(d, seq[-1]))
+            assert (streams == np.concatenate(seq)).all()
         for count in (1, 63, 700):
             w1, f1 = model.generate(st, count)
             w2, f2 = _generate(model, st, count)
             assert (w1 == w2).all() and (f1 == f2).all()
-        jump = gf2_matpow(model.step_matrix, 12345)
-        assert (gf2_pow(model.step_matrix, 12345) == jump).all()
-        assert (gf2_apply(model, jump, st) == model._apply(jump, st)).all()
-    m = Xoshiro128ppModel().step_matrix
-    r = np.random.default_rng(0).integers(0, 2, (37, 128)).astype(np.uint8)
-    assert (gf2_mul(r, m) == gf2_matmul(r, m)).all()
 
 
 # -- β schedule ------------------------------------------------------------------------
