@@ -18,10 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("cocotb")
-pytest.importorskip("cocotbext.axi")
-
 from spinemu.gen.cocotb_run import (  # noqa: E402
     CocotbBuildError,
     CocotbRunError,

@@ -91,8 +91,6 @@ def test_cli_gen_sim_verify(tmp_path):
     from spinemu.gen.cli import main
     from spinemu.gen.config import load_config
     from spinemu.gen.verify import verify
-
-    pytest.importorskip("amaranth")
     assert main(["gen", str(EXAMPLE), "-o", str(tmp_path / "gen"), "-q"]) == 0
     manifest = json.loads((tmp_path / "gen" / "manifest.json").read_text())
     assert manifest["kind"] == "reservoir" and (tmp_path / "gen" / "regmap.h").exists()

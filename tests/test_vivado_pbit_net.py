@@ -21,7 +21,6 @@ from test_vivado_tcl import assert_lints_clean, build_checked, calls_of, opt, wr
 
 __all__: list[str] = []
 
-pytest.importorskip("amaranth")
 pytestmark = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is not installed")
 
 LATTICE_TOML = """\
