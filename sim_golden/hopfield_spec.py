@@ -249,7 +249,6 @@ class HopfieldSpec:
             core="hopfield",
             ident=HOPFIELD_IDENT,
             registers=(
-                Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x484F5046 ('HOPF')"),
                 Register(name="N", width=16, access=Access.RO, doc="number of neurons"),
                 Register(name="LANES", width=8, access=Access.RO, doc="parallel MAC lanes"),
                 Register(name="LEVELS", width=8, access=Access.RO, doc="conductance levels per device"),

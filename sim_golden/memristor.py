@@ -103,6 +103,18 @@ def _check_common(n_levels, g_min, g_max, nonlinearity, spread):
         raise ValueError(f"spread must be in [0, 1], not {spread!r}")
 
 
+def _pulse_counts(n, shape) -> np.ndarray:
+    """Validate signed pulse counts (integers) and broadcast them to ``shape`` as int64."""
+    n = np.asarray(n)
+    if n.dtype.kind not in "iub":
+        if not np.all(np.isfinite(n)) or np.any(n != np.round(n)):
+            raise ValueError(f"pulse counts must be integers, not {n!r}")
+    try:
+        return np.broadcast_to(n.astype(np.int64), shape)
+    except ValueError:
+        raise ValueError(f"pulse counts of shape {n.shape} do not broadcast to {shape}") from None
+
+
 class MemristorArray:
     """An array of independent multilevel memristive devices.
 
@@ -229,16 +241,7 @@ class MemristorArray:
         float or numpy.ndarray
             The new conductance.
         """
-        n = np.asarray(n)
-        if n.dtype.kind not in "iub":
-            if not np.all(np.isfinite(n)) or np.any(n != np.round(n)):
-                raise ValueError(f"pulse counts must be integers, not {n!r}")
-        try:
-            n = np.broadcast_to(n.astype(np.int64), self.shape)
-        except ValueError:
-            raise ValueError(
-                f"pulse counts of shape {n.shape} do not broadcast to {self.shape}"
-            ) from None
+        n = _pulse_counts(n, self.shape)
         self._level = np.clip(self._level + n, 0, self.n_levels - 1)
         self.pulse_count = self.pulse_count + np.abs(n)
         return self.conductance
@@ -377,16 +380,7 @@ class DifferentialSynapseArray:
         float or numpy.ndarray
             The new weights.
         """
-        n = np.asarray(n)
-        if n.dtype.kind not in "iub":
-            if not np.all(np.isfinite(n)) or np.any(n != np.round(n)):
-                raise ValueError(f"pulse counts must be integers, not {n!r}")
-        try:
-            n = np.broadcast_to(n.astype(np.int64), self.shape)
-        except ValueError:
-            raise ValueError(
-                f"pulse counts of shape {n.shape} do not broadcast to {self.shape}"
-            ) from None
+        n = _pulse_counts(n, self.shape)
         kp = np.asarray(self.plus.level)
         km = np.asarray(self.minus.level)
         up = np.maximum(n, 0)

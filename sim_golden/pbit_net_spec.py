@@ -773,7 +773,6 @@ class PBitNetSpec:
         w = self.state_words
         f = self.frac_bits
         regs = [
-            Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x50424E54 ('PBNT')"),
             Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
             Register(name="NCOLORS", width=16, access=Access.RO, doc="colors = clocks per sweep"),
             Register(

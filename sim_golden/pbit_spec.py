@@ -301,7 +301,6 @@ class PBitArraySpec:
             core="pbit_array",
             ident=PBIT_ARRAY_IDENT,
             registers=(
-                Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x50424954 ('PBIT')"),
                 Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
                 Register(
                     name="CTRL", width=1, access=Access.RW, doc="bit 0 RUN: advance every clock while set"

@@ -106,9 +106,11 @@ class RegisterMap:
     core : str
         Core kind, e.g. ``"pbit_array"``.
     ident : int
-        32-bit magic number read from the ``ID`` register at offset 0.
+        32-bit magic number (four ASCII letters) read from the ``ID`` register, which
+        the map places at offset 0 itself: Specs do not declare it.
     registers : tuple of Register
-        In address order; ``offset=None`` registers are placed after the previous one.
+        In address order after ``ID``; ``offset=None`` registers are placed after the
+        previous one.
     """
 
     core: str
@@ -117,10 +119,14 @@ class RegisterMap:
     by_name: dict[str, Register] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        if not isinstance(self.ident, int) or not 0 <= self.ident < 1 << 32:
+            raise ValueError(f"ident must be a 32-bit integer, not {self.ident!r}")
+        if any(r.name == "ID" for r in self.registers):
+            raise ValueError("ID is derived from ident; do not declare it")
         placed = []
         next_offset = 0
         names = set()
-        for reg in self.registers:
+        for reg in (self.id_register(), *self.registers):
             if reg.name in names:
                 raise ValueError(f"duplicate register name {reg.name!r}")
             names.add(reg.name)
@@ -136,6 +142,12 @@ class RegisterMap:
             next_offset = offset + 4 * reg.count
         object.__setattr__(self, "registers", tuple(placed))
         object.__setattr__(self, "by_name", {r.name: r for r in placed})
+
+    def id_register(self) -> Register:
+        """The ``ID`` register at offset 0, read-only, holding :attr:`ident`."""
+        tag = self.ident.to_bytes(4, "big").decode("ascii", errors="replace")
+        return Register(name="ID", width=32, access=Access.RO, offset=0,
+                        doc=f"core identifier 0x{self.ident:08X} ('{tag}')")
 
     def __getitem__(self, name: str) -> Register:
         try:
@@ -196,6 +208,7 @@ class RegisterMap:
                 reset=r["reset"], count=r["count"], signed=r["signed"], offset=r["offset"],
             )
             for r in data["registers"]
+            if r["name"] != "ID"
         )
         return cls(core=data["core"], ident=data["ident"], registers=regs)
 

@@ -375,7 +375,6 @@ class ReservoirSpec:
         addr_bits = max(1, (self.n_virtual - 1).bit_length())
         reset = self.reset_regs()
         regs = [
-            Register(name="ID", width=32, access=Access.RO, doc="core identifier 0x53544E4F ('STNO')"),
             Register(name="N", width=16, access=Access.RO, doc="number of virtual nodes"),
             Register(
                 name="CTRL",

@@ -63,7 +63,6 @@ SPEC_A = PBitNetSpec(
 )
 SPEC_B = PBitNetSpec(n=5, dense=True)
 
-SWEEPS_COMPARED = collections.Counter()
 
 
 def _model(spec):
@@ -143,11 +142,16 @@ def test_golden_equals_rtl_random_sparse_problems(run):
     h, j = run.pop("h"), run.pop("j")
     g, r = _both(SPEC_A, h, j, **run)
     _assert_same(g, r)
-    SWEEPS_COMPARED["A"] += run["num_reads"] * run["num_sweeps"]
 
 
 def test_golden_equals_rtl_long_run_lfsr_and_dense_xoshiro():
-    """Long runs on both designs: every extreme weight, an annealing schedule."""
+    """Long runs on both designs: every extreme weight, an annealing schedule.
+
+    The issue asks for >= 1e5 sweeps compared golden vs RTL: these runs alone compare
+    that many (counted from the per-sweep samples actually compared); the random-problem
+    and CLI tests add more.
+    """
+    compared = 0
     rng = np.random.default_rng(4)
     for spec, reads, sweeps in ((SPEC_A, 20, 3000), (SPEC_B, 20, 3000)):
         lo, hi = -(1 << (spec.j_bits - 1)), (1 << (spec.j_bits - 1)) - 1
@@ -156,14 +160,8 @@ def test_golden_equals_rtl_long_run_lfsr_and_dense_xoshiro():
         beta = BetaRegisters.from_dict(spec.beta_registers("geometric", (0.05, 3.0), sweeps))
         g, r = _both(spec, h, j, num_reads=reads, num_sweeps=sweeps, beta=beta, seed=12345, record="all")
         _assert_same(g, r, f"{spec.rng.value}: ")
-        SWEEPS_COMPARED[spec.rng.value] += reads * sweeps
-
-
-def test_at_least_1e5_sweeps_compared():
-    """The issue asks for >= 1e5 sweeps compared golden vs RTL across the suite."""
-    if not SWEEPS_COMPARED:
-        pytest.skip("counts the comparisons of the tests above; run the whole file")
-    assert sum(SWEEPS_COMPARED.values()) >= 100_000, SWEEPS_COMPARED
+        compared += r.samples.shape[0] * r.samples.shape[1]  # reads x sweeps
+    assert compared >= 100_000, compared
 
 
 # -- the bus-only (board) path and the capture buffer -------------------------------------
@@ -318,4 +316,3 @@ def test_cli_gen_sim_verify_network(tmp_path):
 
     report = json.loads((tmp_path / "verify" / "report.json").read_text())
     assert report["ok"] and report["lint"]["clean"]
-    SWEEPS_COMPARED["cli"] += 500 + 2 * 2000

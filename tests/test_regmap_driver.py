@@ -90,6 +90,15 @@ def test_regmap_rejects_bad_declarations():
         )
     with pytest.raises(ValueError, match="schema"):
         RegisterMap.from_json('{"schema": 99}')
+    with pytest.raises(ValueError, match="ID is derived from ident"):
+        RegisterMap(core="c", ident=1, registers=(Register(name="ID", width=32, access=Access.RO, doc=""),))
+
+
+def test_id_register_is_derived_from_the_ident():
+    rm = RegisterMap(core="c", ident=0x50424954, registers=(Register(name="A", width=3, access=Access.RW,
+                                                                       doc="a"),))
+    assert [(r.name, r.offset) for r in rm.registers] == [("ID", 0), ("A", 4)]
+    assert rm["ID"].access is Access.RO and "0x50424954 ('PBIT')" in rm["ID"].doc
 
 
 def test_driver_round_trips_every_rw_register(spec40, model40):
@@ -124,8 +133,6 @@ def test_driver_errors(spec40, model40):
         mmio.write(spec40.regmap["N"].offset, 3)
     assert drv.read("N") == 40
     # A register map of another core is refused by the ID check.
-    other = RegisterMap(
-        core="other", ident=0x12345678, registers=(Register(name="ID", width=32, access=Access.RO, doc="id"),)
-    )
+    other = RegisterMap(core="other", ident=0x12345678, registers=())
     with pytest.raises(BusError, match="ID register reads 0x50424954"):
         RegisterDriver(mmio, other)
