@@ -98,6 +98,17 @@ extern "C" int axil_write(void* h, uint32_t addr, uint32_t data, uint32_t strb, 
     return -1;
 }
 
+// Many writes in order; returns the index of the first that failed (count if none).
+extern "C" uint64_t axil_write_many(void* h, const uint32_t* addr, const uint32_t* data,
+                                    uint64_t count, uint32_t timeout, int* resp_out) {
+    for (uint64_t k = 0; k < count; k++) {
+        int resp = axil_write(h, addr[k], data[k], 0xF, timeout);
+        if (resp) { *resp_out = resp; return k; }
+    }
+    *resp_out = 0;
+    return count;
+}
+
 // One AXI4-Lite read.
 extern "C" int axil_read(void* h, uint32_t addr, uint32_t* data, uint32_t timeout) {
     Sim* s = (Sim*)h; Vtop* t = s->top;
@@ -291,6 +302,9 @@ class NativeModel:
             lib.axil_write.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
                                        ctypes.c_uint32, ctypes.c_uint32]
             lib.axil_read.argtypes = [ctypes.c_void_p, ctypes.c_uint32, u32p, ctypes.c_uint32]
+            lib.axil_write_many.argtypes = [ctypes.c_void_p, u32p, u32p, ctypes.c_uint64, ctypes.c_uint32,
+                                            ctypes.POINTER(ctypes.c_int)]
+            lib.axil_write_many.restype = ctypes.c_uint64
         self._index = {p.name: i for i, p in enumerate(design.ports)}
         self._h = lib.sim_new()
         self.reset()
@@ -410,6 +424,25 @@ class NativeModel:
         if check and resp:
             raise AXIError(f"write to {addr:#x} answered {AXI_RESP[resp]}")
         return resp
+
+    def axil_write_many(self, addrs, data, *, timeout: int = 1000) -> tuple[int, int]:
+        """Writes ``data[k]`` to ``addrs[k]`` in order, in C (one ctypes call).
+
+        Returns ``(done, resp)``: the number written before the first error response
+        (``len(addrs)`` if none) and that response code (0 if none).
+        """
+        a = np.ascontiguousarray(addrs, dtype=np.uint32)
+        d = np.ascontiguousarray(data, dtype=np.uint32)
+        if a.shape != d.shape or a.ndim != 1:
+            raise ValueError(f"addrs and data must be 1-D of one length, not {a.shape} and {d.shape}")
+        resp = ctypes.c_int(0)
+        u32p = ctypes.POINTER(ctypes.c_uint32)
+        done = self._lib.axil_write_many(
+            self._h, a.ctypes.data_as(u32p), d.ctypes.data_as(u32p), a.size, timeout, ctypes.byref(resp)
+        )
+        if resp.value < 0:
+            raise AXIError(f"write to {int(a[done]):#x} timed out after {timeout} cycles")
+        return int(done), int(resp.value)
 
     def axil_read(self, addr: int, *, timeout: int = 1000, check: bool = True) -> tuple[int, int]:
         """One AXI4-Lite read; returns ``(data, response code)``."""

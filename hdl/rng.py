@@ -2,8 +2,12 @@
 
 Each generator exposes its current output ``word`` (the golden ``output(state)``),
 advances one golden ``step`` per clock with ``en`` high, and takes part in the seed
-chain: with ``shift`` high it moves ``shift_in`` into state word 0, every state word
-up one place, and presents its top word on ``shift_out`` (``shift`` wins over ``en``).
+chain: with ``shift`` high its state, read as one bit vector (word 0 least significant),
+moves up by ``chain_bits`` places, ``shift_in`` fills the bottom ``chain_bits`` bits and
+the bits shifted out of the top appear on ``shift_out`` (``shift`` wins over ``en``).
+xoshiro128++ shifts whole words (``chain_bits = 32``); an LFSR shifts ``chain_bits``
+bits (its full width by default; the p-bit network uses its leap, so that seeding
+reuses the leap's shift path and only the new-bit positions need a multiplexer).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.rng import LFSRModel, RNGModel, Xoshiro128ppModel
 
-__all__ = ["LFSR", "Xoshiro128pp", "rng_for"]
+__all__ = ["LFSR", "Xoshiro128pp", "rng_for", "lfsr_logic"]
 
 
 def _init_state(model: RNGModel, init_words) -> int:
@@ -48,35 +52,62 @@ class LFSR(_RNGBase):
         Width, taps and leap.
     init_words : sequence of int
         Reset state (one word; must be nonzero).
+    chain_bits : int, optional
+        Bits moved per seed-chain shift, ``1 .. width`` (default the width: the whole
+        state is replaced by ``shift_in``).
     """
 
-    def __init__(self, *, model: LFSRModel, init_words):
+    def __init__(self, *, model: LFSRModel, init_words, chain_bits: int | None = None):
         if not isinstance(model, LFSRModel):
             raise TypeError(f"model must be an LFSRModel, not {model!r}")
         if not int(init_words[0]) & ((1 << model.width) - 1):
             raise ValueError("an LFSR state of zero never leaves zero; seed it with a nonzero word")
+        cb = model.width if chain_bits is None else chain_bits
+        if isinstance(cb, bool) or not isinstance(cb, int) or not 1 <= cb <= model.width:
+            raise ValueError(f"chain_bits must be an integer in 1..{model.width}, not {chain_bits!r}")
+        self.chain_bits = cb
         super().__init__(model=model, init_words=init_words)
 
     def elaborate(self, platform):
         m = Module()
-        w = self.model.width
-        state = Signal(w, init=self._init)
-        # One clock = `leap` shifts, a linear map over GF(2): row j of the golden
-        # model's step matrix lists the current bits XORed into next bit j.
-        matrix = self.model.step_matrix
-        nxt = Signal(w)
-        for j in range(w):
-            terms = [state[k] for k in range(w) if matrix[j, k]]
-            bit = terms[0]
-            for t in terms[1:]:
-                bit = bit ^ t
-            m.d.comb += nxt[j].eq(bit)
-        m.d.comb += [self.word.eq(state), self.shift_out.eq(state)]
-        with m.If(self.shift):
-            m.d.sync += state.eq(self.shift_in[:w])
-        with m.Elif(self.en):
-            m.d.sync += state.eq(nxt)
+        state = lfsr_logic(
+            m,
+            model=self.model,
+            init=self._init,
+            chain_bits=self.chain_bits,
+            en=self.en,
+            shift=self.shift,
+            shift_in=self.shift_in,
+            name="state",
+        )
+        m.d.comb += [self.word.eq(state), self.shift_out.eq(state[self.model.width - self.chain_bits :])]
         return m
+
+
+def lfsr_logic(m, *, model: LFSRModel, init: int, chain_bits: int, en, shift, shift_in, name: str) -> Signal:
+    """Add an LFSR's state register and next-state logic to ``m``; return the state.
+
+    One clock with ``en`` is ``model.leap`` single-bit shifts, a linear map over GF(2):
+    row ``j`` of the golden model's step matrix lists the current bits XORed into next
+    bit ``j``.  With ``shift`` (which wins) the state moves up ``chain_bits`` places and
+    ``shift_in`` fills the bottom: the seed chain (see the module docstring).  Inline
+    (no submodule), so that thousands of p-bits elaborate into one flat module.
+    """
+    w = model.width
+    state = Signal(w, init=init, name=name)
+    matrix = model.step_matrix
+    nxt = []
+    for j in range(w):
+        terms = [state[k] for k in range(w) if matrix[j, k]]
+        bit = terms[0]
+        for t in terms[1:]:
+            bit = bit ^ t
+        nxt.append(bit)
+    with m.If(shift):
+        m.d.sync += state.eq(Cat(shift_in[:chain_bits], state[: w - chain_bits]))
+    with m.Elif(en):
+        m.d.sync += state.eq(Cat(*nxt))
+    return state
 
 
 class Xoshiro128pp(_RNGBase):
@@ -87,6 +118,9 @@ class Xoshiro128pp(_RNGBase):
     init_words : sequence of int
         Reset state ``s[0..3]`` (not all zero).
     """
+
+    #: The seed chain moves whole state words.
+    chain_bits = 32
 
     def __init__(self, *, init_words):
         if not any(int(x) for x in init_words):
@@ -119,10 +153,13 @@ class Xoshiro128pp(_RNGBase):
         return m
 
 
-def rng_for(model: RNGModel, init_words) -> _RNGBase:
-    """Instantiate the gateware generator matching a golden ``model``."""
+def rng_for(model: RNGModel, init_words, *, chain_bits: int | None = None) -> _RNGBase:
+    """Instantiate the gateware generator matching a golden ``model``.
+
+    ``chain_bits`` (LFSRs only) is the seed-chain shift per clock (default: the width).
+    """
     if isinstance(model, LFSRModel):
-        return LFSR(model=model, init_words=init_words)
+        return LFSR(model=model, init_words=init_words, chain_bits=chain_bits)
     if isinstance(model, Xoshiro128ppModel):
         return Xoshiro128pp(init_words=init_words)
     raise TypeError(f"no gateware for RNG model {model!r}")

@@ -34,6 +34,7 @@ from .pbit_net_spec import (
     PBitNetSpec,
     beta_sequence,
 )
+from .pbit_net_tables import prob_rows, prob_tables
 from .rng import Xoshiro128ppModel
 
 __all__ = ["PBitNetGolden", "NetRun", "BetaRegisters", "quantized_energy"]
@@ -283,7 +284,7 @@ class PBitNetGolden:
 
         gain, offset = self._check_compensation(gain_q, offset_q)
         telegraph = spec.mode is PBitMode.TELEGRAPH
-        generic = telegraph or spec.compensation
+        symmetric = spec.symmetric
 
         dt = self._dtype
         # Internally p-bits are permuted so that every color is a contiguous block of
@@ -319,30 +320,18 @@ class PBitNetGolden:
         mat_p = mat[order][:, order].tocsr()
         blocks = [mat_p[x:z] for x, z in bounds]
         h_p = h[order].astype(dt)
-        lo, hi = spec.acc_range
-        sh = spec.lut_shift
-        half = (1 << (sh - 1)) if sh > 0 else 0
-        llo, lhi = spec._range(spec.lut_bits)
-        lmask = (1 << spec.lut_bits) - 1
-        lut = spec.lut
-        rshift = np.uint32(spec.word_bits - spec.prob_bits)
-        # beta_m * I and its rounding fit int32 when the widths allow it
-        wide = spec.acc_bits + spec.beta_mul_bits + 1 > 31
-        it = np.int64 if wide else np.int32
+        lim = spec.field_limit
+        a = spec.acc_bits
+        code_mask = np.int64((1 << a) - 1)
+        rnd_shift = np.uint32(spec.word_bits - spec.prob_bits)
         inv = np.empty(n, np.int64)
         inv[order] = np.arange(n)
         plus, minus = dt(1), dt(-1)
-        # With a narrow accumulator the whole beta -> threshold chain is one table per beta.
-        use_table = spec.acc_bits <= 16 and not generic
-        if generic:
-            gain_p, offset_p = gain[order][:, None], offset[order][:, None]
-            if telegraph:
-                t_p, t_ap = spec.telegraph_luts
-                # row of each (permuted) p-bit's device tables
-                shared = spec.telegraph_shared
-                dev_row = (np.zeros(n, np.int64) if shared else order.astype(np.int64))[:, None]
+        # probability tables per beta_m (pbit_net_tables), and each permuted p-bit's row
+        comp = (gain, offset) if spec.compensation else (None, None)
+        per_pbit = prob_rows(spec) > 1
+        row_p = order.astype(np.intp)[:, None]
         tables: dict = {}
-        h_off = (h[order] - lo).astype(dt)
 
         samples = np.empty((R, S, n), dtype=np.int8) if record == "all" else None
         if record == "best":
@@ -354,52 +343,32 @@ class PBitNetGolden:
         while k < S:
             T = min(chunk, S - k)
             words, cur = _generate(model, cur, T)
-            words >>= rshift
+            words >>= rnd_shift
             rnd = words.reshape(T, n, R)
             for t in range(T):
-                bm = it(betas[k + t] >> shift_b)
-                table = None
-                if use_table:  # threshold of every saturated field value at this beta
-                    table = tables.get(int(bm))
-                    if table is None:
-                        a = np.arange(lo, hi + 1, dtype=it) * bm
-                        if sh:
-                            a = (a + it(half)) >> it(sh)
-                        table = tables[int(bm)] = lut[np.clip(a, llo, lhi) & lmask]
+                bm = int(betas[k + t] >> shift_b)
+                tab = tables.get(bm)
+                if tab is None:
+                    tab = tables[bm] = prob_tables(spec, bm, *comp)
                 for c, (x, z) in enumerate(bounds):
                     field = blocks[c] @ M
-                    if generic:
-                        field += h_p[x:z, None]
-                        np.clip(field, lo, hi, out=field)
-                        addr = spec.lut_address(field.astype(np.int64), int(bm), gain_p[x:z], offset_p[x:z])
-                        if telegraph:
-                            cur_m = M[x:z]
-                            rows = dev_row[x:z]
-                            thr = np.where(cur_m > 0, t_ap[rows, addr], t_p[rows, addr])
-                            new = np.where(rnd[t, x:z] < thr, -cur_m, cur_m)
-                        else:
-                            new = np.where(rnd[t, x:z] < lut[addr], plus, minus)
-                        cm = cm_p[x:z]
-                        if cm.any():
-                            new[cm] = cv_p[x:z][cm, None]
-                        M[x:z] = new
-                        continue
-                    if table is not None:
-                        field += h_off[x:z, None]  # h - lo: the table index
-                        np.clip(field, 0, hi - lo, out=field)
-                        thr = table[field.astype(np.intp)]
+                    field += h_p[x:z, None]
+                    np.clip(field, -lim, lim, out=field)
+                    f = field.astype(np.int64)
+                    if symmetric:
+                        idx = np.abs(f)
                     else:
-                        field += h_p[x:z, None]
-                        np.clip(field, lo, hi, out=field)
-                        addr = field.astype(it)
-                        addr *= bm
-                        if sh:
-                            addr += it(half)
-                            addr >>= it(sh)
-                        np.clip(addr, llo, lhi, out=addr)
-                        addr &= it(lmask)
-                        thr = lut[addr]
-                    new = np.where(rnd[t, x:z] < thr, plus, minus)
+                        idx = f & code_mask
+                    if telegraph:
+                        up = M[x:z] > 0
+                        idx |= up.astype(np.int64) << a
+                    thr = tab[row_p[x:z], idx] if per_pbit else tab[0][idx]
+                    hit = rnd[t, x:z] < thr
+                    if symmetric:
+                        hit ^= f < 0
+                    elif telegraph:
+                        hit ^= up
+                    new = np.where(hit, plus, minus)
                     cm = cm_p[x:z]
                     if cm.any():
                         new[cm] = cv_p[x:z][cm, None]

@@ -11,23 +11,36 @@ Physics convention of REFERENCE.md §1: ``E = -(sum h m + sum_{i<j} J m m)``.
 
 * ``h_q`` (``h_bits``) and ``J_q`` (``j_bits``) are two's complement with the same
   ``frac_bits`` fraction bits: ``h = h_q / 2**frac_bits``.
-* Local field ``I_i = sat_acc(h_q[i] + sum_{j ~ i} J_q[ij] * m_j)``: the sum is taken
-  at full precision (no intermediate can overflow) and then saturated, never
-  wrapped, to ``acc_bits`` (same ``frac_bits``).
+* Local field ``I_i = sat(h_q[i] + sum_{j ~ i} J_q[ij] * m_j)``: the sum is taken at
+  full precision (no intermediate can overflow) and then saturated **symmetrically**
+  to ``+-(2**(acc_bits - 1) - 1)`` (same ``frac_bits``), never wrapped.
 * β lives in the 32-bit register ``beta_acc`` as ``u(32 - beta_frac_bits).beta_frac_bits``.
-  The multiplier sees ``beta_m = beta_acc >> (beta_frac_bits - beta_mul_frac_bits)``,
+  The sigmoid sees ``beta_m = beta_acc >> (beta_frac_bits - beta_mul_frac_bits)``,
   i.e. **β is used on the grid of step 2**-beta_mul_frac_bits** (truncated).
-* ``x = beta_m * I_i`` has ``frac_bits + beta_mul_frac_bits`` fraction bits; the LUT
-  address is ``a = sat_lut((x + 2**(s-1)) >> s)`` (round half up; no rounding when
-  ``s = 0``) with ``s = frac_bits + beta_mul_frac_bits - lut_frac_bits`` and
-  ``sat_lut`` saturating to ``lut_bits`` two's complement.  ``a`` is ``β I`` on the grid
-  of step ``2**-lut_frac_bits``.
+* For a field value ``I``, the LUT address is ``a = sat_lut((beta_m * I + 2**(s-1)) >>
+  s)`` (round half up; no rounding when ``s = 0``) with ``s = frac_bits +
+  beta_mul_frac_bits - lut_frac_bits`` and ``sat_lut`` saturating to ``lut_bits`` two's
+  complement: ``a`` is ``β I`` on the grid of step ``2**-lut_frac_bits``
+  (:meth:`PBitNetSpec.lut_address`).
 * ``LUT[a] = clip(round(2**prob_bits * (1 + tanh(a / 2**lut_frac_bits)) / 2), 1,
-  2**prob_bits - 1)`` and ``m_i = +1`` iff ``word >> (word_bits - prob_bits) < LUT[a]``
-  (strict; as in the p-bit array primitive), so ``P(m=+1) = LUT[a] / 2**prob_bits``.
-  When ``β h`` and ``β J`` lie on the LUT grid (e.g. integer weights and β = 1/2, 1),
-  the sampler is exact Gibbs of the quantised problem up to the ``2**-prob_bits``
-  rounding of the LUT.
+  2**prob_bits - 1)``.  With ``r = word >> (word_bits - prob_bits)`` the p-bit's random
+  number, ``m_i = +1`` iff ``r < LUT[a(I)]`` (strict).  For the tanh sigmoid
+  (``symmetric``: ideal mode, no compensation) the negative half uses the symmetry
+  ``P(-I) = 1 - P(I)`` instead: ``m_i = +1`` iff ``(r < LUT[a(|I|)]) XOR (I < 0)``, i.e.
+  ``P(m=+1) = 1 - LUT[a(|I|)] / 2**prob_bits`` for ``I < 0``; the gateware then keeps
+  one table on ``|I|`` per p-bit.  When ``β h`` and ``β J`` lie on the LUT grid the
+  sampler is exact Gibbs of the quantised problem up to the ``2**-prob_bits`` rounding.
+
+How the gateware computes it (:mod:`.pbit_net_tables`): every p-bit holds two small
+tables in LUT RAM.  Its *field table*, indexed by the spins of its (at most
+:data:`FIELD_GROUP`) neighbours, holds the saturated field already encoded as the
+index of its *probability table*, which holds ``LUT[a(I)]`` for the current β.  The
+host writes the field tables through a memory window when ``h``/``J`` change; one
+shared engine rewrites the probability tables (all p-bits at once when they are
+equal) whenever the β in use changes.  A p-bit of degree ``d > FIELD_GROUP`` has
+``ceil(d / FIELD_GROUP)`` field tables of partial sums, added before the saturation.
+Per-p-bit logic is therefore two table reads, one comparator and the RNG, whatever
+the β schedule.
 
 Update order
 ------------
@@ -113,24 +126,32 @@ Emulated device time per wall-clock second is ``telegraph_dt * f_clk / num_color
 
 RNG
 ---
-As the p-bit array (:mod:`.rng`): xoshiro128++ (default) or a leaped LFSR per p-bit,
-stream ``i`` = master state jumped ``i * D``; ``SEED`` shifts a seed chain
-(:meth:`PBitNetSpec.seed_chain_words`) so any master seed loads at run time.
+As the p-bit array (:mod:`.rng`): a leaped LFSR (default: 32 bits advancing
+``prob_bits`` bits per update, with taps :func:`~.rng.lfsr_default_taps` so that each
+new bit is one XOR of old bits) or xoshiro128++ per p-bit; stream ``i`` = master state
+jumped ``i * D``.  ``SEED`` shifts a seed chain (:meth:`PBitNetSpec.seed_chain_words`)
+so any master seed loads at run time: an LFSR moves ``lfsr_leap`` bits per shift (its
+leap's own shift path), xoshiro128++ one 32-bit word.
+
+LFSR streams of one polynomial are shifted copies of one sequence, ``(2**32 - 1) / n``
+single-bit shifts apart: p-bit ``i + 1`` replays p-bit ``i``'s numbers after
+``(2**32 - 1) / (n * lfsr_leap)`` sweeps (65,535 sweeps for 4,096 p-bits at a leap of
+16).  Runs longer than that should use ``rng = "xoshiro128pp"`` (128 flip-flops per
+p-bit instead of 32).
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
 
 from .coloring import dsatur
 from .pbit_spec import SigmoidKind, smtj_sigmoid
-from .regmap import Access, Register, RegisterMap
-from .rng import LFSR_TAPS, LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel
+from .rng import LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel, lfsr_default_taps
 from .smtj import SMTJ
 from .validate import SpecError, check_bool, check_enum, check_float, check_int
 
@@ -144,6 +165,8 @@ __all__ = [
     "MAX_NET_PBITS",
     "MAX_DENSE_PBITS",
     "BETA_MULT_FRAC",
+    "MAX_ACC_BITS",
+    "FIELD_GROUP",
     "beta_sequence",
 ]
 
@@ -155,6 +178,12 @@ MAX_NET_PBITS = 1 << 16
 MAX_DENSE_PBITS = 64
 #: Fraction bits of ``BETA_MULT`` (geometric schedule ratio, u2.30).
 BETA_MULT_FRAC = 30
+#: Widest saturated local field: the probability table of a p-bit has up to
+#: ``2**(acc_bits + 1)`` entries, so each bit doubles its LUT RAM.
+MAX_ACC_BITS = 10
+#: Neighbours per field table: a table on ``FIELD_GROUP`` spins has 64 entries, one
+#: LUT6 deep in LUT RAM.
+FIELD_GROUP = 6
 
 _U32 = (1 << 32) - 1
 
@@ -277,11 +306,15 @@ class PBitNetSpec:
         sorted ``i < j`` pairs without duplicates.  ``None`` with ``dense=True``.
     dense : bool
         All-to-all coupling (``edges`` is then every pair).
-    h_bits, j_bits, acc_bits : int
-        Two's-complement widths of ``h`` (2..24), ``J`` (2..24) and the saturating
-        local-field accumulator (2..30; at least ``max(h_bits, j_bits)``).
+    h_bits, j_bits : int
+        Two's-complement widths of ``h`` and ``J`` (2..10; default 6, the s4.1 of
+        published p-computers with ``frac_bits = 1``).
+    acc_bits : int or None
+        Width of the saturated local field (``max(h_bits, j_bits)`` ..
+        :data:`MAX_ACC_BITS`; default ``max(h_bits, j_bits)``).  Each extra bit doubles
+        every p-bit's probability table.
     frac_bits : int
-        Fraction bits shared by ``h``, ``J`` and the accumulator.
+        Fraction bits shared by ``h``, ``J`` and the field (default 1).
     beta_frac_bits : int
         Fraction bits of the 32-bit β register ``beta_acc`` (8..30).
     beta_mul_frac_bits : int
@@ -291,6 +324,9 @@ class PBitNetSpec:
     prob_bits : int
         LUT entry / compared random number width.
     rng, lfsr_width, lfsr_taps, lfsr_leap : see :class:`~.pbit_spec.PBitArraySpec`
+        Here ``rng`` defaults to ``"lfsr"``, ``lfsr_leap`` to ``prob_bits`` (every
+        compared number is made of fresh bits; at most ``lfsr_width``) and
+        ``lfsr_taps`` to :func:`~.rng.lfsr_default_taps`.
     update_order : UpdateOrder or str
         ``"colored"`` (DSATUR) or ``"sequential"``.
     sample_buffer_depth : int
@@ -311,7 +347,8 @@ class PBitNetSpec:
     telegraph_dt : float
         Emulated device time per sweep (s), > 0.
     compensation : bool
-        Per-p-bit ``GAIN``/``OFFSET`` registers before the LUT.
+        Per-p-bit gain and offset before the LUT (written through the ``COMP_*``
+        window; see the module docstring).
     gain_bits, gain_frac_bits : int
         Width (2..16) and fraction bits (0..gain_bits) of the unsigned ``GAIN``.
     offset_bits, offset_frac_bits : int
@@ -322,16 +359,16 @@ class PBitNetSpec:
     n: int
     edges: tuple | None = None
     dense: bool = False
-    h_bits: int = 10
-    j_bits: int = 8
-    acc_bits: int = 12
-    frac_bits: int = 4
+    h_bits: int = 6
+    j_bits: int = 6
+    acc_bits: int | None = None
+    frac_bits: int = 1
     beta_frac_bits: int = 24
     beta_mul_frac_bits: int = 10
     lut_bits: int = 10
     lut_frac_bits: int = 6
     prob_bits: int = 16
-    rng: RNGKind = RNGKind.XOSHIRO128PP
+    rng: RNGKind = RNGKind.LFSR
     lfsr_width: int = 32
     lfsr_taps: tuple[int, ...] | None = None
     lfsr_leap: int | None = None
@@ -368,9 +405,11 @@ class PBitNetSpec:
                 raise SpecError("edges", None, "an edge list (or dense = true)")
             edges = _canonical_edges(self.n, self.edges)
         set_(self, "edges", edges)
-        check_int("h_bits", self.h_bits, 2, 24)
-        check_int("j_bits", self.j_bits, 2, 24)
-        check_int("acc_bits", self.acc_bits, max(self.h_bits, self.j_bits), 30)
+        check_int("h_bits", self.h_bits, 2, MAX_ACC_BITS)
+        check_int("j_bits", self.j_bits, 2, MAX_ACC_BITS)
+        if self.acc_bits is None:
+            set_(self, "acc_bits", max(self.h_bits, self.j_bits))
+        check_int("acc_bits", self.acc_bits, max(self.h_bits, self.j_bits), MAX_ACC_BITS)
         check_int("frac_bits", self.frac_bits, 0, min(self.h_bits, self.j_bits) - 1)
         check_int("beta_frac_bits", self.beta_frac_bits, 8, 30)
         check_int("beta_mul_frac_bits", self.beta_mul_frac_bits, 1, self.beta_frac_bits)
@@ -378,8 +417,21 @@ class PBitNetSpec:
         check_int("lut_frac_bits", self.lut_frac_bits, 0, self.frac_bits + self.beta_mul_frac_bits)
         set_(self, "rng", check_enum("rng", self.rng, RNGKind))
         check_int("lfsr_width", self.lfsr_width, 3, 32)
+        word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32
+        check_int("prob_bits", self.prob_bits, 2, min(32, word_bits))
+        if self.lfsr_leap is None:
+            set_(self, "lfsr_leap", self.prob_bits if self.rng is RNGKind.LFSR else self.lfsr_width)
+        check_int("lfsr_leap", self.lfsr_leap, 1, self.lfsr_width)
+        period = (1 << self.lfsr_width) - 1
+        if math.gcd(self.lfsr_leap, period) != 1:
+            raise SpecError(
+                "lfsr_leap",
+                self.lfsr_leap,
+                f"a leap coprime with the period 2**{self.lfsr_width} - 1 = {period} (gcd "
+                f"{math.gcd(self.lfsr_leap, period)} would shorten the period)",
+            )
         if self.lfsr_taps is None:
-            set_(self, "lfsr_taps", LFSR_TAPS[self.lfsr_width])
+            set_(self, "lfsr_taps", lfsr_default_taps(self.lfsr_width, self.lfsr_leap))
         else:
             taps = tuple(self.lfsr_taps)
             if (
@@ -397,14 +449,9 @@ class PBitNetSpec:
                     f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}",
                 )
             set_(self, "lfsr_taps", taps)
-        if self.lfsr_leap is None:
-            set_(self, "lfsr_leap", self.lfsr_width)
-        check_int("lfsr_leap", self.lfsr_leap, 1, 64)
-        word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32
-        check_int("prob_bits", self.prob_bits, 2, min(32, word_bits))
-        if self.rng is RNGKind.LFSR and self.n > (1 << self.lfsr_width) - 1:
+        if self.rng is RNGKind.LFSR and self.n > period:
             raise SpecError(
-                "n", self.n, f"at most {(1 << self.lfsr_width) - 1} streams for a {self.lfsr_width}-bit LFSR"
+                "n", self.n, f"at most {period} streams for a {self.lfsr_width}-bit LFSR"
             )
         set_(self, "update_order", check_enum("update_order", self.update_order, UpdateOrder))
         check_int("sample_buffer_depth", self.sample_buffer_depth, 0, 4096)
@@ -504,9 +551,31 @@ class PBitNetSpec:
         """Initial RNG states ``(n, state_words)`` for ``seed`` (default: the Spec's)."""
         return self.rng_model.stream_states(self.seed if seed is None else seed, self.n)
 
+    @property
+    def chain_bits(self) -> int:
+        """Bits one ``SEED`` write shifts into the seed chain: ``lfsr_leap`` or 32 (xoshiro)."""
+        return self.lfsr_leap if self.rng is RNGKind.LFSR else 32
+
     def seed_chain_words(self, seed: int) -> list[int]:
-        """Words to write, in order, to ``SEED`` to load master ``seed`` (see the array)."""
-        return [int(w) for w in self.rng_states(seed).reshape(-1)[::-1]]
+        """Values to write, in order, to ``SEED`` to load master ``seed``'s streams.
+
+        The chain is one shift register of ``n * state_bits`` bits (p-bit ``i``'s state at
+        bits ``i * state_bits ..``, word 0 lowest) that every write moves up by
+        :attr:`chain_bits`, filling the bottom from ``SEED``.  Enough words are written
+        to push the whole target in; the first ones partly fall off the far end.
+        """
+        states = self.rng_states(seed)
+        width = self.lfsr_width if self.rng is RNGKind.LFSR else self.rng_model.state_bits
+        target = 0
+        for i, st in enumerate(states.tolist()):
+            value = 0
+            for k, w in enumerate(st):
+                value |= int(w) << (32 * k)
+            target |= value << (width * i)
+        cb = self.chain_bits
+        shifts = -(-(self.n * width) // cb)
+        mask = (1 << cb) - 1
+        return [(target >> (cb * (shifts - t))) & mask for t in range(1, shifts + 1)]
 
     # -- fixed point ----------------------------------------------------------------
     @staticmethod
@@ -524,9 +593,26 @@ class PBitNetSpec:
         return lo / (1 << self.frac_bits), hi / (1 << self.frac_bits)
 
     @property
+    def field_limit(self) -> int:
+        """Symmetric saturation limit of the local field: ``2**(acc_bits - 1) - 1`` (raw)."""
+        return (1 << (self.acc_bits - 1)) - 1
+
+    @property
     def acc_range(self) -> tuple[int, int]:
-        """Saturation limits of the local field, raw integers."""
-        return self._range(self.acc_bits)
+        """Saturation limits of the local field, raw integers (symmetric)."""
+        return -self.field_limit, self.field_limit
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether ``P(-I) = 1 - P(I)`` is used: ideal tanh sigmoid without compensation."""
+        return self.mode is PBitMode.IDEAL and self.sigmoid is SigmoidKind.TANH and not self.compensation
+
+    @property
+    def broadcast_tables(self) -> bool:
+        """Whether every p-bit's probability table is the same (one engine write serves all)."""
+        if self.compensation:
+            return False
+        return self.mode is PBitMode.IDEAL or self.telegraph_shared
 
     @property
     def lut_shift(self) -> int:
@@ -768,198 +854,26 @@ class PBitNetSpec:
         return -(-self.n // 32)
 
     @cached_property
-    def regmap(self) -> RegisterMap:
-        """The core's AXI4-Lite register map."""
-        w = self.state_words
-        f = self.frac_bits
-        regs = [
-            Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
-            Register(name="NCOLORS", width=16, access=Access.RO, doc="colors = clocks per sweep"),
-            Register(
-                name="CTRL",
-                width=1,
-                access=Access.RW,
-                doc="bit 0 CAPTURE: write each sweep's state into the sample buffer",
-            ),
-            Register(name="STATUS", width=1, access=Access.RO, doc="bit 0 BUSY: sweeping"),
-            Register(
-                name="SWEEPS", width=32, access=Access.WO, doc="write k: run exactly k sweeps, then hold"
-            ),
-            Register(
-                name="SWEEPS_LEFT",
-                width=32,
-                access=Access.RO,
-                doc="sweeps still to run from the last SWEEPS write",
-            ),
-            Register(
-                name="SWEEP_COUNT",
-                width=32,
-                access=Access.RO,
-                doc="sweeps completed since reset (wraps at 2**32)",
-            ),
-            Register(
-                name="SEED",
-                width=32,
-                access=Access.WO,
-                doc="shift one word into the RNG seed chain (see seed_chain_words)",
-            ),
-            Register(
-                name="BETA",
-                width=32,
-                access=Access.WO,
-                doc=f"load beta_acc (u{32 - self.beta_frac_bits}.{self.beta_frac_bits})",
-            ),
-            Register(
-                name="BETA_NOW",
-                width=32,
-                access=Access.RO,
-                doc="beta_acc, the beta of the current/next sweep",
-            ),
-            Register(
-                name="BETA_MODE",
-                width=2,
-                access=Access.RW,
-                doc="per-sweep beta update: 0 constant, 1 linear, 2 geometric",
-            ),
-            Register(
-                name="BETA_STEP",
-                width=32,
-                access=Access.RW,
-                signed=True,
-                doc="linear: added to beta_acc after each sweep (saturating)",
-            ),
-            Register(
-                name="BETA_MULT",
-                width=32,
-                access=Access.RW,
-                reset=1 << BETA_MULT_FRAC,
-                doc="geometric: beta_acc = beta_acc * BETA_MULT >> 30 after each sweep",
-            ),
-            Register(
-                name="CLAMP_EN",
-                width=32,
-                access=Access.RW,
-                count=w,
-                doc="bit i of word k: p-bit 32k+i is clamped",
-            ),
-            Register(
-                name="CLAMP_VAL",
-                width=32,
-                access=Access.RW,
-                count=w,
-                doc="bit i of word k: clamped value of p-bit 32k+i (1 = +1)",
-            ),
-            Register(
-                name="STATE_IN",
-                width=32,
-                access=Access.WO,
-                count=w,
-                doc="write word k: load spins 32k..32k+31 (1 = +1)",
-            ),
-            Register(
-                name="STATE",
-                width=32,
-                access=Access.RO,
-                count=w,
-                doc="current spins (clamps applied), bit i of word k = p-bit 32k+i",
-            ),
-        ]
-        if self.sample_buffer_depth:
-            regs += [
-                Register(
-                    name="BUF_COUNT",
-                    width=32,
-                    access=Access.RO,
-                    doc=f"samples captured since reset; slot = count % {self.sample_buffer_depth}",
-                ),
-                Register(
-                    name="BUF_SEL",
-                    width=max(1, (self.sample_buffer_depth - 1).bit_length()),
-                    access=Access.RW,
-                    doc="buffer slot shown in BUF_DATA",
-                ),
-                Register(
-                    name="BUF_DATA", width=32, access=Access.RO, count=w, doc="captured spins of slot BUF_SEL"
-                ),
-            ]
-        regs += [
-            Register(
-                name="H",
-                width=self.h_bits,
-                access=Access.RW,
-                count=self.n,
-                signed=True,
-                doc=f"h_q of each p-bit, s{self.h_bits - f}.{f}",
-            ),
-            Register(
-                name="J",
-                width=self.j_bits,
-                access=Access.RW,
-                count=max(1, self.num_edges),
-                signed=True,
-                doc=f"J_q of each edge (spec.edges order), s{self.j_bits - f}.{f}",
-            ),
-        ]
-        if self.compensation:
-            gi, gf = self.gain_bits - self.gain_frac_bits, self.gain_frac_bits
-            regs += [
-                Register(
-                    name="GAIN",
-                    width=self.gain_bits,
-                    access=Access.RW,
-                    count=self.n,
-                    reset=self.gain_one,
-                    doc=f"input gain of each p-bit, u{gi}.{gf} (applied to beta*I before the LUT)",
-                ),
-                Register(
-                    name="OFFSET",
-                    width=self.offset_bits,
-                    access=Access.RW,
-                    count=self.n,
-                    signed=True,
-                    doc=f"input offset of each p-bit, s{self.offset_bits - self.offset_frac_bits}."
-                    f"{self.offset_frac_bits} in units of current_unit",
-                ),
-            ]
-        return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))
+    def regmap(self):
+        """The core's AXI4-Lite register map (:func:`~.pbit_net_regmap.network_regmap`)."""
+        from .pbit_net_regmap import network_regmap
+
+        return network_regmap(self)
 
     # -- serialisation --------------------------------------------------------------
     def to_dict(self) -> dict:
-        """Plain-data form (for manifests and cache keys)."""
-        return {
-            "kind": "pbit_net",
-            "n": self.n,
-            "edges": None if self.dense else [list(e) for e in self.edges],
-            "dense": self.dense,
-            "h_bits": self.h_bits,
-            "j_bits": self.j_bits,
-            "acc_bits": self.acc_bits,
-            "frac_bits": self.frac_bits,
-            "beta_frac_bits": self.beta_frac_bits,
-            "beta_mul_frac_bits": self.beta_mul_frac_bits,
-            "lut_bits": self.lut_bits,
-            "lut_frac_bits": self.lut_frac_bits,
-            "prob_bits": self.prob_bits,
-            "rng": self.rng.value,
-            "lfsr_width": self.lfsr_width,
-            "lfsr_taps": list(self.lfsr_taps),
-            "lfsr_leap": self.lfsr_leap,
-            "update_order": self.update_order.value,
-            "sample_buffer_depth": self.sample_buffer_depth,
-            "seed": self.seed,
-            "mode": self.mode.value,
-            "sigmoid": self.sigmoid.value,
-            "sigmoid_centre": self.sigmoid_centre,
-            "sigmoid_slope": self.sigmoid_slope,
-            "current_unit": self.current_unit,
-            **{f: list(v) if isinstance(v, tuple) else v for f in _SMTJ_FIELDS for v in [getattr(self, f)]},
-            "telegraph_dt": self.telegraph_dt,
-            "compensation": self.compensation,
-            "gain_bits": self.gain_bits,
-            "gain_frac_bits": self.gain_frac_bits,
-            "offset_bits": self.offset_bits,
-            "offset_frac_bits": self.offset_frac_bits,
-        }
+        """Plain-data form (for manifests and cache keys): every field, tuples as lists."""
+        out = {"kind": "pbit_net"}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "edges" and self.dense:
+                v = None
+            elif isinstance(v, enum.Enum):
+                v = v.value
+            elif isinstance(v, tuple):
+                v = [list(x) if isinstance(x, tuple) else x for x in v]
+            out[f.name] = v
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> PBitNetSpec:

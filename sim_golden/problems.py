@@ -34,6 +34,8 @@ __all__ = [
     "from_bqm",
     "to_bqm",
     "lattice_2d",
+    "lattice_3d",
+    "edwards_anderson_3d",
     "read_gset",
     "random_maxcut_graph",
     "maxcut_to_ising",
@@ -254,6 +256,41 @@ def lattice_2d(L: int, J: float = 1.0, periodic: bool = True, h: float = 0.0) ->
     return IsingProblem(
         h=np.full(L * L, float(h)), edges=edges, weights=np.full(edges.shape[0], float(J))
     )
+
+
+def lattice_3d(L: int, J: float = 1.0, periodic: bool = True, h: float = 0.0) -> IsingProblem:
+    """Simple-cubic Ising model with nearest-neighbour coupling ``J`` (degree 6 when periodic).
+
+    Spins are ``(x * L + y) * L + z``; periodic lattices need ``L >= 3``.  Other
+    parameters as :func:`lattice_2d`.
+    """
+    if int(L) != L or L < 1:
+        raise ValueError(f"L must be a positive integer, not {L!r}")
+    L = int(L)
+    if periodic and L < 3:
+        raise ValueError(f"a periodic lattice needs L >= 3, not {L}")
+    idx = np.arange(L**3).reshape(L, L, L)
+    parts = []
+    for axis in range(3):
+        if periodic:
+            parts.append(np.stack([idx.ravel(), np.roll(idx, -1, axis=axis).ravel()], axis=1))
+        else:
+            lo = [slice(None)] * 3
+            hi = [slice(None)] * 3
+            lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+            parts.append(np.stack([idx[tuple(lo)].ravel(), idx[tuple(hi)].ravel()], axis=1))
+    edges = np.concatenate(parts).reshape(-1, 2)
+    return IsingProblem(h=np.full(L**3, float(h)), edges=edges, weights=np.full(edges.shape[0], float(J)))
+
+
+def edwards_anderson_3d(L: int, *, seed=None, periodic: bool = True) -> IsingProblem:
+    """3D Edwards-Anderson ``+-J`` spin glass: :func:`lattice_3d` with random signs ``J = +-1``.
+
+    ``seed`` goes to ``numpy.random.default_rng``; signs are +1 or -1 with probability 1/2.
+    """
+    base = lattice_3d(L, periodic=periodic)
+    signs = np.where(np.random.default_rng(seed).random(base.weights.size) < 0.5, -1.0, 1.0)
+    return IsingProblem(h=base.h, edges=base.edges, weights=signs)
 
 
 @dataclass(frozen=True, eq=False)

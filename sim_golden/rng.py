@@ -15,8 +15,9 @@ Two kinds, both bit-exact with the gateware in :mod:`spinemu.hdl.rng`:
 
 Per-p-bit streams come from one master seed: the master state is drawn with
 splitmix64 and stream ``i`` is the master state jumped ``i * D`` steps ahead on the
-same sequence, with ``D = 2**64`` for xoshiro128++ (its published jump distance) and
-``D = (2**width - 1) // n`` single-bit steps for an LFSR.  Streams are therefore
+same sequence, with ``D = 2**64`` for xoshiro128++ (its published jump distance) and,
+for an LFSR, the largest ``D <= (2**width - 1) // n`` single-bit steps that is coprime
+with the period (:meth:`LFSRModel.stream_distance` says why).  Streams are therefore
 never identical and never overlap before ``D`` steps.
 
 State layout, shared with the seed chain of the gateware: a state is ``state_words``
@@ -26,6 +27,7 @@ uint32 words, word 0 least significant (xoshiro ``s[0]`` is word 0).
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -36,6 +38,8 @@ from .gf2 import gf2_matmul, gf2_matpow, pack_rows
 __all__ = [
     "RNGKind",
     "LFSR_TAPS",
+    "LFSR_LEAP_TAPS",
+    "lfsr_default_taps",
     "RNGModel",
     "LFSRModel",
     "Xoshiro128ppModel",
@@ -54,6 +58,26 @@ LFSR_TAPS: dict[int, tuple[int, ...]] = {
     25: (25, 22), 26: (26, 6, 2, 1), 27: (27, 5, 2, 1), 28: (28, 25), 29: (29, 27),
     30: (30, 6, 4, 1), 31: (31, 28), 32: (32, 22, 2, 1),
 }
+
+#: Maximal-length tap sets whose every tap is large, for LFSRs that leap many bits per
+#: clock: with all taps ``> L`` each of the ``L`` new bits of a leap of ``L <= min(taps)``
+#: shifts is the XOR of old state bits only (one 4-input XOR, one LUT, per new bit),
+#: while XAPP052's low taps (e.g. 32, 22, 2, 1) make the new bits depend on each other.
+#: Found by search and proved primitive in the test suite (tests/test_rng.py).
+LFSR_LEAP_TAPS: dict[int, tuple[int, ...]] = {32: (32, 31, 26, 18)}
+
+
+def lfsr_default_taps(width: int, leap: int) -> tuple[int, ...]:
+    """Taps for a ``width``-bit LFSR leaping ``leap`` bits per clock.
+
+    :data:`LFSR_LEAP_TAPS` where it has a set whose smallest tap is ``>= leap`` (cheap
+    leaps in gateware), else :data:`LFSR_TAPS`.
+    """
+    fast = LFSR_LEAP_TAPS.get(width)
+    if fast is not None and leap <= min(fast):
+        return fast
+    return LFSR_TAPS[width]
+
 
 #: Distance between consecutive xoshiro128++ streams (the published ``jump()``).
 XOSHIRO_JUMP_DISTANCE = 1 << 64
@@ -271,11 +295,21 @@ class LFSRModel(RNGModel):
         return single.step_matrix
 
     def stream_distance(self, n: int) -> int:
+        """The largest ``D <= (2**w - 1) // n`` coprime with the period ``2**w - 1``.
+
+        Streams ``0, D, 2D, ...`` of one m-sequence are ``Tr(c alpha**(i D) alpha**t)``;
+        if ``alpha**D`` has a small order they are linearly dependent: with ``D = (2**32 -
+        1) / 3`` stream 2 is exactly stream 0 XOR stream 1 (``1 + w + w**2 = 0`` for a
+        cube root of unity), which biases a 3-p-bit network.  A ``D`` coprime with the
+        period makes ``alpha**D`` primitive, so no ``w`` consecutive streams are dependent.
+        """
         period = (1 << self.width) - 1
         if n > period:
             raise ValueError(f"{n} streams do not fit an LFSR of period {period}")
-        # In units of step(): streams are spaced (2**w - 1) // n single-bit shifts apart.
-        return period // n
+        d = period // n
+        while d > 1 and math.gcd(d, period) != 1:
+            d -= 1
+        return d
 
     #: LFSR streams are spaced in single-bit shifts (about D / leap clocks apart).
     stream_unit = "shift"

@@ -75,6 +75,41 @@ class RegisterDriver:
             raise ValueError(f"{name} takes values in {lo}..{hi}, not {value}")
         self.mmio.write(reg.address(index), value & ((1 << reg.width) - 1))
 
+    def write_many(self, names, values) -> None:
+        """Write ``values[k]`` to register ``names[k]`` (element 0), in order.
+
+        Values are range-checked per register like :meth:`write`; the writes go to the
+        MMIO's ``write_many(offsets, values)`` when it has one (the simulated bus: one
+        call), else one ``write`` each (``pynq.MMIO``).
+        """
+        import numpy as np
+
+        names = list(names)
+        vals = np.asarray(values, dtype=np.int64).reshape(-1)
+        if len(names) != vals.size:
+            raise ValueError(f"{len(names)} register names for {vals.size} values")
+        offsets = np.empty(vals.size, np.int64)
+        raw = np.empty(vals.size, np.int64)
+        for name in set(names):
+            reg = self.regmap[name]
+            if reg.access is Access.RO:
+                raise BusError(f"register {name} is read-only")
+            sel = np.fromiter((x == name for x in names), bool, len(names))
+            v = vals[sel]
+            lo, hi = ((-(1 << (reg.width - 1)), (1 << (reg.width - 1)) - 1) if reg.signed
+                      else (0, (1 << reg.width) - 1))
+            bad = (v < lo) | (v > hi)
+            if bad.any():
+                raise ValueError(f"{name} takes values in {lo}..{hi}, not {int(v[np.argmax(bad)])}")
+            offsets[sel] = reg.address(0)
+            raw[sel] = v & ((1 << reg.width) - 1)
+        bulk = getattr(self.mmio, "write_many", None)
+        if bulk is not None:
+            bulk(offsets, raw)
+            return
+        for off, v in zip(offsets.tolist(), raw.tolist(), strict=True):
+            self.mmio.write(off, v)
+
     def write_array(self, name: str, values) -> None:
         """Write every element of an array register."""
         values = list(values)

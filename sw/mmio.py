@@ -59,5 +59,13 @@ class VerilatorMMIO:
         if resp:
             raise BusError(f"write of {value:#x} to offset {offset:#x} answered {_RESP[resp]}")
 
+    def write_many(self, offsets, values) -> None:
+        """``write(offsets[k], values[k])`` for every ``k`` in order, in one call into the model."""
+        done, resp = self.model.axil_write_many(offsets, values)
+        if resp:
+            raise BusError(
+                f"write of {int(values[done]):#x} to offset {int(offsets[done]):#x} answered {_RESP[resp]}"
+            )
+
 
 _RESP = {1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}

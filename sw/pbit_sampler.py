@@ -40,7 +40,9 @@ from dataclasses import fields
 import numpy as np
 
 from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy
+from ..sim_golden.pbit_net_regmap import STATUS_BUSY
 from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_tables import field_table_writes, sweep_clocks
 from .driver import RegisterDriver
 
 __all__ = ["PBitSampler", "PBitNetDriver", "run_network", "BACKENDS", "clear_model_cache"]
@@ -102,20 +104,33 @@ class PBitNetDriver:
             )
 
     def _write_words(self, name: str, words) -> None:
+        """Write 32-p-bit word ``k`` of ``name`` (``CLAMP_EN``, ``CLAMP_VAL``, ``STATE_IN``) for every k."""
+        names, values = [], []
         for k, w in enumerate(words):
-            self.regs.write(name, int(w), k)
+            names += ["WORD_SEL", name]
+            values += [k, int(w)]
+        self.regs.write_many(names, values)
 
     def load_problem(self, h_q, j_q) -> None:
-        """Write the raw ``H`` (n,) and ``J`` (num_edges,) registers."""
-        for i, v in enumerate(np.asarray(h_q, dtype=np.int64).tolist()):
-            self.regs.write("H", v, i)
-        for e, v in enumerate(np.asarray(j_q, dtype=np.int64).tolist()):
-            self.regs.write("J", v, e)
+        """Write the field tables of raw ``h`` (n,) and ``J`` (num_edges,) through the window."""
+        addrs, values = field_table_writes(self.spec, h_q, j_q)
+        gap = np.ones(addrs.size, bool)
+        gap[1:] = addrs[1:] != addrs[:-1] + 1
+        names = np.where(gap, "TBL_ADDR", "TBL_DATA").tolist()
+        # at a gap: TBL_ADDR then TBL_DATA
+        order_names, order_values = [], []
+        for name, addr, value in zip(names, addrs.tolist(), values.tolist(), strict=True):
+            if name == "TBL_ADDR":
+                order_names.append("TBL_ADDR")
+                order_values.append(addr)
+            order_names.append("TBL_DATA")
+            order_values.append(value)
+        self.regs.write_many(order_names, order_values)
 
     def load_seed(self, seed: int) -> None:
         """Load the RNG streams of master ``seed`` through the seed chain."""
-        for word in self.spec.seed_chain_words(seed):
-            self.regs.write("SEED", word)
+        words = self.spec.seed_chain_words(seed)
+        self.regs.write_many(["SEED"] * len(words), words)
 
     def set_schedule(self, beta: BetaRegisters) -> None:
         """Write the β schedule registers (``BETA`` last: it loads ``beta_acc``)."""
@@ -129,29 +144,42 @@ class PBitNetDriver:
         self.regs.write("BETA", int(beta_acc))
 
     def set_clamp(self, mask, values) -> None:
-        """Clamp the p-bits in ``mask`` (bool, (n,)) to ``values`` (+-1, (n,))."""
+        """Clamp the p-bits in ``mask`` (bool, (n,)) to ``values`` (+-1, (n,)).
+
+        ``CLAMP_EN`` before ``CLAMP_VAL``: the latter sets the spins of clamped p-bits only.
+        """
         w = self.spec.state_words
         self._write_words("CLAMP_EN", _pack(np.where(np.asarray(mask, bool), 1, -1), w))
         self._write_words("CLAMP_VAL", _pack(values, w))
 
     def set_compensation(self, gain_q, offset_q) -> None:
-        """Write the per-p-bit ``GAIN`` and ``OFFSET`` registers (``compensation = true``).
+        """Write every p-bit's ``GAIN`` and ``OFFSET`` (``compensation = true``).
 
         Values are register units: see
         :meth:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec.compensation_registers`.
         """
         if not self.spec.compensation:
             raise ValueError("this core has no compensation registers (compensation = false)")
-        self.regs.write_array("GAIN", [int(g) for g in gain_q])
-        self.regs.write_array("OFFSET", [int(o) for o in offset_q])
+        names, values = [], []
+        for i, (g, o) in enumerate(zip(gain_q, offset_q, strict=True)):
+            names += ["COMP_SEL", "GAIN", "OFFSET"]
+            values += [i, int(g), int(o)]
+        self.regs.write_many(names, values)
 
     def load_state(self, spins) -> None:
-        """Load the spins (+-1, (n,))."""
+        """Load the spins (+-1, (n,)) of the unclamped p-bits."""
         self._write_words("STATE_IN", _pack(spins, self.spec.state_words))
 
+    def _read_words(self, name: str) -> list[int]:
+        out = []
+        for k in range(self.spec.state_words):
+            self.regs.write("WORD_SEL", k)
+            out.append(self.regs.read(name))
+        return out
+
     def state(self) -> np.ndarray:
-        """The current spins (clamps applied) as +-1."""
-        words = [self.regs.read("STATE", k) for k in range(self.spec.state_words)]
+        """The current spins as +-1."""
+        words = self._read_words("STATE")
         return _unpack(np.array(words, np.uint32)[None, :], self.spec.n)[0]
 
     def sweep(self, k: int) -> None:
@@ -159,7 +187,7 @@ class PBitNetDriver:
         self.regs.write("SWEEPS", int(k))
 
     def busy(self) -> bool:
-        return bool(self.regs.read("STATUS") & 1)
+        return bool(self.regs.read("STATUS") & STATUS_BUSY)
 
     def wait(self, *, max_polls: int = 10**9) -> None:
         """Poll ``STATUS`` until the sweeps are done."""
@@ -182,7 +210,7 @@ class PBitNetDriver:
         out = []
         for t in range(first, count):
             self.regs.write("BUF_SEL", t % depth)
-            out.append([self.regs.read("BUF_DATA", k) for k in range(self.spec.state_words)])
+            out.append(self._read_words("BUF_DATA"))
         return _unpack(np.array(out, np.uint32).reshape(-1, self.spec.state_words), self.spec.n)
 
 
@@ -322,14 +350,14 @@ def run_network(
             if runs is None:
                 drv.set_beta(beta.start)
                 drv.sweep(S)
-                model.run_until_recorded(S, max_cycles=S * spec.num_colors + 1000)
+                model.run_until_recorded(S, max_cycles=(S + 1) * sweep_clocks(spec) + 1000)
             else:
                 done = 0
                 for value, count in runs:
                     drv.set_beta(value)
                     drv.sweep(count)
                     done += count
-                    model.run_until_recorded(done, max_cycles=count * spec.num_colors + 1000)
+                    model.run_until_recorded(done, max_cycles=(count + 1) * sweep_clocks(spec) + 1000)
             words = model.stop_recording()
             if samples is not None:
                 samples[r] = _unpack(words, n)
@@ -709,7 +737,7 @@ def _board_sweeps(driver: PBitNetDriver, count: int, *, capture: bool, timeout: 
         driver.sweep(k)
         _board_wait(
             lambda: regs.read("STATUS"),
-            lambda v: not v & 1,
+            lambda v: not v & STATUS_BUSY,
             timeout=timeout,
             what=f"STATUS.BUSY == 0 after {k} sweeps",
         )
@@ -788,11 +816,11 @@ def run_network_on_board(
     init, cmask, cval = _run_inputs(n, R, initial_states, clamp_mask, clamp_values)
     capture = record in ("all", "best")
     regs = driver.regs
-    if regs.read("STATUS") & 1:  # left running: finish the current sweep, then hold
+    if regs.read("STATUS") & STATUS_BUSY:  # left running: finish the current sweep, then hold
         driver.sweep(1)
         _board_wait(
             lambda: regs.read("STATUS"),
-            lambda v: not v & 1,
+            lambda v: not v & STATUS_BUSY,
             timeout=timeout,
             what="STATUS.BUSY == 0 (stopping the core at a sweep boundary)",
         )

@@ -58,14 +58,18 @@ def test_spec_validation_and_derived_fields():
     assert list(seq.colors) == [0, 1, 2, 3]
     dense = PBitNetSpec(n=5, dense=True)
     assert dense.num_edges == 10 and dense.num_colors == 5
-    assert spec.regmap["H"].count == 4 and spec.regmap["J"].count == 3
+    assert spec.acc_bits == 6 and spec.lfsr_leap == spec.prob_bits == 16  # defaults: s4.1, fresh bits
     assert PBitNetSpec.from_dict(spec.to_dict()) == spec
     with pytest.raises(SpecError, match=r"edges\[0\] = \(0, 0\)"):
         PBitNetSpec(n=2, edges=[(0, 0)])
     with pytest.raises(SpecError, match="n = 65 is not allowed"):
         PBitNetSpec(n=65, dense=True)
     with pytest.raises(SpecError, match="acc_bits = 6 is not allowed"):
-        PBitNetSpec(n=2, edges=(), acc_bits=6)
+        PBitNetSpec(n=2, edges=(), h_bits=8, acc_bits=6)
+    with pytest.raises(SpecError, match="acc_bits = 11 is not allowed"):
+        PBitNetSpec(n=2, edges=(), acc_bits=11)
+    with pytest.raises(SpecError, match="lfsr_leap = 33 is not allowed"):
+        PBitNetSpec(n=2, edges=(), lfsr_leap=33)
     with pytest.raises(SpecError, match="update_order = 'random'"):
         PBitNetSpec(n=2, edges=(), update_order="random")
     with pytest.raises(ValueError, match=r"h of 'x' is 100.0, outside the hardware range"):
@@ -142,9 +146,10 @@ def test_pbit_probability_and_accumulator_saturation():
     """Star: centre 0, six clamped +1 (or -1) leaves; the centre's field saturates.
 
     Expected P(+1) = (1 + tanh(beta * clip(h + sum J, acc range))) / 2 from the documented
-    semantics, by hand: with acc_bits = 10 and frac_bits = 4 the field saturates at
-    511/16 (or -512/16); beta = 1/16 puts beta*I exactly on the LUT grid (2.0, -2.0).
-    A wrapping accumulator would give 249/16 (P = 0.875) and no saturation 0.99995.
+    semantics, by hand: with acc_bits = 10 and frac_bits = 4 the field saturates
+    symmetrically at +-511/16; beta = 1/16 puts beta*I on the LUT grid at +-2.0 (511/256
+    rounds to 128/64).  A wrapping accumulator would give 249/16 (P = 0.875) and no
+    saturation 0.99995.
     """
     spec = PBitNetSpec(
         n=7, edges=[(0, k) for k in range(1, 7)], h_bits=10, j_bits=8, acc_bits=10, frac_bits=4
@@ -165,13 +170,13 @@ def test_pbit_probability_and_accumulator_saturation():
             record="all",
         )
         p = (run.samples[:, :, 0] == 1).mean()
-        i_sat = np.clip(h0 + 6 * jv, -512, 511) / 16
+        i_sat = np.clip(h0 + 6 * jv, -511, 511) / 16
         expect = (1 + np.tanh(i_sat / 16)) / 2
         n = reads * sweeps  # independent: the centre's neighbours are clamped
         assert abs(p - expect) < 5 * np.sqrt(expect * (1 - expect) / n)
         assert (run.samples[:, :, 1:] == 1).all()  # clamped leaves never move
     # free p-bit, beta = 0.5, h = -1.25: off the LUT grid only through the 1/64 rounding
-    free = PBitNetSpec(n=1, edges=())
+    free = PBitNetSpec(n=1, edges=(), h_bits=10, frac_bits=4)
     run = PBitNetGolden(free, seed=2).run(
         [-20], [], num_sweeps=200, num_reads=200, beta=BetaRegisters(free.beta_to_acc(0.5)), record="all"
     )
@@ -267,7 +272,7 @@ def test_2d_ising_onsager_fixed_point(T):
         record="all",
     )
     smp = run.samples[:, burn::every].astype(np.int64)  # (reads, records, n)
-    e = quantized_energy(spec, h, j, smp.reshape(-1, p.n)).reshape(reads, -1) / 16 / p.n
+    e = quantized_energy(spec, h, j, smp.reshape(-1, p.n)).reshape(reads, -1) / (1 << spec.frac_bits) / p.n
     m = np.abs(smp.mean(axis=2))
     u_read, m_read = e.mean(axis=1), m.mean(axis=1)  # one mean per independent chain
     u, mm = u_read.mean(), m_read.mean()

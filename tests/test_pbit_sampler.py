@@ -74,15 +74,15 @@ def test_errors_name_the_variable_and_the_limit():
     with pytest.raises(
         ValueError,
         match=r"h of 'big' is -40.0, outside the hardware range "
-        r"\[-32.0, 31.9375\]",
+        r"\[-16.0, 15.5\]",
     ):
         PBitSampler().sample(dimod.BinaryQuadraticModel({"big": 40.0}, {}, 0, dimod.SPIN))
     with pytest.raises(
         ValueError,
         match=r"J of .*'u'.*'v'.* outside the hardware range "
-        r"\[-8.0, 7.9375\]",
+        r"\[-16.0, 15.5\]",
     ):
-        PBitSampler().sample(dimod.BinaryQuadraticModel({}, {("u", "v"): 9.0}, 0, dimod.SPIN))
+        PBitSampler().sample(dimod.BinaryQuadraticModel({}, {("u", "v"): 17.0}, 0, dimod.SPIN))
     with pytest.raises(ValueError, match="unknown hardware parameter 'j_width'"):
         PBitSampler(j_width=8)
     with pytest.raises(ValueError, match="beta 1000.0 is outside the hardware range"):
@@ -96,7 +96,7 @@ def test_errors_name_the_variable_and_the_limit():
 def test_quantisation_reported_in_info():
     """h = 0.03 on the 1/16 grid rounds to 0 (error 0.03); J = 0.55 (8.8 steps) rounds to 0.5625."""
     bqm = dimod.BinaryQuadraticModel({"a": 0.03, "b": 0.0}, {("a", "b"): 0.55}, 0, dimod.SPIN)
-    ss = PBitSampler().sample(
+    ss = PBitSampler(h_bits=10, j_bits=8, frac_bits=4).sample(
         bqm, num_reads=2, num_sweeps=10, beta_range=(0.3, 2.9), beta_schedule_type="linear", seed=0
     )
     assert ss.info["h_quantization_max_error"] == pytest.approx(0.03)
@@ -153,7 +153,8 @@ def test_config_problem_tables(tmp_path):
     ok = tmp_path / "bqm.toml"
     ok.write_text('name = "b"\n[core]\nkind = "pbit"\n[problem]\ntype = "bqm-json"\nfile = "p.json"\n')
     conf = load_config(ok)
-    assert list(conf.stimulus["h_q"]) == [-8, 0] and list(conf.stimulus["j_q"]) == [16]
+    f = 1 << conf.spec.frac_bits  # physics convention: h = -0.5, J = +1
+    assert list(conf.stimulus["h_q"]) == [-f // 2, 0] and list(conf.stimulus["j_q"]) == [f]
 
 
 def test_golden_and_rtl_give_identical_samplesets_dense():

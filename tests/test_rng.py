@@ -18,6 +18,7 @@ import subprocess
 import numpy as np
 import pytest
 from spinemu.sim_golden.rng import (
+    LFSR_LEAP_TAPS,
     LFSR_TAPS,
     XOSHIRO_JUMP_DISTANCE,
     LFSRModel,
@@ -274,10 +275,12 @@ def test_prime_factors_helper():
     assert _prime_factors(4095) == [3, 5, 7, 13]
 
 
-@pytest.mark.parametrize("width", sorted(LFSR_TAPS))
-def test_lfsr_taps_are_maximal_length(width):
+@pytest.mark.parametrize(
+    "width, taps",
+    [(w, t) for w, t in sorted(LFSR_TAPS.items())] + [(w, t) for w, t in sorted(LFSR_LEAP_TAPS.items())],
+)
+def test_lfsr_taps_are_maximal_length(width, taps):
     """The order of the shift matrix is exactly 2**w - 1 (a primitive polynomial)."""
-    taps = LFSR_TAPS[width]
     m = _shift_matrix_from_taps(width, taps)
     # the model's single-shift matrix acts on a 32-bit word: its top-left w x w block
     # is this matrix and bits >= w stay zero
@@ -331,8 +334,10 @@ def test_stream_seeding(model):
     assert all(np.any(a != 0, axis=1))  # no absorbing zero state
     d = model.stream_distance(n)
     if isinstance(model, LFSRModel):
-        # documented: D = (2**w - 1) // n single-bit shifts
-        assert d == ((1 << model.width) - 1) // n
+        # documented: the largest D <= (2**w - 1) // n coprime with the period
+        period = (1 << model.width) - 1
+        assert d <= period // n and math.gcd(d, period) == 1
+        assert all(math.gcd(x, period) != 1 for x in range(d + 1, period // n + 1))
         single = LFSRModel(width=model.width, taps=model.taps, leap=1)
         for i in range(n - 1):
             np.testing.assert_array_equal(single.jump(a[i : i + 1], d), a[i + 1 : i + 2])
@@ -369,8 +374,9 @@ def test_lfsr_streams_are_shifted_copies_w12(n):
 
     For w = 12 (period 4095) we walk stream 0 over its full period with single-bit
     shifts and locate every other stream's first state: stream i must sit exactly
-    ``i * (4095 // n)`` shifts ahead, as the module docstring states, and its
-    outputs are stream 0's outputs delayed by that many shifts.
+    ``i * D`` shifts ahead (``D`` the largest spacing <= 4095 // n coprime with 4095, as
+    the module docstring states), and its outputs are stream 0's outputs delayed by that
+    many shifts.
     """
     w, period = 12, 4095
     single = LFSRModel(width=w, taps=LFSR_TAPS[w], leap=1)
@@ -379,7 +385,8 @@ def test_lfsr_streams_are_shifted_copies_w12(n):
     seq = seq[:, 0]
     position = {int(v): k for k, v in enumerate(seq)}
     assert len(position) == period
-    d = period // n
+    d = single.stream_distance(n)
+    assert math.gcd(d, period) == 1 and period // n - d < 8
     for i in range(n):
         assert position[int(streams[i, 0])] == i * d
     # the copies: stream 1's words are stream 0's words shifted by d
@@ -388,6 +395,31 @@ def test_lfsr_streams_are_shifted_copies_w12(n):
     # the leaped model (leap = w) uses the same single-shift spacing
     leaped = LFSRModel(width=w, taps=LFSR_TAPS[w], leap=w)
     np.testing.assert_array_equal(leaped.stream_states(2024, n), streams)
+
+
+def test_lfsr_stream_spacing_avoids_linearly_dependent_streams():
+    """The pitfall the coprime spacing avoids: with D = (2**32 - 1) / 3, alpha**D is a cube
+    root of unity and stream 2 = stream 0 XOR stream 1 exactly (a 3-p-bit network sampled
+    a visibly wrong distribution: AND-gate TVD 0.028 against 0.002).  With the documented
+    spacing the three streams satisfy no such relation."""
+    taps = LFSR_LEAP_TAPS[32]
+    single = LFSRModel(width=32, taps=taps, leap=1)
+    period = (1 << 32) - 1
+    master = single.master_state(7).reshape(1, -1)
+    bad = [master, single.jump(master, period // 3), single.jump(master, 2 * (period // 3))]
+    words = [single.generate(s, 256)[0][:, 0] for s in bad]
+    assert np.array_equal(words[2], words[0] ^ words[1])
+    good = single.stream_states(7, 3)
+    words = [single.generate(good[i : i + 1], 256)[0][:, 0] for i in range(3)]
+    assert not np.array_equal(words[2], words[0] ^ words[1])
+    # no XOR relation among any subset of the three streams' bit sequences either
+    bits = np.stack([(w[:, None] >> np.arange(32)) & 1 for w in words]).reshape(3, -1)
+    for mask in range(1, 8):
+        combo = np.zeros(bits.shape[1], np.int64)
+        for k in range(3):
+            if mask >> k & 1:
+                combo ^= bits[k]
+        assert combo.any()
 
 
 def test_leaped_lfsr_period_is_reduced_by_gcd():

@@ -23,6 +23,7 @@ from spinemu.sim_golden.calibration import SigmoidFit, calibrate_device, calibra
 from spinemu.sim_golden.pbit_array import PBitArrayGolden
 from spinemu.sim_golden.pbit_net import BetaRegisters, PBitNetGolden
 from spinemu.sim_golden.pbit_net_spec import PBitMode, PBitNetSpec, telegraph_fields
+from spinemu.sim_golden.pbit_net_tables import rewrite_clocks
 from spinemu.sim_golden.pbit_spec import PBitArraySpec, smtj_sigmoid_fields
 from spinemu.sim_golden.smtj import SMTJ, SMTJPopulation
 from spinemu.sim_golden.validate import SpecError
@@ -140,7 +141,8 @@ def test_isolated_telegraph_pbit_golden_matches_device():
     spec = PBitNetSpec(n=1, edges=(), **telegraph_fields(SMTJ(), dt=4e-6))
     s = (
         PBitNetGolden(spec, seed=2)
-        .run([8], [], num_sweeps=25000, beta=BetaRegisters(spec.beta_to_acc(1.0)), record="all")
+        .run([1 << (spec.frac_bits - 1)], [], num_sweeps=25000, beta=BetaRegisters(spec.beta_to_acc(1.0)),
+             record="all")
         .samples[0, :, 0]
         .astype(float)
     )
@@ -243,10 +245,10 @@ def _rtl(spec, h, j, *, sweeps, seed=None, init=None, gain_q=None, offset_q=None
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)
     drv.load_problem(h, j)
-    if gain_q is not None:
-        for i in range(spec.n):
-            drv.regs.write("GAIN", int(gain_q[i]), i)
-            drv.regs.write("OFFSET", int(offset_q[i]), i)
+    if spec.compensation:  # a memory: reset does not restore it, so always write it
+        if gain_q is None:
+            gain_q, offset_q = np.full(spec.n, spec.gain_one), np.zeros(spec.n, np.int64)
+        drv.set_compensation(gain_q, offset_q)
     if clamp is not None:
         drv.set_clamp(*clamp)
     if seed is not None:
@@ -255,7 +257,8 @@ def _rtl(spec, h, j, *, sweeps, seed=None, init=None, gain_q=None, offset_q=None
     drv.load_state(-np.ones(spec.n) if init is None else init)
     model.record("sample", "sample_valid", sweeps)
     drv.sweep(sweeps)
-    model.run_until_recorded(sweeps, max_cycles=sweeps * spec.num_colors + 1000)
+    # constant beta: the tables are rewritten at most twice (reset, compensation write)
+    model.run_until_recorded(sweeps, max_cycles=sweeps * spec.num_colors + 2 * rewrite_clocks(spec) + 1000)
     return _unpack(model.stop_recording(), spec.n)
 
 
@@ -276,6 +279,14 @@ def _golden(spec, h, j, *, sweeps, seed=None, init=None, gain_q=None, offset_q=N
         )
         .samples[0]
     )
+
+
+def _weights(rng, bits, size):
+    """Random raw ``bits``-bit two's-complement values; the first two are the extremes."""
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    out = rng.integers(lo, hi + 1, size)
+    out[:2] = [lo, hi][: min(2, size)]
+    return out
 
 
 def _assert_same(g, r):
@@ -302,8 +313,8 @@ def test_telegraph_golden_equals_rtl_with_compensation_registers():
             clamp=(np.array([False, True, False]), np.array([1, 1, -1])),
         ),
     ]
-    hr = rng.integers(-512, 512, 3)
-    jr = rng.integers(-128, 128, 3)
+    hr = _weights(rng, SPEC_AND.h_bits, 3)
+    jr = _weights(rng, SPEC_AND.j_bits, 3)
     for k, case in enumerate(cases):
         hh, jj = (hr, jr) if k == 2 else (h, j)
         g = _golden(SPEC_AND, hh, jj, **case)
@@ -341,8 +352,8 @@ def test_shared_telegraph_and_smtj_sigmoid_designs_golden_equals_rtl():
 
     rng = np.random.default_rng(8)
     _model(SPEC_RING)
-    h = rng.integers(-64, 64, 4)
-    j = rng.integers(-40, 40, 4)
+    h = _weights(rng, SPEC_RING.h_bits, 4)
+    j = _weights(rng, SPEC_RING.j_bits, 4)
     beta = BetaRegisters.from_dict(SPEC_RING.beta_registers("linear", (0.2, 2.0), 500))
     kw = dict(num_sweeps=500, beta=beta, num_reads=3, seed=99, record="all")
     g = run_network(SPEC_RING, h, j, backend="golden", **kw)
@@ -350,8 +361,8 @@ def test_shared_telegraph_and_smtj_sigmoid_designs_golden_equals_rtl():
     _assert_same(g.samples, r.samples)
     assert SPEC_RING.telegraph_shared and 0 < (g.samples > 0).mean() < 1
     # ideal mode, smtj LUT, compensation registers with random values
-    h = rng.integers(-200, 200, 4)
-    j = rng.integers(-60, 60, 3)
+    h = _weights(rng, SPEC_SMTJ.h_bits, 4)
+    j = _weights(rng, SPEC_SMTJ.j_bits, 3)
     gq = rng.integers(0, 1 << SPEC_SMTJ.gain_bits, 4)
     oq = rng.integers(-(1 << (SPEC_SMTJ.offset_bits - 1)), 1 << (SPEC_SMTJ.offset_bits - 1), 4)
     for case in (dict(gain_q=gq, offset_q=oq, seed=5), dict()):

@@ -1,0 +1,194 @@
+"""The AXI4-Lite register map of the p-bit network core.
+
+Its size does not depend on the number of p-bits: per-p-bit data goes through
+windows.  Field tables (h and J) through ``TBL_ADDR``/``TBL_DATA``
+(:func:`~.pbit_net_tables.field_table_writes`); spins, clamps and captured samples 32
+p-bits at a time through the word selected by ``WORD_SEL``; compensation gains and
+offsets through ``COMP_SEL``.
+"""
+
+from __future__ import annotations
+
+from .pbit_net_spec import BETA_MULT_FRAC, PBIT_NET_IDENT, PBitNetSpec
+from .pbit_net_tables import partial_bits, table_layout
+from .regmap import Access, Register, RegisterMap
+
+__all__ = ["network_regmap", "STATUS_BUSY", "STATUS_TABLES", "CTRL_CAPTURE", "table_data_bits"]
+
+#: ``STATUS`` bit 0: sweeps are running (or waiting for the probability tables).
+STATUS_BUSY = 1
+#: ``STATUS`` bit 1: the table engine is rewriting the probability tables.
+STATUS_TABLES = 2
+#: ``CTRL`` bit 0: write each sweep's state into the capture buffer.
+CTRL_CAPTURE = 1
+
+
+def table_data_bits(spec: PBitNetSpec) -> int:
+    """Width of ``TBL_DATA``: a field code, or a partial sum where a p-bit has several groups."""
+    group_bits, _ = table_layout(spec)
+    return partial_bits(spec) if group_bits else spec.acc_bits
+
+
+def _bits(count: int) -> int:
+    return max(1, (count - 1).bit_length())
+
+
+def network_regmap(spec: PBitNetSpec) -> RegisterMap:
+    """The register map of ``spec``'s core (``spec.regmap``)."""
+    group_bits, pattern_bits = table_layout(spec)
+    addr_bits = _bits(spec.n) + group_bits + pattern_bits
+    regs = [
+        Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
+        Register(name="NCOLORS", width=16, access=Access.RO, doc="colors = clocks per sweep"),
+        Register(
+            name="CTRL",
+            width=1,
+            access=Access.RW,
+            doc="bit 0 CAPTURE: write each sweep's state into the sample buffer",
+        ),
+        Register(
+            name="STATUS",
+            width=2,
+            access=Access.RO,
+            doc="bit 0 BUSY: sweeping (or waiting for tables); bit 1 TABLES: rewriting "
+            "the probability tables for a new beta",
+        ),
+        Register(name="SWEEPS", width=32, access=Access.WO, doc="write k: run exactly k sweeps, then hold"),
+        Register(
+            name="SWEEPS_LEFT",
+            width=32,
+            access=Access.RO,
+            doc="sweeps still to run from the last SWEEPS write",
+        ),
+        Register(
+            name="SWEEP_COUNT",
+            width=32,
+            access=Access.RO,
+            doc="sweeps completed since reset (wraps at 2**32)",
+        ),
+        Register(
+            name="SEED",
+            width=32,
+            access=Access.WO,
+            doc="shift one word into the RNG seed chain (see seed_chain_words)",
+        ),
+        Register(
+            name="BETA",
+            width=32,
+            access=Access.WO,
+            doc=f"load beta_acc (u{32 - spec.beta_frac_bits}.{spec.beta_frac_bits})",
+        ),
+        Register(
+            name="BETA_NOW", width=32, access=Access.RO, doc="beta_acc, the beta of the current/next sweep"
+        ),
+        Register(
+            name="BETA_MODE",
+            width=2,
+            access=Access.RW,
+            doc="per-sweep beta update: 0 constant, 1 linear, 2 geometric",
+        ),
+        Register(
+            name="BETA_STEP",
+            width=32,
+            access=Access.RW,
+            signed=True,
+            doc="linear: added to beta_acc after each sweep (saturating)",
+        ),
+        Register(
+            name="BETA_MULT",
+            width=32,
+            access=Access.RW,
+            reset=1 << BETA_MULT_FRAC,
+            doc="geometric: beta_acc = beta_acc * BETA_MULT >> 30 after each sweep",
+        ),
+        Register(
+            name="TBL_ADDR",
+            width=addr_bits,
+            access=Access.WO,
+            doc=f"field-table window pointer: (p-bit << {group_bits + pattern_bits}) | "
+            f"(group << {pattern_bits}) | pattern",
+        ),
+        Register(
+            name="TBL_DATA",
+            width=table_data_bits(spec),
+            access=Access.WO,
+            doc="write the field-table entry at the pointer, then advance the pointer by one",
+        ),
+        Register(
+            name="WORD_SEL",
+            width=_bits(spec.state_words),
+            access=Access.RW,
+            doc="word k of the spin vectors (p-bits 32k..32k+31) for CLAMP_*, STATE*, BUF_DATA",
+        ),
+        Register(
+            name="CLAMP_EN",
+            width=32,
+            access=Access.WO,
+            doc="bit i: p-bit 32k+i (k = WORD_SEL) is clamped: it keeps its spin",
+        ),
+        Register(
+            name="CLAMP_VAL",
+            width=32,
+            access=Access.WO,
+            doc="bit i: set the spin of the clamped p-bit 32k+i (1 = +1); unclamped ones keep theirs",
+        ),
+        Register(
+            name="STATE_IN",
+            width=32,
+            access=Access.WO,
+            doc="bit i: load the spin of the unclamped p-bit 32k+i (1 = +1); clamped ones keep theirs",
+        ),
+        Register(
+            name="STATE",
+            width=32,
+            access=Access.RO,
+            doc="spins 32k..32k+31 (k = WORD_SEL), bit i = p-bit 32k+i",
+        ),
+    ]
+    if spec.sample_buffer_depth:
+        regs += [
+            Register(
+                name="BUF_COUNT",
+                width=32,
+                access=Access.RO,
+                doc=f"samples captured since reset; slot = count % {spec.sample_buffer_depth}",
+            ),
+            Register(
+                name="BUF_SEL",
+                width=_bits(spec.sample_buffer_depth),
+                access=Access.RW,
+                doc="buffer slot shown in BUF_DATA",
+            ),
+            Register(
+                name="BUF_DATA",
+                width=32,
+                access=Access.RO,
+                doc="word WORD_SEL of the captured spins of slot BUF_SEL",
+            ),
+        ]
+    if spec.compensation:
+        gi, gf = spec.gain_bits - spec.gain_frac_bits, spec.gain_frac_bits
+        regs += [
+            Register(
+                name="COMP_SEL",
+                width=_bits(spec.n),
+                access=Access.RW,
+                doc="p-bit whose GAIN/OFFSET a write sets",
+            ),
+            Register(
+                name="GAIN",
+                width=spec.gain_bits,
+                access=Access.WO,
+                doc=f"input gain of p-bit COMP_SEL, u{gi}.{gf} (applied to beta*I before the LUT; "
+                "power-up 1.0, kept through reset)",
+            ),
+            Register(
+                name="OFFSET",
+                width=spec.offset_bits,
+                access=Access.WO,
+                signed=True,
+                doc=f"input offset of p-bit COMP_SEL, s{spec.offset_bits - spec.offset_frac_bits}."
+                f"{spec.offset_frac_bits} in units of current_unit (power-up 0, kept through reset)",
+            ),
+        ]
+    return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))
