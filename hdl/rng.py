@@ -93,20 +93,30 @@ def lfsr_logic(m, *, model: LFSRModel, init: int, chain_bits: int, en, shift, sh
     ``shift_in`` fills the bottom: the seed chain (see the module docstring).  Inline
     (no submodule), so that thousands of p-bits elaborate into one flat module.
     """
-    w = model.width
+    w, leap = model.width, model.leap
     state = Signal(w, init=init, name=name)
-    matrix = model.step_matrix
-    nxt = []
-    for j in range(w):
-        terms = [state[k] for k in range(w) if matrix[j, k]]
-        bit = terms[0]
-        for t in terms[1:]:
-            bit = bit ^ t
-        nxt.append(bit)
+    if leap <= min(model.taps) and leap < w:
+        # Every new bit is an XOR of old bits only: new bit p (0 = newest) is the XOR over
+        # the taps t of old bit t - leap + p, i.e. one word-level XOR of state slices
+        # (a few Verilog expressions instead of one per bit: faster in Verilator too).
+        fresh = state[model.taps[0] - leap : model.taps[0]]
+        for t in model.taps[1:]:
+            fresh = fresh ^ state[t - leap : t]
+        step = Cat(fresh, state[: w - leap])
+    else:
+        matrix = model.step_matrix
+        bits = []
+        for j in range(w):
+            terms = [state[k] for k in range(w) if matrix[j, k]]
+            bit = terms[0]
+            for t in terms[1:]:
+                bit = bit ^ t
+            bits.append(bit)
+        step = Cat(*bits)
     with m.If(shift):
         m.d.sync += state.eq(Cat(shift_in[:chain_bits], state[: w - chain_bits]))
     with m.Elif(en):
-        m.d.sync += state.eq(Cat(*nxt))
+        m.d.sync += state.eq(step)
     return state
 
 

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spinemu.sim_golden.pbit_net import BetaRegisters
-from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
+from spinemu.sim_golden.pbit_net_spec import PBitNetSpec, telegraph_fields
 from spinemu.sim_golden.problems import from_bqm
+from spinemu.sim_golden.smtj import SMTJPopulation
 from spinemu.sw import logic
 
 __all__: list[str] = []
@@ -64,6 +65,36 @@ SPEC_A = PBitNetSpec(
 SPEC_B = PBitNetSpec(n=5, dense=True, rng="xoshiro128pp")
 
 
+def _bounded_degree_graph(n: int, degree: int, seed: int) -> tuple:
+    """A random graph whose degrees are at most ``degree`` (most reach it)."""
+    rng = np.random.default_rng(seed)
+    deg = np.zeros(n, int)
+    edges = set()
+    for _ in range(20 * n * degree):
+        a, b = (int(x) for x in rng.integers(0, n, 2))
+        if a != b and deg[a] < degree and deg[b] < degree and (min(a, b), max(a, b)) not in edges:
+            edges.add((min(a, b), max(a, b)))
+            deg[a] += 1
+            deg[b] += 1
+    return tuple(sorted(edges))
+
+
+#: Random sparse graph of degree <= 6, the default (cheap) hardware: 6-bit s4.1 weights
+#: whose field saturates at +-15.5, LFSR per p-bit, sign-symmetric tables.
+SPEC_C = PBitNetSpec(n=48, edges=_bounded_degree_graph(48, 6, seed=11), sample_buffer_depth=4)
+#: The same kind of graph with per-p-bit tables: emulated SMTJs with device spread
+#: (telegraph mode) and per-p-bit compensation.
+SPEC_D = PBitNetSpec(
+    n=20,
+    edges=_bounded_degree_graph(20, 6, seed=12),
+    compensation=True,
+    sample_buffer_depth=0,
+    **telegraph_fields(
+        SMTJPopulation(n=20, delta_spread=0.05, ic_spread=0.1, offset_spread=2e-6, seed=3), dt=2e-6
+    ),
+)
+
+
 
 def _model(spec):
     from spinemu.sw.pbit_sampler import _native_model
@@ -95,16 +126,17 @@ def _assert_same(g, r, what=""):
 
 
 # -- bit-exactness ---------------------------------------------------------------------
-_WEIGHT = st.one_of(st.sampled_from([-128, 127, -127, 0]), st.integers(-128, 127))
+def _weight(bits: int):
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return st.one_of(st.sampled_from([lo, hi, lo + 1, 0]), st.integers(lo, hi))
 
 
 @st.composite
-def _runs(draw):
-    spec = SPEC_A
-    h = draw(st.lists(_WEIGHT, min_size=spec.n, max_size=spec.n))
-    j = draw(st.lists(_WEIGHT, min_size=spec.num_edges, max_size=spec.num_edges))
-    reads = draw(st.integers(2, 12))
-    sweeps = draw(st.integers(20, 300))
+def _runs(draw, spec=SPEC_A, max_reads=12, max_sweeps=300):
+    h = draw(st.lists(_weight(spec.h_bits), min_size=spec.n, max_size=spec.n))
+    j = draw(st.lists(_weight(spec.j_bits), min_size=spec.num_edges, max_size=spec.num_edges))
+    reads = draw(st.integers(2, max_reads))
+    sweeps = draw(st.integers(20, max_sweeps))
     kind = draw(st.sampled_from(["constant", "linear", "geometric", "custom"]))
     b0 = draw(st.floats(0.01, 6.0))
     b1 = draw(st.floats(0.01, 6.0))
@@ -120,7 +152,16 @@ def _runs(draw):
     init_seed = draw(st.integers(0, 2**32 - 1))
     init = np.where(np.random.default_rng(init_seed).random((reads, spec.n)) < 0.5, 1, -1)
     record = draw(st.sampled_from(["all", "best", "none"]))
+    if spec.compensation:
+        comp = np.random.default_rng(draw(st.integers(0, 1000)))
+        olo, ohi = spec._range(spec.offset_bits)
+        extra = dict(
+            gain_q=comp.integers(0, 1 << spec.gain_bits, spec.n), offset_q=comp.integers(olo, ohi + 1, spec.n)
+        )
+    else:
+        extra = {}
     return dict(
+        **extra,
         h=h,
         j=j,
         num_reads=reads,
@@ -142,6 +183,39 @@ def test_golden_equals_rtl_random_sparse_problems(run):
     h, j = run.pop("h"), run.pop("j")
     g, r = _both(SPEC_A, h, j, **run)
     _assert_same(g, r)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=_runs(SPEC_C))
+def test_golden_equals_rtl_random_degree6_graph(run):
+    """Degree <= 6 with the default 6-bit weights: extremes saturate the +-15.5 field."""
+    h, j = run.pop("h"), run.pop("j")
+    g, r = _both(SPEC_C, h, j, **run)
+    _assert_same(g, r)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=_runs(SPEC_D, max_reads=4, max_sweeps=120))
+def test_golden_equals_rtl_telegraph_devices_with_compensation(run):
+    """Per-p-bit probability tables: 20 different emulated SMTJs, random GAIN/OFFSET."""
+    h, j = run.pop("h"), run.pop("j")
+    g, r = _both(SPEC_D, h, j, **run)
+    _assert_same(g, r)
+
+
+def test_golden_equals_rtl_1024_pbit_lattice_over_1e4_sweeps():
+    """A 32 x 32 periodic lattice (1,024 p-bits): every sample of 10,000 sweeps identical."""
+    from spinemu.sim_golden.problems import lattice_2d
+
+    p = lattice_2d(32)
+    spec = PBitNetSpec(n=p.n, edges=tuple(map(tuple, p.edges.tolist())), sample_buffer_depth=0)
+    rng = np.random.default_rng(21)
+    h = rng.integers(-2, 3, spec.n)
+    j = rng.choice([-2, 2, 3], spec.num_edges)  # a random-bond ferromagnet-ish glass
+    beta = BetaRegisters.from_dict(spec.beta_registers("linear", (0.1, 1.2), 10_000))
+    g, r = _both(spec, h, j, num_reads=1, num_sweeps=10_000, beta=beta, seed=777, record="all")
+    _assert_same(g, r)
+    assert r.samples.shape == (1, 10_000, 1024)
 
 
 def test_golden_equals_rtl_long_run_lfsr_and_dense_xoshiro():
