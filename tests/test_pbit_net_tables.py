@@ -101,7 +101,9 @@ def test_probability_tables_follow_the_documented_formula():
             x = Fraction(bm, 1 << spec.beta_mul_frac_bits) * Fraction(k, 1 << spec.frac_bits)
             assert table[0, k] == _lut_entry(spec, x), (beta, k)
     # signed tables (no symmetry) cover negative fields with their own entries
-    signed = PBitNetSpec(n=3, edges=((0, 1), (1, 2)), sigmoid="smtj", sigmoid_centre=2e-6, sigmoid_slope=1.5e5)
+    signed = PBitNetSpec(
+        n=3, edges=((0, 1), (1, 2)), sigmoid="smtj", sigmoid_centre=2e-6, sigmoid_slope=1.5e5
+    )
     assert not signed.symmetric and prob_index_bits(signed) == signed.acc_bits
     table = prob_tables(signed, 1 << signed.beta_mul_frac_bits)
     a = signed.acc_bits
