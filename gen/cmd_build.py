@@ -6,9 +6,11 @@ PATH (and ``--no-run`` is not given) it runs ``build.sh``; otherwise it prints t
 command to run on a machine with Vivado and exits 0.
 
 Before writing anything the design is checked against the board's part: first with a
-structural lower bound (every RNG state bit of a p-bit array is a flip-flop), then
-with the yosys estimate of :mod:`spinemu.gen.synth` when that is installed
-(``--estimate auto``, the default) or required (``--estimate yes``).
+structural figure (every RNG state bit of a p-bit array is a flip-flop; a p-bit
+network costs what :mod:`spinemu.gen.pbit_cost` says per p-bit), then with the yosys
+estimate of :mod:`spinemu.gen.synth` when that is installed (``--estimate auto``, the
+default) or required (``--estimate yes``).  A p-bit network too large for the board is
+refused with the number of such p-bits that does fit.
 """
 
 from __future__ import annotations
@@ -17,23 +19,47 @@ import shutil
 
 from .errors import UserError
 
-__all__ = ["register", "cmd_build", "lower_bound", "check_fits"]
+__all__ = ["register", "cmd_build", "lower_bound", "structural_usage", "check_fits"]
 
 
 def lower_bound(spec) -> dict[str, int]:
     """Resources the core of ``spec`` needs at the very least (empty if unknown).
 
-    For a p-bit array, each p-bit keeps its RNG state in flip-flops: ``lfsr_width``
-    bits for an LFSR, 128 for xoshiro128++.  Synthesis cannot share or remove them
-    (every state bit feeds the next state and the seed chain).
+    Each p-bit (of an array or a network) keeps its RNG state in flip-flops:
+    ``lfsr_width`` bits for an LFSR, 128 for xoshiro128++.  Synthesis cannot share or
+    remove them (every state bit feeds the next state and the seed chain).
     """
+    from ..sim_golden.pbit_net_spec import PBitNetSpec
     from ..sim_golden.pbit_spec import PBitArraySpec
     from ..sim_golden.rng import RNGKind
 
-    if isinstance(spec, PBitArraySpec):
+    if isinstance(spec, PBitArraySpec | PBitNetSpec):
         bits = spec.lfsr_width if spec.rng is RNGKind.LFSR else spec.rng_model.state_bits
         return {"ff": spec.n * bits}
     return {}
+
+
+def structural_usage(spec) -> tuple[dict, str]:
+    """``(usage, what)``: the structural resource figure of ``spec`` and how to call it."""
+    from ..sim_golden.pbit_net_spec import PBitNetSpec
+
+    if isinstance(spec, PBitNetSpec):
+        from .pbit_cost import network_cost
+
+        return {k: round(v) for k, v in network_cost(spec).items()}, "the per-p-bit model estimates"
+    return lower_bound(spec), "it needs at least"
+
+
+def _fit_hint(spec, board) -> str:
+    """For a p-bit network: how many p-bits of its kind the board holds."""
+    from ..sim_golden.pbit_net_spec import PBitNetSpec
+
+    if not isinstance(spec, PBitNetSpec):
+        return ""
+    from .pbit_cost import max_pbits
+
+    most = max_pbits(spec, board.resources.as_dict())
+    return f"; {board.title} holds at most {most:,} p-bits of degree {spec.max_degree} with this [pbit] setup"
 
 
 def _estimate(config, mode: str, log):
@@ -62,7 +88,7 @@ def check_fits(config, board, usage: dict, *, what: str) -> None:
     if over:
         detail = ", ".join(
             f"{need:g} {name.upper()} (the part has {have})" for name, (need, have) in over.items()
-        )
+        ) + _fit_hint(getattr(config, "spec", None), board)
         bigger = [b for b in _boards() if not b.resources.overflows(usage)]
         hint = (
             f"; boards it fits: {', '.join(b.name for b in bigger)}"
@@ -94,7 +120,8 @@ def cmd_build(args) -> int:
     except ValueError as exc:
         raise UserError(f"bad board file: {exc}") from None
     config = load_config(args.config)
-    check_fits(config, board, lower_bound(config.spec), what="it needs at least")
+    usage, what = structural_usage(config.spec)
+    check_fits(config, board, usage, what=what)
     usage = _estimate(config, args.estimate, log)
     if usage is not None:
         check_fits(config, board, usage, what="yosys estimates")

@@ -13,8 +13,9 @@ sweep)::
     [core]
     kind = "pbit"
     [problem]
-    type = "lattice2d"        # or "gset" (file = "G1.txt"), "bqm-json" (file = "p.json")
-    L = 8                     # lattice2d: side, J = 1.0, h = 0.0, periodic = true
+    type = "lattice2d"        # or "lattice3d", "ea3d" (+ seed), "gset" (file = "G1.txt"),
+    L = 8                     # "bqm-json" (file = "p.json"); lattices: side, J = 1.0, h = 0.0,
+                              # periodic = true; ea3d: +-1 couplings drawn from seed
     [pbit]                    # PBitNetSpec fields except n/edges (dense = true allowed)
     j_bits = 8
     frac_bits = 4
@@ -105,6 +106,8 @@ def parse(data: dict, source: str):
 
 _PROBLEM_KEYS = {
     "lattice2d": {"type", "L", "J", "h", "periodic"},
+    "lattice3d": {"type", "L", "J", "h", "periodic"},
+    "ea3d": {"type", "L", "seed", "periodic"},
     "gset": {"type", "file"},
     "bqm-json": {"type", "file"},
 }
@@ -123,13 +126,18 @@ def _problem(table: dict, source: str):
             f"of {', '.join(map(repr, _PROBLEM_KEYS))}"
         )
     check_keys(table, _PROBLEM_KEYS[kind], "problem.", source)
-    if kind == "lattice2d":
+    if kind in ("lattice2d", "lattice3d", "ea3d"):
         if "L" not in table:
             raise ConfigError(f"{where(source)}missing key problem.L (the lattice side)")
+        periodic = table.get("periodic", True)
         try:
-            return problems.lattice_2d(
-                table["L"], J=table.get("J", 1.0), periodic=table.get("periodic", True), h=table.get("h", 0.0)
-            )
+            if kind == "ea3d":
+                seed = table.get("seed", 0)
+                if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                    raise ValueError(f"seed must be an integer >= 0, not {seed!r}")
+                return problems.edwards_anderson_3d(table["L"], seed=seed, periodic=periodic)
+            make = problems.lattice_2d if kind == "lattice2d" else problems.lattice_3d
+            return make(table["L"], J=table.get("J", 1.0), periodic=periodic, h=table.get("h", 0.0))
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{where(source)}problem: {exc}") from None
     if not isinstance(table.get("file"), str):

@@ -152,3 +152,24 @@ def test_fit_check_uses_estimate_when_given(tmp_path):
     assert lower_bound(PBitArraySpec(n=10)) == {"ff": 10 * 128}
     assert lower_bound(PBitArraySpec(n=10, rng="lfsr", lfsr_width=16)) == {"ff": 160}
     assert lower_bound(object()) == {}
+
+
+def test_network_too_large_for_a_board_is_refused_with_the_number_that_fits(tmp_path, capsys):
+    """A 12^3 lattice (1,728 p-bits of degree 6) does not fit the PYNQ-Z2; the message says
+    how many such p-bits do, and that number agrees with the yosys measurement of a
+    512-p-bit degree-6 design (within 10 %)."""
+    import re
+
+    from spinemu.gen.cli import main
+    from spinemu.gen.pbit_cost import FIXED_COST, MEASURED
+
+    cfg = tmp_path / "glass.toml"
+    cfg.write_text('name = "glass"\n[core]\nkind = "pbit"\n[problem]\ntype = "lattice3d"\nL = 12\n')
+    assert main(["build", str(cfg), "--board", "pynq-z2", "-o", str(tmp_path / "out"), "--estimate", "no"]) == 2
+    err = capsys.readouterr().err
+    assert "too large for" in err and "Traceback" not in err
+    most = int(re.search(r"holds at most ([\d,]+) p-bits of degree 6", err).group(1).replace(",", ""))
+    lut, _ = MEASURED[("lattice_3d", 512, 6)]
+    per_pbit = (lut - FIXED_COST["lut"]) / 512
+    measured_most = (get_board("pynq-z2").resources.lut - FIXED_COST["lut"]) / per_pbit
+    assert abs(most / measured_most - 1) < 0.1
