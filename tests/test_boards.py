@@ -165,7 +165,8 @@ def test_network_too_large_for_a_board_is_refused_with_the_number_that_fits(tmp_
 
     cfg = tmp_path / "glass.toml"
     cfg.write_text('name = "glass"\n[core]\nkind = "pbit"\n[problem]\ntype = "lattice3d"\nL = 12\n')
-    assert main(["build", str(cfg), "--board", "pynq-z2", "-o", str(tmp_path / "out"), "--estimate", "no"]) == 2
+    out = str(tmp_path / "out")
+    assert main(["build", str(cfg), "--board", "pynq-z2", "-o", out, "--estimate", "no"]) == 2
     err = capsys.readouterr().err
     assert "too large for" in err and "Traceback" not in err
     most = int(re.search(r"holds at most ([\d,]+) p-bits of degree 6", err).group(1).replace(",", ""))
