@@ -17,6 +17,11 @@ On a clock with ``update`` high the p-bits of the color selected by the one-hot
 ``phase`` take their new spin (unless clamped) and advance their RNG; all of them read
 the same old spins, so one clock updates one whole color class.  Writes to the tables
 come already decoded: a p-bit is selected by ``hi[i // 32] & lo[i % 32]``.
+
+Each p-bit is its own component (:class:`PBitCell`), so the generated Verilog has one
+small module per p-bit: synthesis maps each module's memories on their own (yosys'
+``memory_libmap`` is quadratic in the size of one flat module) and a p-bit's cost can
+be read off its module.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from ..sim_golden.rng import RNGKind
 from .fixed import saturate_symmetric, sign_extend, tree_sum
 from .rng import lfsr_logic, rng_for
 
-__all__ = ["PBitCells", "select_widths"]
+__all__ = ["PBitCell", "PBitCells", "select_widths"]
 
 
 def select_widths(n: int) -> tuple[int, int]:
@@ -41,8 +46,164 @@ def select_widths(n: int) -> tuple[int, int]:
     return -(-n // 32), min(n, 32)
 
 
+class PBitCell(wiring.Component):
+    """P-bit ``index`` of ``spec``: its tables, RNG, comparator, spin and clamp.
+
+    Attributes
+    ----------
+    neighbours : In(max(1, degree))
+        Spins of its neighbours, in the order of ``spec.neighbours[index]``.
+    update : In(1)
+        Its color updates this clock.
+    seed_shift, chain_in, chain_out
+        The seed chain through its RNG (``chain_bits`` wide).
+    ft_select, ft_group, ft_pattern, ft_data
+        Write its field-table entry ``ft_pattern`` of group ``ft_group``.
+    pt_select, pt_addr, pt_data
+        Write its probability-table entry ``pt_addr``.
+    word_select, load_state, load_clamp_en, load_clamp_val, word_bit
+        Its 32-p-bit word is selected: load its spin (unclamped) / clamp flag / spin
+        (clamped) from ``word_bit``.
+    spin : Out(1)
+    """
+
+    def __init__(self, *, spec: PBitNetSpec, index: int):
+        if not isinstance(spec, PBitNetSpec):
+            raise TypeError(f"spec must be a PBitNetSpec, not {spec!r}")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < spec.n:
+            raise ValueError(f"index must be a p-bit of the spec (0..{spec.n - 1}), not {index!r}")
+        self.spec = spec
+        self.index = index
+        group_bits, pattern_bits = table_layout(spec)
+        super().__init__(
+            {
+                "neighbours": In(max(1, len(spec.neighbours[index]))),
+                "update": In(1),
+                "seed_shift": In(1),
+                "chain_in": In(spec.chain_bits),
+                "chain_out": Out(spec.chain_bits),
+                "ft_select": In(1),
+                "ft_group": In(max(1, group_bits)),
+                "ft_pattern": In(pattern_bits),
+                "ft_data": In(table_data_bits(spec)),
+                "pt_select": In(1),
+                "pt_addr": In(prob_index_bits(spec)),
+                "pt_data": In(spec.prob_bits),
+                "word_select": In(1),
+                "load_state": In(1),
+                "load_clamp_en": In(1),
+                "load_clamp_val": In(1),
+                "word_bit": In(1),
+                "spin": Out(1),
+            }
+        )
+
+    def _field_code(self, m):
+        """The probability-table code of the saturated field (from the field tables)."""
+        spec = self.spec
+        groups = field_groups(spec)[self.index]
+        single = len(groups) == 1
+        width = spec.acc_bits if single else partial_bits(spec)
+        reads = []
+        first = 0
+        for g, edges in enumerate(groups):
+            bits = max(1, len(edges))
+            table = Memory(shape=width, depth=1 << bits, init=[])
+            m.submodules[f"field{g}"] = table
+            write = table.write_port()
+            read = table.read_port(domain="comb")
+            pattern = self.neighbours[first : first + len(edges)] if edges else Const(0, 1)
+            first += len(edges)
+            en = self.ft_select if single else self.ft_select & (self.ft_group == g)
+            m.d.comb += [
+                read.addr.eq(pattern),
+                write.addr.eq(self.ft_pattern[:bits]),
+                write.data.eq(self.ft_data[:width]),
+                write.en.eq(en),
+            ]
+            reads.append(read.data)
+        if single:
+            return reads[0]
+        a = spec.acc_bits
+        wide = width + (len(groups) - 1).bit_length()
+        total = tree_sum(m, [sign_extend(r, wide) for r in reads], wide, "field_sum")
+        field = saturate_symmetric(m, total, wide, a, "field")
+        if not spec.symmetric:
+            return field
+        code = Signal(a, name="field_code")
+        sign = field[a - 1]
+        magnitude = Mux(sign, (~field + 1)[: a - 1], field[: a - 1])
+        m.d.comb += code.eq(Cat(magnitude, sign))
+        return code
+
+    def elaborate(self, platform):
+        m = Module()
+        spec = self.spec
+        a = spec.acc_bits
+        spin = Signal()
+        m.d.comb += self.spin.eq(spin)
+        code = self._field_code(m)
+
+        # probability table at the code (+ own spin in telegraph mode)
+        table = Memory(shape=spec.prob_bits, depth=1 << prob_index_bits(spec), init=[])
+        m.submodules.prob = table
+        write = table.write_port()
+        read = table.read_port(domain="comb")
+        if spec.symmetric:
+            index, negative = code[: a - 1], code[a - 1]
+        else:
+            index, negative = code, 0
+        telegraph = spec.mode is PBitMode.TELEGRAPH
+        if telegraph:
+            index = Cat(index, spin)
+        m.d.comb += [
+            read.addr.eq(index),
+            write.addr.eq(self.pt_addr),
+            write.data.eq(self.pt_data),
+            write.en.eq(self.pt_select),
+        ]
+
+        # RNG: advances on every update of the p-bit's color (clamped or not)
+        init = [int(x) for x in spec.rng_states()[self.index]]
+        random_shift = spec.word_bits - spec.prob_bits
+        if spec.rng is RNGKind.LFSR:
+            state = lfsr_logic(
+                m,
+                model=spec.rng_model,
+                init=init[0],
+                chain_bits=spec.chain_bits,
+                en=self.update,
+                shift=self.seed_shift,
+                shift_in=self.chain_in,
+                name="rng",
+            )
+            random = state[random_shift:]
+            m.d.comb += self.chain_out.eq(state[spec.lfsr_width - spec.chain_bits :])
+        else:
+            m.submodules.rng = rng = rng_for(spec.rng_model, init)
+            m.d.comb += [
+                rng.en.eq(self.update),
+                rng.shift.eq(self.seed_shift),
+                rng.shift_in.eq(self.chain_in),
+                self.chain_out.eq(rng.shift_out),
+            ]
+            random = rng.word[random_shift:]
+        hit = random < read.data
+        new = spin ^ hit if telegraph else hit ^ negative
+
+        # spin and clamp flip-flops
+        clamped = Signal()
+        with m.If(self.load_clamp_en & self.word_select):
+            m.d.sync += clamped.eq(self.word_bit)
+        with m.If(self.word_select & Mux(clamped, self.load_clamp_val, self.load_state)):
+            m.d.sync += spin.eq(self.word_bit)
+        with m.Elif(self.update & ~clamped):
+            m.d.sync += spin.eq(new)
+        return m
+
+
 class PBitCells(wiring.Component):
-    """All ``n`` p-bits of ``spec`` with their tables.
+    """All ``n`` p-bits of ``spec`` (one :class:`PBitCell` each), wired to their neighbours.
 
     Attributes
     ----------
@@ -98,113 +259,42 @@ class PBitCells(wiring.Component):
             }
         )
 
-    def _field_code(self, m, i: int, groups, spins, ft_select):
-        """The probability-table code of p-bit ``i``'s saturated field (its field tables)."""
-        spec = self.spec
-        neighbour_of = {e: nb for nb, e in spec.neighbours[i]}
-        single = len(groups) == 1
-        width = spec.acc_bits if single else partial_bits(spec)
-        reads = []
-        for g, edges in enumerate(groups):
-            bits = max(1, len(edges))
-            table = Memory(shape=width, depth=1 << bits, init=[])
-            m.submodules[f"field{i}_{g}"] = table
-            write = table.write_port()
-            read = table.read_port(domain="comb")
-            pattern = [spins[neighbour_of[e]] for e in edges] or [Const(0, 1)]
-            en = ft_select if single else ft_select & (self.ft_group == g)
-            m.d.comb += [
-                read.addr.eq(Cat(*pattern)),
-                write.addr.eq(self.ft_pattern[:bits]),
-                write.data.eq(self.ft_data[:width]),
-                write.en.eq(en),
-            ]
-            reads.append(read.data)
-        if single:
-            return reads[0]
-        a = spec.acc_bits
-        wide = width + (len(groups) - 1).bit_length()
-        total = tree_sum(m, [sign_extend(r, wide) for r in reads], wide, f"field{i}_sum")
-        field = saturate_symmetric(m, total, wide, a, f"field{i}")
-        if not spec.symmetric:
-            return field
-        code = Signal(a, name=f"field{i}_code")
-        sign = field[a - 1]
-        magnitude = Mux(sign, (~field + 1)[: a - 1], field[: a - 1])
-        m.d.comb += code.eq(Cat(magnitude, sign))
-        return code
-
     def elaborate(self, platform):
         m = Module()
         spec = self.spec
-        n, a = spec.n, spec.acc_bits
-        telegraph = spec.mode is PBitMode.TELEGRAPH
-        spins = Signal(n)
-        m.d.comb += self.spins.eq(spins)
         color_update = [Signal(name=f"update_color{c}") for c in range(spec.num_colors)]
         for c, sig in enumerate(color_update):
             m.d.comb += sig.eq(self.update & self.phase[c])
-        rng_states = spec.rng_states()
-        rng_model = spec.rng_model
-        random_shift = spec.word_bits - spec.prob_bits
-        chain_in = self.seed_in
-        all_groups = field_groups(spec)
-        index_bits = prob_index_bits(spec)
-        for i in range(n):
+        chain = self.seed_in[: spec.chain_bits]
+        cells = []
+        for i in range(spec.n):
+            cell = PBitCell(spec=spec, index=i)
+            m.submodules[f"pbit{i}"] = cell
+            cells.append(cell)
             word, bit = divmod(i, 32)
-            hi, lo = i // 32, i % 32
-            ft_select = self.ft_en & self.ft_hi[hi] & self.ft_lo[lo]
-            code = self._field_code(m, i, all_groups[i], spins, ft_select)
-
-            # probability table at the code (+ own spin in telegraph mode)
-            table = Memory(shape=spec.prob_bits, depth=1 << index_bits, init=[])
-            m.submodules[f"prob{i}"] = table
-            write = table.write_port()
-            read = table.read_port(domain="comb")
-            if spec.symmetric:
-                index, negative = code[: a - 1], code[a - 1]
-            else:
-                index, negative = code, 0
-            if telegraph:
-                index = Cat(index, spins[i])
-            pt_select = self.pt_en if spec.broadcast_tables else self.pt_en & self.pt_hi[hi] & self.pt_lo[lo]
+            pt_select = self.pt_en
+            if not spec.broadcast_tables:
+                pt_select = pt_select & self.pt_hi[word] & self.pt_lo[bit]
             m.d.comb += [
-                read.addr.eq(index),
-                write.addr.eq(self.pt_addr),
-                write.data.eq(self.pt_data),
-                write.en.eq(pt_select),
+                cell.update.eq(color_update[int(spec.colors[i])]),
+                cell.seed_shift.eq(self.seed_shift),
+                cell.chain_in.eq(chain),
+                cell.ft_select.eq(self.ft_en & self.ft_hi[word] & self.ft_lo[bit]),
+                cell.ft_group.eq(self.ft_group),
+                cell.ft_pattern.eq(self.ft_pattern),
+                cell.ft_data.eq(self.ft_data),
+                cell.pt_select.eq(pt_select),
+                cell.pt_addr.eq(self.pt_addr),
+                cell.pt_data.eq(self.pt_data),
+                cell.word_select.eq(self.word_hot[word]),
+                cell.load_state.eq(self.load_state),
+                cell.load_clamp_en.eq(self.load_clamp_en),
+                cell.load_clamp_val.eq(self.load_clamp_val),
+                cell.word_bit.eq(self.word_data[bit]),
+                self.spins[i].eq(cell.spin),
             ]
-
-            # RNG: advances on every update of the p-bit's color (clamped or not)
-            update = color_update[int(spec.colors[i])]
-            init = [int(x) for x in rng_states[i]]
-            if spec.rng is RNGKind.LFSR:
-                state = lfsr_logic(
-                    m,
-                    model=rng_model,
-                    init=init[0],
-                    chain_bits=spec.chain_bits,
-                    en=update,
-                    shift=self.seed_shift,
-                    shift_in=chain_in,
-                    name=f"rng{i}",
-                )
-                random, chain_in = state[random_shift:], state[spec.lfsr_width - spec.chain_bits :]
-            else:
-                rng = rng_for(rng_model, init)
-                m.submodules[f"rng{i}"] = rng
-                m.d.comb += [rng.en.eq(update), rng.shift.eq(self.seed_shift), rng.shift_in.eq(chain_in)]
-                random, chain_in = rng.word[random_shift:], rng.shift_out
-            hit = random < read.data
-            new = spins[i] ^ hit if telegraph else hit ^ negative
-
-            # spin and clamp flip-flops
-            clamped = Signal(name=f"clamped{i}")
-            mine = self.word_hot[word]
-            with m.If(self.load_clamp_en & mine):
-                m.d.sync += clamped.eq(self.word_data[bit])
-            with m.If(mine & Mux(clamped, self.load_clamp_val, self.load_state)):
-                m.d.sync += spins[i].eq(self.word_data[bit])
-            with m.Elif(update & ~clamped):
-                m.d.sync += spins[i].eq(new)
+            chain = cell.chain_out
+        for i, cell in enumerate(cells):
+            nbs = [cells[nb].spin for nb, _ in spec.neighbours[i]]
+            m.d.comb += cell.neighbours.eq(Cat(*nbs) if nbs else 0)
         return m
