@@ -519,7 +519,8 @@ def _misfit_message(top, target, device, used: dict) -> str:
 def _run_xc7(vpath, top, device, folder, timeout, say) -> dict:
     say(f"[synth] yosys synth_xilinx on {top} (xc7 {device}) ...")
     log_file = folder / "yosys.log"
-    script = _yosys_script(vpath, folder, _two_phase(f"synth_xilinx -family xc7 -top {top} -noiopad", "map_luts"))
+    synth_cmd = _two_phase(f"synth_xilinx -family xc7 -top {top} -noiopad", "map_luts")
+    script = _yosys_script(vpath, folder, synth_cmd)
     _run_tool("yosys", ["-q", "-p", script], cwd=folder, log_file=log_file, timeout=timeout)
     cells = _cells_from_stat(folder / "stat.json", top)
     lut = _weighted(cells, _XC7_LUT_CELLS) + _weighted(cells, _XC7_LUTRAM_CELLS)
@@ -538,7 +539,8 @@ def _run_xc7(vpath, top, device, folder, timeout, say) -> dict:
 
 def _run_ecp5(vpath, top, device, freq_mhz, seed, folder, timeout, say) -> dict:
     say(f"[synth] yosys synth_ecp5 on {top} ...")
-    script = _yosys_script(vpath, folder, _two_phase(f"synth_ecp5 -top {top}", "map_luts") + "; write_json netlist.json")
+    synth_cmd = _two_phase(f"synth_ecp5 -top {top}", "map_luts") + "; write_json netlist.json"
+    script = _yosys_script(vpath, folder, synth_cmd)
     _run_tool("yosys", ["-q", "-p", script], cwd=folder, log_file=folder / "yosys.log", timeout=timeout)
     cells = _cells_from_stat(folder / "stat.json", top)
     used = {
