@@ -13,8 +13,8 @@ Semantics: :mod:`spinemu.sim_golden.pbit_net_spec`; table contents:
   bits are compared with the threshold;
 * its spin and clamp flip-flops.
 
-On a clock with ``update`` high the p-bits of the color selected by the one-hot
-``phase`` take their new spin (unless clamped) and advance their RNG; all of them read
+On a clock with ``fire[c]`` high the p-bits of color ``c`` take their new spin (unless
+clamped) and advance their RNG; all of them read
 the same old spins, so one clock updates one whole color class.  Writes to the tables
 come already decoded: a p-bit is selected by ``hi[i // 32] & lo[i % 32]``.
 
@@ -207,10 +207,8 @@ class PBitCells(wiring.Component):
 
     Attributes
     ----------
-    update : In(1)
-        Update the color whose bit is set in ``phase`` this clock.
-    phase : In(num_colors)
-        One-hot color.
+    fire : In(num_colors)
+        Color ``c`` updates this clock (registered by the sweep control).
     seed_shift, seed_in : In(1), In(32)
         Shift ``seed_in`` into the RNG seed chain (``chain_bits`` bits per clock).
     ft_en, ft_hi, ft_lo, ft_group, ft_pattern, ft_data
@@ -235,8 +233,7 @@ class PBitCells(wiring.Component):
         group_bits, pattern_bits = table_layout(spec)
         super().__init__(
             {
-                "update": In(1),
-                "phase": In(spec.num_colors),
+                "fire": In(spec.num_colors),
                 "seed_shift": In(1),
                 "seed_in": In(32),
                 "ft_en": In(1),
@@ -262,9 +259,6 @@ class PBitCells(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         spec = self.spec
-        color_update = [Signal(name=f"update_color{c}") for c in range(spec.num_colors)]
-        for c, sig in enumerate(color_update):
-            m.d.comb += sig.eq(self.update & self.phase[c])
         chain = self.seed_in[: spec.chain_bits]
         cells = []
         for i in range(spec.n):
@@ -276,7 +270,7 @@ class PBitCells(wiring.Component):
             if not spec.broadcast_tables:
                 pt_select = pt_select & self.pt_hi[word] & self.pt_lo[bit]
             m.d.comb += [
-                cell.update.eq(color_update[int(spec.colors[i])]),
+                cell.update.eq(self.fire[int(spec.colors[i])]),
                 cell.seed_shift.eq(self.seed_shift),
                 cell.chain_in.eq(chain),
                 cell.ft_select.eq(self.ft_en & self.ft_hi[word] & self.ft_lo[bit]),

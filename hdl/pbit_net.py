@@ -10,7 +10,9 @@ Pieces:
   probability tables in LUT RAM, an RNG and a comparator;
 * :class:`~spinemu.hdl.prob_table_engine.ProbTableEngine`: rewrites the probability
   tables whenever the β in use changes (sweeps wait for it);
-* this top level: the register bank, the sweep and β-schedule control, the windows
+* :class:`~spinemu.hdl.sweep_control.SweepControl`: sweeps, the β schedule and the
+  registered per-color enables;
+* this top level: the register bank, the windows
   through which per-p-bit data is written (so the bank has the same registers
   whatever ``n`` is), and the capture buffer.
 
@@ -30,12 +32,13 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_regmap import CTRL_CAPTURE
-from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec
+from ..sim_golden.pbit_net_spec import PBitNetSpec
 from ..sim_golden.pbit_net_tables import table_layout
 from .axil import AXI4LiteSignature, CSRBank
 from .fixed import one_hot
 from .pbit_cells import PBitCells, select_widths
 from .prob_table_engine import ProbTableEngine
+from .sweep_control import SweepControl
 
 __all__ = ["PBitNetTop"]
 
@@ -77,19 +80,15 @@ class PBitNetTop(wiring.Component):
         csr = bank.csr
         hi_w, lo_w = select_widths(n)
 
-        # -- β schedule -------------------------------------------------------------------
-        beta_acc = Signal(32)
-        beta_m = Signal(spec.beta_mul_bits)
-        m.d.comb += beta_m.eq(beta_acc[spec.beta_frac_bits - spec.beta_mul_frac_bits :])
+        m.submodules.control = control = SweepControl(spec=spec)
+        beta_m = control.beta_m
 
         # -- probability tables: rewritten whenever they do not hold beta_m ------------------
         tables_valid = Signal()
         tables_beta = Signal(spec.beta_mul_bits)
         stale = Signal()  # compensation written during a rewrite
         comp_write = Signal()
-        tables_ok = Signal()
         m.d.comb += [
-            tables_ok.eq(tables_valid & (tables_beta == beta_m) & ~engine.busy),
             engine.beta_m.eq(beta_m),
             engine.start.eq(~engine.busy & ~(tables_valid & (tables_beta == beta_m))),
         ]
@@ -117,55 +116,31 @@ class PBitNetTop(wiring.Component):
                 engine.comp_data.eq(Mux(csr.GAIN_wstb, csr.GAIN, csr.OFFSET)),
             ]
 
-        # -- sweep control -----------------------------------------------------------------
-        ncol = spec.num_colors
-        phase = Signal(ncol, init=1)  # one-hot color
-        sweeps_left = Signal(32)
-        sweep_count = Signal(32)
-        running = Signal()
-        update = Signal()
-        sweep_end = Signal()
+        # -- sweeps and the beta schedule (registered color enables) -----------------------
         m.d.comb += [
-            running.eq(sweeps_left != 0),
-            update.eq(running & tables_ok & ~csr.SEED_wstb),
-            sweep_end.eq(update & phase[ncol - 1]),
-        ]
-        with m.If(update):
-            m.d.sync += phase.eq(Cat(phase[-1], phase[:-1]) if ncol > 1 else phase)
-        with m.If(csr.SWEEPS_wstb):
-            m.d.sync += sweeps_left.eq(csr.SWEEPS)
-        with m.Elif(sweep_end):
-            m.d.sync += sweeps_left.eq(sweeps_left - 1)
-        with m.If(sweep_end):
-            m.d.sync += sweep_count.eq(sweep_count + 1)
-        m.d.sync += self.sample_valid.eq(sweep_end)
-
-        lin = Signal(33)  # beta_acc + BETA_STEP (as unsigned) with its carry
-        geo = Signal(64)
-        m.d.comb += [lin.eq(beta_acc + csr.BETA_STEP), geo.eq(beta_acc * csr.BETA_MULT)]
-        with m.If(csr.BETA_wstb):
-            m.d.sync += beta_acc.eq(csr.BETA)
-        with m.Elif(sweep_end):
-            with m.Switch(csr.BETA_MODE):
-                with m.Case(int(BetaMode.LINEAR)):
-                    # a negative step without carry underflowed; a positive one with carry overflowed
-                    with m.If(csr.BETA_STEP[31] & ~lin[32]):
-                        m.d.sync += beta_acc.eq(0)
-                    with m.Elif(~csr.BETA_STEP[31] & lin[32]):
-                        m.d.sync += beta_acc.eq(0xFFFFFFFF)
-                    with m.Else():
-                        m.d.sync += beta_acc.eq(lin[:32])
-                with m.Case(int(BetaMode.GEOMETRIC)):
-                    top = 32 + BETA_MULT_FRAC
-                    m.d.sync += beta_acc.eq(Mux(geo[top:].any(), 0xFFFFFFFF, geo[BETA_MULT_FRAC:top]))
-
-        m.d.comb += [
-            cells.update.eq(update),
-            cells.phase.eq(phase),
-            cells.seed_shift.eq(csr.SEED_wstb),
-            cells.seed_in.eq(csr.SEED),
+            control.sweeps.eq(csr.SWEEPS),
+            control.sweeps_write.eq(csr.SWEEPS_wstb),
+            control.beta.eq(csr.BETA),
+            control.beta_write.eq(csr.BETA_wstb),
+            control.beta_mode.eq(csr.BETA_MODE),
+            control.beta_step.eq(csr.BETA_STEP),
+            control.beta_mult.eq(csr.BETA_MULT),
+            control.schedule_write.eq(csr.BETA_MODE_wstb | csr.BETA_STEP_wstb | csr.BETA_MULT_wstb),
+            control.hold.eq(csr.SEED_wstb | comp_write),
+            control.tables_ready.eq(tables_valid & ~engine.busy),
+            control.tables_beta.eq(tables_beta),
+            cells.fire.eq(control.fire),
             self.sample.eq(cells.spins),
         ]
+        sweep_end = control.sweep_end
+        m.d.sync += [
+            self.sample_valid.eq(sweep_end),
+            # the seed chain shifts one clock after the bus write (the control holds the
+            # updates of that clock)
+            cells.seed_shift.eq(csr.SEED_wstb),
+            cells.seed_in.eq(csr.SEED),
+        ]
+        ncol = spec.num_colors
 
         # -- field-table window: TBL_ADDR sets the pointer, TBL_DATA writes and advances ----
         group_bits, pattern_bits = table_layout(spec)
@@ -223,9 +198,9 @@ class PBitNetTop(wiring.Component):
             csr.ID.eq(rm.ident),
             csr.N.eq(n),
             csr.NCOLORS.eq(ncol),
-            csr.STATUS.eq(Cat(running, engine.busy)),
-            csr.SWEEPS_LEFT.eq(sweeps_left),
-            csr.SWEEP_COUNT.eq(sweep_count),
-            csr.BETA_NOW.eq(beta_acc),
+            csr.STATUS.eq(Cat(control.running, engine.busy)),
+            csr.SWEEPS_LEFT.eq(control.sweeps_left),
+            csr.SWEEP_COUNT.eq(control.sweep_count),
+            csr.BETA_NOW.eq(control.beta_acc),
         ]
         return m

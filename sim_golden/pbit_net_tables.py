@@ -39,6 +39,7 @@ __all__ = [
     "prob_tables",
     "rewrite_clocks",
     "sweep_clocks",
+    "SCHEDULE_WAIT",
     "partial_bits",
     "table_layout",
 ]
@@ -183,6 +184,15 @@ def rewrite_clocks(spec: PBitNetSpec) -> int:
     return prob_rows(spec) * (1 << prob_index_bits(spec)) + ENGINE_LATENCY
 
 
+#: Clocks a sweep may wait, beyond its colors, while the next scheduled beta is computed
+#: (the gateware's two-stage schedule multiplier and the decision register).
+SCHEDULE_WAIT = 3
+
+
 def sweep_clocks(spec: PBitNetSpec, beta_changes: bool = True) -> int:
-    """Clocks of one sweep at most: ``num_colors``, plus a table rewrite if β changed."""
-    return spec.num_colors + (rewrite_clocks(spec) if beta_changes else 0)
+    """Clocks of one sweep at most: ``num_colors`` at constant β (exactly, in steady state);
+    with a β schedule up to :data:`SCHEDULE_WAIT` more, plus a table rewrite when the β
+    in use changes."""
+    if not beta_changes:
+        return spec.num_colors
+    return spec.num_colors + SCHEDULE_WAIT + rewrite_clocks(spec)

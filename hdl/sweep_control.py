@@ -1,0 +1,176 @@
+"""Sweep and β-schedule control of the p-bit network, with registered color enables.
+
+The enable of a color class reaches every p-bit of that class (34 clock enables each),
+so it must come straight from a flip-flop: :attr:`SweepControl.fire` (one per color)
+is decided one clock ahead from registered state only.  Within a sweep the colors fire
+on consecutive clocks; at the end of a sweep the next one starts on the next clock
+when the schedule leaves the β in use unchanged (the next β comes from registered,
+pipelined copies of ``beta_acc + BETA_STEP`` and ``beta_acc * BETA_MULT``), otherwise
+the core waits for the probability tables of the new β.  A bus write that affects the
+sweep (``SEED``, ``BETA``, ``SWEEPS``, compensation) holds the next clock's update.
+
+Semantics (which β each sweep uses, what it samples) are those of
+:func:`~spinemu.sim_golden.pbit_net_spec.beta_sequence` and the golden model; only the
+clock at which things happen is decided here.
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec
+
+__all__ = ["SweepControl", "BETA_PIPELINE"]
+
+#: Clocks after a change of ``beta_acc`` or the schedule registers takes effect before
+#: the next scheduled β is valid: the partial products, then the summed product.
+BETA_PIPELINE = 2
+
+
+class SweepControl(wiring.Component):
+    """Decides, one clock ahead, which color updates; keeps ``beta_acc`` and the counters.
+
+    Attributes
+    ----------
+    sweeps, sweeps_write : In(32), In(1)
+        Run exactly ``sweeps`` sweeps from now.
+    beta, beta_write : In(32), In(1)
+        Load ``beta_acc``.
+    beta_mode, beta_step, beta_mult : In(2), In(32), In(32)
+        The schedule registers; ``schedule_write`` pulses when one of them is written.
+    hold : In(1)
+        A bus write that must not meet an update on the next clock (seed, compensation).
+    tables_ready : In(1)
+        The probability tables hold ``tables_beta`` and the engine is idle.
+    tables_beta : In(beta_mul_bits)
+    fire : Out(num_colors)
+        Registered: color ``c`` updates this clock.
+    sweep_end : Out(1)
+        This clock's update completes a sweep.
+    beta_acc, beta_m : Out(32), Out(beta_mul_bits)
+    sweeps_left, sweep_count : Out(32)
+    running : Out(1)
+    """
+
+    def __init__(self, *, spec: PBitNetSpec):
+        if not isinstance(spec, PBitNetSpec):
+            raise TypeError(f"spec must be a PBitNetSpec, not {spec!r}")
+        self.spec = spec
+        super().__init__(
+            {
+                "sweeps": In(32),
+                "sweeps_write": In(1),
+                "beta": In(32),
+                "beta_write": In(1),
+                "beta_mode": In(2),
+                "beta_step": In(32),
+                "beta_mult": In(32),
+                "schedule_write": In(1),
+                "hold": In(1),
+                "tables_ready": In(1),
+                "tables_beta": In(spec.beta_mul_bits),
+                "fire": Out(spec.num_colors),
+                "sweep_end": Out(1),
+                "beta_acc": Out(32),
+                "beta_m": Out(spec.beta_mul_bits),
+                "sweeps_left": Out(32),
+                "sweep_count": Out(32),
+                "running": Out(1),
+            }
+        )
+
+    def _scheduled_beta(self, m, beta_acc):
+        """Registered next ``beta_acc`` of the schedule and the clocks since its inputs changed."""
+        linear = Signal(32, name="beta_linear")
+        total = Signal(33, name="beta_linear_sum")  # beta_acc + BETA_STEP (as unsigned) with carry
+        m.d.comb += total.eq(beta_acc + self.beta_step)
+        step_negative = self.beta_step[31]
+        # a negative step without carry underflowed; a positive one with carry overflowed
+        with m.If(step_negative & ~total[32]):
+            m.d.sync += linear.eq(0)
+        with m.Elif(~step_negative & total[32]):
+            m.d.sync += linear.eq(0xFFFFFFFF)
+        with m.Else():
+            m.d.sync += linear.eq(total[:32])
+        # beta_acc * BETA_MULT >> 30 in two stages: four 16 x 16 partial products, then the sum
+        a_lo, a_hi = beta_acc[:16], beta_acc[16:]
+        b_lo, b_hi = self.beta_mult[:16], self.beta_mult[16:]
+        parts = [Signal(32, name=f"beta_part{k}") for k in range(4)]
+        m.d.sync += [
+            parts[0].eq(a_lo * b_lo),
+            parts[1].eq(a_lo * b_hi),
+            parts[2].eq(a_hi * b_lo),
+            parts[3].eq(a_hi * b_hi),
+        ]
+        product = Signal(64, name="beta_product")
+        m.d.comb += product.eq(
+            parts[0] + Cat(Const(0, 16), parts[1]) + Cat(Const(0, 16), parts[2]) + Cat(Const(0, 32), parts[3])
+        )
+        geometric = Signal(32, name="beta_geometric")
+        top = 32 + BETA_MULT_FRAC
+        m.d.sync += geometric.eq(Mux(product[top:].any(), 0xFFFFFFFF, product[BETA_MULT_FRAC:top]))
+        scheduled = Signal(32, name="beta_scheduled")
+        with m.Switch(self.beta_mode):
+            with m.Case(int(BetaMode.LINEAR)):
+                m.d.comb += scheduled.eq(linear)
+            with m.Case(int(BetaMode.GEOMETRIC)):
+                m.d.comb += scheduled.eq(geometric)
+            with m.Default():
+                m.d.comb += scheduled.eq(beta_acc)
+        return scheduled
+
+    def elaborate(self, platform):
+        m = Module()
+        spec = self.spec
+        ncol = spec.num_colors
+        shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
+        beta_acc, sweeps_left = self.beta_acc, self.sweeps_left
+        m.d.comb += [self.beta_m.eq(beta_acc[shift_b:]), self.running.eq(sweeps_left != 0)]
+        scheduled = self._scheduled_beta(m, beta_acc)
+
+        phase = Signal(ncol, init=1)  # one-hot: the color of the next update
+        firing = Signal()  # this clock updates color `phase`
+        m.d.comb += [
+            self.fire.eq(Mux(firing, phase, 0)),
+            self.sweep_end.eq(firing & phase[ncol - 1]),
+        ]
+        sweep_end = self.sweep_end
+        with m.If(firing):
+            m.d.sync += phase.eq(Cat(phase[-1], phase[:-1]) if ncol > 1 else phase)
+        with m.If(self.sweeps_write):
+            m.d.sync += sweeps_left.eq(self.sweeps)
+        with m.Elif(sweep_end):
+            m.d.sync += sweeps_left.eq(sweeps_left - 1)
+        with m.If(sweep_end):
+            m.d.sync += self.sweep_count.eq(self.sweep_count + 1)
+        with m.If(self.beta_write):
+            m.d.sync += beta_acc.eq(self.beta)
+        with m.Elif(sweep_end):
+            m.d.sync += beta_acc.eq(scheduled)
+
+        # clocks since beta_acc or a schedule register last changed (saturating)
+        age = Signal(range(BETA_PIPELINE + 1), init=0)
+        scheduling = self.beta_mode != int(BetaMode.CONSTANT)
+        changed = self.beta_write | self.schedule_write | (sweep_end & scheduling)
+        with m.If(changed):
+            m.d.sync += age.eq(0)
+        with m.Elif(age != BETA_PIPELINE):
+            m.d.sync += age.eq(age + 1)
+        scheduled_valid = age == BETA_PIPELINE
+
+        # the next clock's update, from registered state (and the bus strobes that block it)
+        last = phase[ncol - 1]
+        next_is_last = Cat(phase[-1], phase[:-1])[ncol - 1] if ncol > 1 else last
+        # a sweep end needs the scheduled beta; decided a clock ahead, one more clock of age
+        end_ok = (age >= BETA_PIPELINE - 1) & ~changed
+        same_beta = scheduled[shift_b:] == self.beta_m
+        mid_sweep = firing & ~last & (~next_is_last | end_ok)
+        single_color_ok = end_ok if ncol == 1 else 1
+        continue_sweeps = firing & last & (sweeps_left > 1) & scheduled_valid & same_beta & single_color_ok
+        tables_ok = self.tables_ready & (self.tables_beta == self.beta_m)
+        start = ~firing & self.running & tables_ok & (~last | end_ok)
+        blocked = self.hold | self.beta_write | self.sweeps_write | self.schedule_write
+        m.d.sync += firing.eq(~blocked & (mid_sweep | continue_sweeps | start))
+        return m
