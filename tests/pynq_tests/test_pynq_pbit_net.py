@@ -273,12 +273,12 @@ def test_board_errors(built, activate, tmp_path):
     # A register write that does not reach the core.
     dev = activate(built["and"])
     spec = config.spec
-    dev.stuck_low[spec.regmap["H"].address(2)] = 0x20
+    dev.stuck_low[spec.regmap["BETA_MULT"].address()] = 1 << 30
     board = PBitSampler(backend="pynq", overlay=bit, topology=and_gate(), sample_buffer_depth=0)
-    # s0 has h = +2 in dimod's convention: -2 in physics, h_q = -2 * 2**frac_bits = -32,
-    # 0x3e0 in 10 bits; with bit 5 stuck low the core holds 0x3c0.
-    with pytest.raises(BusError, match=r"read-back mismatch: wrote 0x3e0 to H\[2\] .* but read 0x3c0"):
-        board.sample(and_gate(), num_reads=1, num_sweeps=5, seed=1)
+    # a geometric schedule's ratio (u2.30) just above 1 has bit 30 set; stuck low, the
+    # core holds the value without it.
+    with pytest.raises(BusError, match=r"mismatch: wrote 0x4[0-9a-f]{7} to BETA_MULT .* but read 0x[0-9a-f]+"):
+        board.sample(and_gate(), num_reads=1, num_sweeps=5, seed=1, beta_range=(0.5, 2.0))
     # A done flag that does not come in time: 10**6 sweeps of 3 clocks take far more than
     # 0.2 s of model time at a few clocks per bus poll.  The next run still equals golden
     # (the driver first stops the core at the end of its current sweep).
