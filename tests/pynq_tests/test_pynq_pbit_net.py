@@ -78,11 +78,20 @@ def test_spec_rng_states_under_numpy1():
     equal the stream states of the generic GF(2) model in sim_golden/rng.py."""
     from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
 
-    spec = PBitNetSpec(n=3, edges=((0, 1),), seed=12345)
+    spec = PBitNetSpec(n=3, edges=((0, 1),), seed=12345, rng="xoshiro128pp")
     words = spec.seed_chain_words(7)
     assert len(words) == 3 * 4 and any(words)  # xoshiro128++: 4 words per stream, never all 0
     states = spec.rng_model.stream_states(7, 3)
     assert words == [int(w) for w in states.reshape(-1)[::-1]]
+    # the default LFSR chain moves lfsr_leap (16) bits per write: 3 x 32 bits in 6 writes
+    lfsr = PBitNetSpec(n=3, edges=((0, 1),), seed=12345)
+    words = lfsr.seed_chain_words(7)
+    assert len(words) == 6 and all(0 <= w < 1 << 16 for w in words)
+    chain = 0
+    for w in words:
+        chain = (chain << 16) | w
+    states = lfsr.rng_model.stream_states(7, 3)
+    assert [(chain >> (32 * i)) & 0xFFFFFFFF for i in range(3)] == [int(x) for x in states[:, 0]]
 
 
 def _build(folder, name, text):
@@ -245,8 +254,8 @@ def test_board_errors(built, activate, tmp_path):
         PBitSampler(topology=and_gate(), overlay=bit)
     # Other hardware than the overlay's: a clear error naming the fields, before any bus access.
     dev = activate(built["and"])
-    with pytest.raises(pd.DeploymentError, match=r"other hardware: .*j_bits 8 \(here 6\)"):
-        PBitSampler(backend="pynq", overlay=bit, topology=and_gate(), sample_buffer_depth=0, j_bits=6)
+    with pytest.raises(pd.DeploymentError, match=r"other hardware: .*j_bits 6 \(here 8\)"):
+        PBitSampler(backend="pynq", overlay=bit, topology=and_gate(), sample_buffer_depth=0, j_bits=8)
     with pytest.raises(pd.DeploymentError, match=r"other hardware: n 3 \(here 4\)"):
         PBitSampler(backend="pynq", overlay=bit, topology=xor_gate(), sample_buffer_depth=0)
     assert dev.transactions == 0
@@ -275,9 +284,9 @@ def test_board_errors(built, activate, tmp_path):
     spec = config.spec
     dev.stuck_low[spec.regmap["BETA_MULT"].address()] = 1 << 30
     board = PBitSampler(backend="pynq", overlay=bit, topology=and_gate(), sample_buffer_depth=0)
-    # a geometric schedule's ratio (u2.30) just above 1 has bit 30 set; stuck low, the
+    # a geometric schedule's ratio (u2.30) in [1, 2) has bit 30 set; stuck low, the
     # core holds the value without it.
-    with pytest.raises(BusError, match=r"wrote 0x4[0-9a-f]{7} to BETA_MULT .* but read 0x[0-9a-f]+"):
+    with pytest.raises(BusError, match=r"wrote 0x[4-7][0-9a-f]{7} to BETA_MULT .* but read 0x[0-9a-f]+"):
         board.sample(and_gate(), num_reads=1, num_sweeps=5, seed=1, beta_range=(0.5, 2.0))
     # A done flag that does not come in time: 10**6 sweeps of 3 clocks take far more than
     # 0.2 s of model time at a few clocks per bus poll.  The next run still equals golden
