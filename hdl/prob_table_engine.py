@@ -6,7 +6,7 @@ entry (:func:`~spinemu.sim_golden.pbit_net_tables.prob_tables`) it decodes the f
 :meth:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec.lut_address` of ``I``, the latched
 β and the row's ``GAIN``/``OFFSET``, reads the ROM (the sigmoid LUT, or the telegraph
 flip tables of the row's device) and writes the entry.  One entry per clock after a
-five-stage pipeline: ``rows * 2**prob_index_bits + 5`` clocks per β, ``rows`` = 1 when
+six-stage pipeline: ``rows * 2**prob_index_bits + 6`` clocks per β, ``rows`` = 1 when
 every p-bit's table is the same (broadcast write), else ``n``.
 
 It also holds the per-p-bit ``GAIN`` and ``OFFSET`` memories of compensation Specs.
@@ -51,7 +51,7 @@ class ProbTableEngine(wiring.Component):
     table_beta : Out(beta_mul_bits)
         The β of the rewrite in progress (or last finished).
     we, addr, data, hi, lo : Out
-        The table write: entry ``addr`` of the p-bit selected by ``hi``/``lo`` (every
+        The table write (registered): entry ``addr`` of the p-bit selected by ``hi``/``lo`` (every
         p-bit for a broadcast Spec).
     comp_sel, gain_we, offset_we, comp_data : In
         Write ``GAIN[comp_sel]`` or ``OFFSET[comp_sel]`` (compensation Specs only).
@@ -174,16 +174,21 @@ class ProbTableEngine(wiring.Component):
                 rom_index = Cat(rom_index, row4)
         m.d.comb += rom_rd.addr.eq(rom_index)
 
-        # -- stage 5: write -----------------------------------------------------------------
+        # -- stage 5: ROM data; stage 6: registered write (the write fans out to every
+        # p-bit, so it starts at a flip-flop rather than at the block RAM's slow output) --
         v5, l5 = stage("valid5", v4, 1), stage("last5", l4, 1)
-        idx5 = stage("idx5", idx4, index_bits)
+        idx5, row5 = stage("idx5", idx4, index_bits), stage("row5", row4, len(row4))
+        v6, l6 = stage("valid6", v5, 1), stage("last6", l5, 1)
         hi_w, lo_w = select_widths(spec.n)
-        m.d.sync += [self.hi.eq(one_hot(row4 >> 5, hi_w)), self.lo.eq(one_hot(row4[:5], lo_w))]
-        m.d.comb += [
+        m.d.sync += [
             self.we.eq(v5),
             self.addr.eq(idx5),
             self.data.eq(rom_rd.data),
-            self.done.eq(l5),
-            self.busy.eq(running | v1 | v2 | v3 | v4 | v5),
+            self.hi.eq(one_hot(row5 >> 5, hi_w)),
+            self.lo.eq(one_hot(row5[:5], lo_w)),
+        ]
+        m.d.comb += [
+            self.done.eq(l6),
+            self.busy.eq(running | v1 | v2 | v3 | v4 | v5 | v6),
         ]
         return m

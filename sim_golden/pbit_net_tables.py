@@ -176,7 +176,7 @@ def prob_tables(spec: PBitNetSpec, beta_m: int, gain_q=None, offset_q=None) -> n
 
 
 #: Pipeline stages of the table engine between its counter and its write.
-ENGINE_LATENCY = 6
+ENGINE_LATENCY = 7
 
 
 def rewrite_clocks(spec: PBitNetSpec) -> int:
