@@ -144,3 +144,22 @@ def test_missing_config_and_bad_arguments(tmp_path, config):
     assert out.returncode == 2 and "--cycles must be >= 1" in out.stderr
     out = _spinemu("sim", config, "--backend", "fpga", "-o", tmp_path / "x.npz")
     assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_sim_refuses_a_run_that_cannot_fit_in_memory(capsys):
+    """10**10 samples of the example array (about a terabyte): one line, exit 2, before
+    anything large is allocated; the number it suggests is a run that does fit."""
+    import re
+    from pathlib import Path
+
+    from spinemu.gen.cli import _available_memory, main
+
+    cfg = Path(__file__).resolve().parent.parent / "examples" / "pbit_array.toml"
+    assert main(["sim", str(cfg), "--cycles", "10000000000", "-o", "/nonexistent/x.npz"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "GiB of memory" in err and "available" in err
+    most = int(re.search(r"at most ([\d,]+) cycles", err).group(1).replace(",", ""))
+    assert 0 < most < 10**10
+    # the estimate is per sample: the int8 samples alone (8 p-bits) must fit the suggestion
+    assert most * 8 <= _available_memory()
