@@ -21,12 +21,9 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec
+from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 
-__all__ = ["SweepControl", "BETA_PIPELINE"]
-
-#: Clocks after a change of ``beta_acc`` or the schedule registers takes effect before
-#: the next scheduled β is valid: the partial products, then the summed product.
-BETA_PIPELINE = 2
+__all__ = ["SweepControl"]
 
 
 class SweepControl(wiring.Component):

@@ -133,8 +133,9 @@ jumped ``i * D``.  ``SEED`` shifts a seed chain (:meth:`PBitNetSpec.seed_chain_w
 so any master seed loads at run time: an LFSR moves ``lfsr_leap`` bits per shift (its
 leap's own shift path), xoshiro128++ one 32-bit word.
 
-LFSR streams of one polynomial are shifted copies of one sequence, ``(2**32 - 1) / n``
-single-bit shifts apart: p-bit ``i + 1`` replays p-bit ``i``'s numbers after
+LFSR streams of one polynomial are shifted copies of one sequence, about
+``(2**32 - 1) / n`` single-bit shifts apart (:meth:`~.rng.LFSRModel.stream_distance`):
+p-bit ``i + 1`` replays p-bit ``i``'s numbers after
 ``(2**32 - 1) / (n * lfsr_leap)`` sweeps (65,535 sweeps for 4,096 p-bits at a leap of
 16).  Runs longer than that should use ``rng = "xoshiro128pp"`` (128 flip-flops per
 p-bit instead of 32).
@@ -153,7 +154,15 @@ from .coloring import dsatur
 from .pbit_spec import SigmoidKind, smtj_sigmoid
 from .rng import LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel, lfsr_default_taps
 from .smtj import SMTJ
-from .validate import SpecError, check_bool, check_enum, check_float, check_int
+from .validate import (
+    SpecError,
+    check_bool,
+    check_enum,
+    check_float,
+    check_int,
+    check_lfsr_leap,
+    check_lfsr_taps,
+)
 
 __all__ = [
     "PBitNetSpec",
@@ -421,34 +430,12 @@ class PBitNetSpec:
         check_int("prob_bits", self.prob_bits, 2, min(32, word_bits))
         if self.lfsr_leap is None:
             set_(self, "lfsr_leap", self.prob_bits if self.rng is RNGKind.LFSR else self.lfsr_width)
-        check_int("lfsr_leap", self.lfsr_leap, 1, self.lfsr_width)
+        check_lfsr_leap("lfsr_leap", self.lfsr_leap, self.lfsr_width, self.lfsr_width)
         period = (1 << self.lfsr_width) - 1
-        if math.gcd(self.lfsr_leap, period) != 1:
-            raise SpecError(
-                "lfsr_leap",
-                self.lfsr_leap,
-                f"a leap coprime with the period 2**{self.lfsr_width} - 1 = {period} (gcd "
-                f"{math.gcd(self.lfsr_leap, period)} would shorten the period)",
-            )
         if self.lfsr_taps is None:
             set_(self, "lfsr_taps", lfsr_default_taps(self.lfsr_width, self.lfsr_leap))
         else:
-            taps = tuple(self.lfsr_taps)
-            if (
-                not taps
-                or self.lfsr_width not in taps
-                or len(set(taps)) != len(taps)
-                or any(
-                    isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= self.lfsr_width
-                    for t in taps
-                )
-            ):
-                raise SpecError(
-                    "lfsr_taps",
-                    self.lfsr_taps,
-                    f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}",
-                )
-            set_(self, "lfsr_taps", taps)
+            set_(self, "lfsr_taps", check_lfsr_taps("lfsr_taps", self.lfsr_taps, self.lfsr_width))
         if self.rng is RNGKind.LFSR and self.n > period:
             raise SpecError(
                 "n", self.n, f"at most {period} streams for a {self.lfsr_width}-bit LFSR"

@@ -40,6 +40,7 @@ __all__ = [
     "rewrite_clocks",
     "sweep_clocks",
     "SCHEDULE_WAIT",
+    "BETA_PIPELINE",
     "partial_bits",
     "table_layout",
 ]
@@ -184,9 +185,12 @@ def rewrite_clocks(spec: PBitNetSpec) -> int:
     return prob_rows(spec) * (1 << prob_index_bits(spec)) + ENGINE_LATENCY
 
 
-#: Clocks a sweep may wait, beyond its colors, while the next scheduled beta is computed
-#: (the gateware's two-stage schedule multiplier and the decision register).
-SCHEDULE_WAIT = 3
+#: Clocks after a change of ``beta_acc`` or the schedule registers before the gateware's
+#: next scheduled β is valid: the partial products, then the summed product.
+BETA_PIPELINE = 2
+#: Clocks a sweep may wait, beyond its colors, while the next scheduled β is computed
+#: (:data:`BETA_PIPELINE` and the decision register).
+SCHEDULE_WAIT = BETA_PIPELINE + 1
 
 
 def sweep_clocks(spec: PBitNetSpec, beta_changes: bool = True) -> int:

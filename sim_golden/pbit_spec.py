@@ -38,7 +38,7 @@ import numpy as np
 
 from .regmap import Access, Register, RegisterMap
 from .rng import LFSR_TAPS, LFSRModel, RNGKind, RNGModel, Xoshiro128ppModel
-from .validate import SpecError, check_enum, check_float, check_int
+from .validate import SpecError, check_enum, check_float, check_int, check_lfsr_leap, check_lfsr_taps
 
 __all__ = [
     "SigmoidKind",
@@ -158,37 +158,17 @@ class PBitArraySpec:
         if self.lfsr_taps is None:
             set_(self, "lfsr_taps", LFSR_TAPS[self.lfsr_width])
         else:
-            taps = tuple(self.lfsr_taps)
-            if (
-                not taps
-                or self.lfsr_width not in taps
-                or any(
-                    isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= self.lfsr_width
-                    for t in taps
-                )
-                or len(set(taps)) != len(taps)
-            ):
-                raise SpecError(
-                    "lfsr_taps",
-                    self.lfsr_taps,
-                    f"distinct integers in 1..{self.lfsr_width} including {self.lfsr_width}",
-                )
-            set_(self, "lfsr_taps", taps)
+            set_(self, "lfsr_taps", check_lfsr_taps("lfsr_taps", self.lfsr_taps, self.lfsr_width))
         period = (1 << self.lfsr_width) - 1
         if self.lfsr_leap is None:
             leap = self.lfsr_width
             while math.gcd(leap, period) != 1:
                 leap += 1
             set_(self, "lfsr_leap", leap)
-        check_int("lfsr_leap", self.lfsr_leap, 1, 64)
-        if self.rng is RNGKind.LFSR and math.gcd(self.lfsr_leap, period) != 1:
-            raise SpecError(
-                "lfsr_leap",
-                self.lfsr_leap,
-                f"a leap coprime with the period 2**{self.lfsr_width} - 1 = {period} "
-                f"(gcd {math.gcd(self.lfsr_leap, period)} would shorten the period to "
-                f"{period // math.gcd(self.lfsr_leap, period)} clocks)",
-            )
+        if self.rng is RNGKind.LFSR:
+            check_lfsr_leap("lfsr_leap", self.lfsr_leap, self.lfsr_width, 64)
+        else:
+            check_int("lfsr_leap", self.lfsr_leap, 1, 64)
         check_int("input_bits", self.input_bits, 2, 12)
         check_int("input_frac_bits", self.input_frac_bits, 0, self.input_bits - 1)
         word_bits = self.lfsr_width if self.rng is RNGKind.LFSR else 32

@@ -9,7 +9,15 @@ from __future__ import annotations
 import enum
 import math
 
-__all__ = ["SpecError", "check_int", "check_float", "check_enum", "check_bool"]
+__all__ = [
+    "SpecError",
+    "check_int",
+    "check_float",
+    "check_enum",
+    "check_bool",
+    "check_lfsr_taps",
+    "check_lfsr_leap",
+]
 
 
 class SpecError(ValueError):
@@ -77,3 +85,34 @@ def check_bool(field: str, value) -> bool:
     if not isinstance(value, bool):
         raise SpecError(field, value, "true or false")
     return value
+
+
+def check_lfsr_taps(field: str, taps, width: int) -> tuple[int, ...]:
+    """Return ``taps`` as a tuple: distinct integers in ``1..width`` that include ``width``."""
+    try:
+        t = tuple(taps)
+    except TypeError:
+        t = ()
+    if (
+        not t
+        or width not in t
+        or len(set(t)) != len(t)
+        or any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= width for x in t)
+    ):
+        raise SpecError(field, taps, f"distinct integers in 1..{width} including {width}")
+    return t
+
+
+def check_lfsr_leap(field: str, leap, width: int, hi: int) -> int:
+    """Return ``leap`` if it is in ``1..hi`` and coprime with the period ``2**width - 1``."""
+    check_int(field, leap, 1, hi)
+    period = (1 << width) - 1
+    g = math.gcd(leap, period)
+    if g != 1:
+        raise SpecError(
+            field,
+            leap,
+            f"a leap coprime with the period 2**{width} - 1 = {period} "
+            f"(gcd {g} would shorten the period to {period // g} clocks)",
+        )
+    return leap

@@ -114,18 +114,15 @@ class PBitNetDriver:
     def load_problem(self, h_q, j_q) -> None:
         """Write the field tables of raw ``h`` (n,) and ``J`` (num_edges,) through the window."""
         addrs, values = field_table_writes(self.spec, h_q, j_q)
-        gap = np.ones(addrs.size, bool)
-        gap[1:] = addrs[1:] != addrs[:-1] + 1
-        names = np.where(gap, "TBL_ADDR", "TBL_DATA").tolist()
-        # at a gap: TBL_ADDR then TBL_DATA
-        order_names, order_values = [], []
-        for name, addr, value in zip(names, addrs.tolist(), values.tolist(), strict=True):
-            if name == "TBL_ADDR":
-                order_names.append("TBL_ADDR")
-                order_values.append(addr)
-            order_names.append("TBL_DATA")
-            order_values.append(value)
-        self.regs.write_many(order_names, order_values)
+        names, words, expected = [], [], None
+        for addr, value in zip(addrs.tolist(), values.tolist(), strict=True):
+            if addr != expected:  # a gap: move the window pointer (TBL_DATA advances it)
+                names.append("TBL_ADDR")
+                words.append(addr)
+            names.append("TBL_DATA")
+            words.append(value)
+            expected = addr + 1
+        self.regs.write_many(names, words)
 
     def load_seed(self, seed: int) -> None:
         """Load the RNG streams of master ``seed`` through the seed chain."""
