@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .gf2 import gf2_matmul
+from .jit import check_workers, resolve_kernel, with_workers
 from .pbit_net_spec import (
     BETA_MULT_FRAC,
     BetaMode,
@@ -34,7 +35,7 @@ from .pbit_net_spec import (
     PBitNetSpec,
     beta_sequence,
 )
-from .pbit_net_tables import prob_rows, prob_tables
+from .pbit_net_tables import prob_index_bits, prob_rows, prob_tables
 from .rng import Xoshiro128ppModel
 
 __all__ = ["PBitNetGolden", "NetRun", "BetaRegisters", "quantized_energy"]
@@ -157,6 +158,8 @@ class PBitNetGolden:
     spec : PBitNetSpec
     seed : int or None
         Master seed of the RNG streams; ``None`` uses ``spec.seed`` (the reset state).
+    kernel : {"auto", "numba", "numpy"}
+        Which path runs the sweeps (:mod:`.jit`): both give the same bits.
 
     Attributes
     ----------
@@ -164,10 +167,11 @@ class PBitNetGolden:
         The RNG stream states (advanced by every :meth:`run`).
     """
 
-    def __init__(self, spec: PBitNetSpec, *, seed: int | None = None):
+    def __init__(self, spec: PBitNetSpec, *, seed: int | None = None, kernel: str = "auto"):
         if not isinstance(spec, PBitNetSpec):
             raise TypeError(f"spec must be a PBitNetSpec, not {spec!r}")
         self.spec = spec
+        self.kernel = resolve_kernel(kernel)
         self.states = spec.rng_states(seed)
         e = spec.edge_array
         self._perm = np.argsort(spec.colors, kind="stable")
@@ -229,6 +233,7 @@ class PBitNetGolden:
         record: str = "none",
         gain_q=None,
         offset_q=None,
+        num_workers: int | None = None,
     ) -> NetRun:
         """Run ``num_reads`` reads of ``num_sweeps`` sweeps each.
 
@@ -252,6 +257,9 @@ class PBitNetGolden:
             ``GAIN`` and ``OFFSET`` register values (``spec.compensation`` only;
             default their reset values 1.0 and 0, see
             :meth:`~.pbit_net_spec.PBitNetSpec.compensation_registers`).
+        num_workers : int, optional
+            Threads that run reads side by side (numba path; default 1).  Reads are
+            independent chains, so the result does not depend on it.
 
         Returns
         -------
@@ -283,6 +291,7 @@ class PBitNetGolden:
             raise ValueError(f"clamp_mask and clamp_values must have shape ({n},)")
 
         gain, offset = self._check_compensation(gain_q, offset_q)
+        workers = check_workers(num_workers)
         telegraph = spec.mode is PBitMode.TELEGRAPH
         symmetric = spec.symmetric
 
@@ -314,6 +323,8 @@ class PBitNetGolden:
                 b += m
                 if b < R:
                     jump = gf2_matmul(jump, jump)
+        if self.kernel == "numba":
+            return self._run_numba(h, j, init, cmask, cval, betas, starts, record, gain, offset, workers)
         cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * R, sw)
 
         mat = self._matrix(j)
@@ -390,6 +401,54 @@ class PBitNetGolden:
         if record == "best":
             return NetRun(final, None, best_s[:, inv], best_e.astype(np.int64), betas)
         return NetRun(final, samples, None, None, betas)
+
+    def _run_numba(self, h, j, init, cmask, cval, betas, starts, record, gain, offset, workers) -> NetRun:
+        """The sweeps of :meth:`run` in the compiled kernel (:mod:`.pbit_net_kernel`)."""
+        from .pbit_net_kernel import RECORD_ALL, RECORD_BEST, RECORD_NONE, net_sweeps
+        from .rng_kernel import rng_params
+
+        spec = self.spec
+        R, n = init.shape
+        S = len(betas)
+        spins = np.array(init, dtype=np.int8, order="C")
+        spins[:, cmask] = cval[cmask].astype(np.int8)
+        states = np.ascontiguousarray(starts, dtype=np.uint32)
+        pat = self._pattern
+        indptr, nbrs = pat.indptr.astype(np.uint32), pat.indices.astype(np.uint32)
+        wts = np.asarray(j, np.int32)[self._data_edge]
+        shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
+        bms = np.array([int(b) >> shift_b for b in betas], dtype=np.int64)
+        rng = rng_params(spec.rng_model)
+        rnd_shift = spec.word_bits - spec.prob_bits
+        comp = (gain, offset) if spec.compensation else (None, None)
+        rows = prob_rows(spec)
+        row_of = np.arange(n, dtype=np.uint32) if rows > 1 else np.zeros(n, np.uint32)
+        # at most ~64 MB of tables per call: a long schedule of per-p-bit tables runs in chunks
+        per_chunk = max(1, (1 << 24) // (rows << prob_index_bits(spec)))
+        code = {"none": RECORD_NONE, "all": RECORD_ALL, "best": RECORD_BEST}[record]
+        samples = np.empty((R, S, n), np.int8) if record == "all" else None
+        best_s = spins.copy()
+        best_e = quantized_energy(spec, h, j, spins)
+        none3 = np.zeros((0, 0, 0), np.int8)
+        free = self._perm[~cmask[self._perm]].astype(np.uint32)
+        fixed = np.flatnonzero(cmask).astype(np.uint32)
+        for k in range(0, S, per_chunk):
+            uniq, tsel = np.unique(bms[k : k + per_chunk], return_inverse=True)
+            tables = np.stack([prob_tables(spec, int(b), *comp) for b in uniq])
+            with_workers(
+                workers, net_sweeps,
+                indptr, nbrs, wts, np.asarray(h, np.int32), free,
+                spins, states, *rng, rnd_shift,
+                tables, tsel.astype(np.uint32).reshape(-1), row_of,
+                spec.field_limit, (1 << spec.acc_bits) - 1, spec.acc_bits,
+                spec.symmetric, spec.mode is PBitMode.TELEGRAPH, fixed,
+                code, none3 if samples is None else samples[:, k : k + per_chunk], best_s, best_e,
+            )  # fmt: skip
+        if S:
+            self.states = states[R - 1].copy()
+        if record == "best":
+            return NetRun(spins, None, best_s, best_e, betas)
+        return NetRun(spins, samples, None, None, betas)
 
     def _check_compensation(self, gain_q, offset_q) -> tuple[np.ndarray, np.ndarray]:
         spec = self.spec

@@ -39,6 +39,7 @@ from dataclasses import fields
 
 import numpy as np
 
+from ..sim_golden.jit import check_workers
 from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy
 from ..sim_golden.pbit_net_regmap import STATUS_BUSY
 from ..sim_golden.pbit_net_spec import PBitNetSpec
@@ -302,12 +303,14 @@ def run_network(
     gain_q=None,
     offset_q=None,
     backend: str = "golden",
+    num_workers: int | None = None,
 ) -> NetRun:
     """Run the network on a backend; both return identical :class:`NetRun` results.
 
     Parameters are those of :meth:`PBitNetGolden.run` (including the compensation
-    registers ``gain_q``/``offset_q``) plus ``seed`` (master RNG seed loaded at run
-    time; ``None`` keeps the reset state ``spec.seed``) and ``backend``.
+    registers ``gain_q``/``offset_q`` and ``num_workers``, golden only) plus ``seed``
+    (master RNG seed loaded at run time; ``None`` keeps the reset state ``spec.seed``)
+    and ``backend``.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -324,7 +327,10 @@ def run_network(
             record=record,
             gain_q=gain_q,
             offset_q=offset_q,
+            num_workers=num_workers,
         )
+    if num_workers not in (None, 1):
+        raise ValueError(f"num_workers applies to the golden backend, not {backend!r}")
     from .mmio import VerilatorMMIO
 
     n, S, R = spec.n, int(num_sweeps), int(num_reads)
@@ -401,6 +407,9 @@ class PBitSampler(_Sampler):
         ``topology`` the sampler takes the overlay's hardware (p-bits ``0 .. n-1``).
     timeout : float
         ``pynq`` backend: seconds a wait for the core's done flag may take.
+    num_workers : int, optional
+        ``golden`` backend: threads that run reads side by side (default 1; the samples
+        do not depend on it).
     **hardware
         Further :class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec` fields
         (``j_bits``, ``frac_bits``, ``rng``, ``update_order`` ...).
@@ -419,6 +428,7 @@ class PBitSampler(_Sampler):
         n: int | None = None,
         overlay=None,
         timeout: float = 5.0,
+        num_workers: int | None = None,
         **hardware,
     ):
         allowed = (*BACKENDS, "pynq")
@@ -437,6 +447,9 @@ class PBitSampler(_Sampler):
                 f"unknown hardware parameter {sorted(unknown)[0]!r}; allowed: {', '.join(sorted(_HW_FIELDS))}"
             )
         self.backend = backend
+        self.num_workers = check_workers(num_workers)
+        if self.num_workers > 1 and backend != "golden":
+            raise ValueError(f"num_workers applies to the golden backend, not {backend!r}")
         self.hardware = dict(hardware)
         self._specs: dict = {}
         self._fixed = None
@@ -682,7 +695,8 @@ class PBitSampler(_Sampler):
         if self._board is not None:  # backend "pynq": the core in the overlay, over the bus
             run = run_network_on_board(self._board, spec, h_q, j_q, **run_kw, timeout=self.timeout)
         else:
-            run = run_network(spec, h_q, j_q, **run_kw, backend=self.backend)
+            workers = {"num_workers": self.num_workers} if self.backend == "golden" else {}
+            run = run_network(spec, h_q, j_q, **run_kw, **workers, backend=self.backend)
         acc = run.beta_acc if acc is None else acc
         used = spec.beta_used(acc) if len(acc) else np.zeros(0)
         states = run.best_states if return_best else run.states
