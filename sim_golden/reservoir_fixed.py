@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import resolve_kernel
 from .reservoir_spec import ReservoirSpec, rshift_round
 
 __all__ = ["ReservoirFixed", "readout_fixed", "dequantize_params"]
@@ -31,12 +32,15 @@ class ReservoirFixed:
     regs : dict, optional
         Raw parameter registers (:data:`~spinemu.sim_golden.reservoir_spec.REG_NAMES`);
         missing ones take their reset values.
+    kernel : {"auto", "numba", "numpy"}
+        Which path integrates (:mod:`.jit`); both give the same bits.
     """
 
-    def __init__(self, spec: ReservoirSpec, *, mask_q=None, regs: dict | None = None):
+    def __init__(self, spec: ReservoirSpec, *, mask_q=None, regs: dict | None = None, kernel: str = "auto"):
         if not isinstance(spec, ReservoirSpec):
             raise TypeError(f"spec must be a ReservoirSpec, not {spec!r}")
         self.spec = spec
+        self.kernel = resolve_kernel(kernel)
         self.regs = spec.check_regs(regs or {})
         if mask_q is None:
             mask_q = spec.mask_q()
@@ -82,6 +86,15 @@ class ReservoirFixed:
         c, q, bias, gain, fb, pdc = r["C"], r["Q"], r["BIAS"], r["GAIN"], r["FB"], r["PDC"]
         gm = gain * self.mask_q  # int64, < 2**(gain_bits + mask_bits)
         out = np.empty((u.shape[0], n_v), dtype=np.int64)
+        if self.kernel == "numba":
+            from .reservoir_kernel import integrate
+
+            fmt = (s.shift_gmu, s.shift_fb, s.shift_coef, zlo, zhi, klo, khi, one, fs, ks, pmax)
+            self.p = int(integrate(u.astype(np.int64), gm, self._hist, self.count, np.int64(self.p), out,
+                                   np.array([c, q, bias, fb, pdc, nsub], np.int64), np.array(fmt, np.int64)))
+            self._hist = np.concatenate([self._hist, out.reshape(-1)])[-d:]
+            self.count += out.size
+            return out
         hist = self._hist
         p = self.p
         for k in range(u.shape[0]):

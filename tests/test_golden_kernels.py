@@ -159,3 +159,61 @@ def test_pbit_net_results_do_not_depend_on_workers():
     assert out[0].std() > 0 and all(np.array_equal(out[0], o) for o in out[1:])
     with pytest.raises(ValueError, match="num_workers must be an integer >= 1, not 0"):
         PBitNetGolden(spec).run(np.zeros(spec.n, int), j, num_sweeps=1, beta=beta, num_workers=0)
+
+
+def test_pbit_array_numba_equals_numpy():
+    """The p-bit array's samples through both RNG paths, over two calls (state carried)."""
+    from spinemu.sim_golden.pbit_array import PBitArrayGolden
+    from spinemu.sim_golden.pbit_spec import PBitArraySpec
+
+    for rng in ("lfsr", "xoshiro128pp"):
+        spec = PBitArraySpec(n=6, rng=rng)
+        i_q = np.array([-100, -3, 0, 2, 7, 100])
+        a = PBitArrayGolden(spec, seed=9, kernel="numpy")
+        b = PBitArrayGolden(spec, seed=9, kernel="numba", num_workers=2)
+        for samples in (500, 37):
+            sa, sb = a.run(i_q, samples), b.run(i_q, samples)
+            assert sa.std() > 0 and np.array_equal(sa, sb)
+        assert np.array_equal(a.states, b.states)
+
+
+@st.composite
+def _reservoirs(draw):
+    from spinemu.sim_golden.reservoir_spec import REG_NAMES, ReservoirSpec
+
+    spec = ReservoirSpec(
+        n_virtual=draw(st.integers(2, 24)),
+        feedback_offset=draw(st.integers(0, 5)),
+        mask_kind=draw(st.sampled_from(["binary", "real"])),
+        state_frac_bits=draw(st.sampled_from([8, 16, 24, 30])),
+        readout=False,
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    regs = {}
+    for name in REG_NAMES:  # random values, extremes included, for a random subset
+        reg = spec.regmap[name]
+        lo, hi = spec.signed_range(reg.width) if reg.signed else (0, (1 << reg.width) - 1)
+        if draw(st.booleans()):
+            regs[name] = int(rng.choice([lo, hi, rng.integers(lo, hi + 1)]))
+    lo, hi = spec.signed_range(spec.mask_bits)
+    mask = rng.integers(lo, hi + 1, spec.n_virtual) if draw(st.booleans()) else None
+    return spec, regs, mask, rng
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(case=_reservoirs(), lengths=st.lists(st.integers(0, 40), min_size=1, max_size=3))
+def test_reservoir_numba_equals_numpy(case, lengths):
+    """Random formats, registers (saturating extremes), masks and inputs, over several
+    calls that carry the delay line (short calls leave it partly from earlier calls)."""
+    from spinemu.sim_golden.reservoir_fixed import ReservoirFixed
+
+    spec, regs, mask, rng = case
+    a = ReservoirFixed(spec, mask_q=mask, regs=regs, kernel="numpy")
+    b = ReservoirFixed(spec, mask_q=mask, regs=regs, kernel="numba")
+    lo, hi = spec.signed_range(spec.input_bits)
+    for t in lengths:
+        u = rng.choice([lo, hi, *rng.integers(lo, hi + 1, 4)], t)
+        xa, xb = a.run(u), b.run(u)
+        diff = np.argwhere(xa != xb)
+        assert not diff.size, f"first mismatch at {tuple(diff[0])} ({len(diff)} in all)"
+    assert a.p == b.p and a.count == b.count and np.array_equal(a._hist, b._hist)
