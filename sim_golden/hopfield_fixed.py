@@ -15,6 +15,7 @@ import numpy as np
 
 from .hopfield_float import _check_spins
 from .hopfield_spec import ORDER_LFSR, HopfieldSpec
+from .jit import resolve_kernel
 
 __all__ = ["HopfieldFixed", "FixedRecall"]
 
@@ -56,6 +57,8 @@ class HopfieldFixed:
     ----------
     spec : HopfieldSpec
         The core.
+    kernel : {"auto", "numba", "numpy"}
+        Which path runs recalls (:mod:`.jit`); both give the same bits.
 
     Attributes
     ----------
@@ -67,10 +70,11 @@ class HopfieldFixed:
         State of the order LFSR.
     """
 
-    def __init__(self, spec: HopfieldSpec):
+    def __init__(self, spec: HopfieldSpec, *, kernel: str = "auto"):
         if not isinstance(spec, HopfieldSpec):
             raise TypeError(f"spec must be a HopfieldSpec, not {spec!r}")
         self.spec = spec
+        self.kernel = resolve_kernel(kernel)
         n = spec.n_neurons
         self.levels = np.zeros((n, n), dtype=np.int64)
         self.state = -np.ones(n, dtype=np.int8)
@@ -158,32 +162,52 @@ class HopfieldFixed:
         spec = self.spec
         n = spec.n_neurons
         W = self.weights
-        Wt = np.ascontiguousarray(W.T)
-        perm = spec.permutation.tolist()
-        s = self.state.astype(np.int64)
-        states = [s.astype(np.int8)]
+        perm = spec.permutation
+        states = [self.state.copy()]
         flips = []
         converged = cycle2 = False
-        for t in range(max_sweeps):
-            if mode == "async":
-                r = spec.rotation(self._next_lfsr())
-                h = W @ s
-                nflip = 0
-                for k in range(n):
-                    i = perm[(r + k) % n]
-                    hi = h[i]
-                    if hi == 0:
-                        continue
-                    new = 1 if hi > 0 else -1
-                    if new != s[i]:
-                        s[i] = new
-                        h += (2 * new) * Wt[i]
-                        nflip += 1
-            else:
+        if self.kernel == "numba":
+            from .hopfield_kernel import async_sweep, sync_sweep
+
+            w32 = W.astype(np.int32)
+            wt32 = np.ascontiguousarray(w32.T)
+            s = self.state.astype(np.int8)
+            h = np.empty(n, np.int64)
+
+            def sweep():
+                if mode == "async":
+                    return async_sweep(w32, wt32, s, h, perm, spec.rotation(self._next_lfsr()))
+                return sync_sweep(w32, s, h)
+        else:
+            Wt = np.ascontiguousarray(W.T)
+            order = perm.tolist()
+            s = self.state.astype(np.int64)
+
+            def sweep():
+                nonlocal s
+                if mode == "async":
+                    r = spec.rotation(self._next_lfsr())
+                    h = W @ s
+                    nflip = 0
+                    for k in range(n):
+                        i = order[(r + k) % n]
+                        hi = h[i]
+                        if hi == 0:
+                            continue
+                        new = 1 if hi > 0 else -1
+                        if new != s[i]:
+                            s[i] = new
+                            h += (2 * new) * Wt[i]
+                            nflip += 1
+                    return nflip
                 h = W @ s
                 new = np.where(h > 0, 1, np.where(h < 0, -1, s))
                 nflip = int(np.count_nonzero(new != s))
                 s = new
+                return nflip
+
+        for t in range(max_sweeps):
+            nflip = sweep()
             states.append(s.astype(np.int8))
             flips.append(nflip)
             if nflip == 0:
