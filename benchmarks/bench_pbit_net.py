@@ -3,10 +3,12 @@
 Prints Markdown tables (printed, not asserted):
 
 1. flips/ns (spin updates per second / 1e9, one process) of the bit-exact fixed-point
-   golden model (:class:`~spinemu.sim_golden.pbit_net.PBitNetGolden`), the float
-   reference sampler and dwave-samplers' ``SimulatedAnnealingSampler`` (Metropolis
-   and Gibbs) on 2D lattices L = 64, 128 and an 800-node G-set-like random graph, at
-   equal reads, sweeps and geometric β schedule (dwave-samplers' default range);
+   golden model (:class:`~spinemu.sim_golden.pbit_net.PBitNetGolden`: its compiled
+   kernel on one and two threads, and its numpy reference path), the float reference
+   sampler and dwave-samplers' ``SimulatedAnnealingSampler`` (Metropolis and Gibbs,
+   one thread) on 2D lattices L = 64, 128 and an 800-node G-set-like random graph, at
+   equal reads, sweeps and geometric β schedule (dwave-samplers' default range), and
+   the time of one sweep of a 10^6-p-bit 3D lattice;
 2. best cut at equal sweeps on the 800-node graph (golden vs dwave-samplers);
 3. the ``rtl`` backend: p-bit updates per second through the native Verilator model
    (an 8x8 lattice, 64 p-bits; the first run builds it, ~1-2 minutes), and what the
@@ -25,11 +27,13 @@ import time
 import numpy as np
 from _peers import run_dwave, run_float, throughput_cases
 from spinemu.sim_golden.float_sampler import default_beta_range
+from spinemu.sim_golden.jit import numba_available
 from spinemu.sim_golden.pbit_net import BetaRegisters, PBitNetGolden
 from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
 from spinemu.sim_golden.problems import (
     cut_value,
     lattice_2d,
+    lattice_3d,
     maxcut_to_ising,
     random_maxcut_graph,
     to_bqm,
@@ -42,16 +46,19 @@ def _spec(p, **hw):
     return PBitNetSpec(n=p.n, edges=tuple(map(tuple, p.edges.tolist())), **hw)
 
 
-def _golden(p, spec, *, reads, sweeps, beta_range, seed):
+def _golden(p, spec, *, reads, sweeps, beta_range, seed, kernel="auto", workers=1):
     j = np.zeros(spec.num_edges)
     for (a, b), w in zip(p.edges.tolist(), p.weights, strict=True):
         j[spec.edge_index[(a, b)]] = w
     h_q, j_q = spec.quantize(p.h, spec.h_bits, "h"), spec.quantize(j, spec.j_bits, "J")
     beta = BetaRegisters.from_dict(spec.beta_registers("geometric", beta_range, sweeps))
     init = np.where(np.random.default_rng(seed).random((reads, p.n)) < 0.5, 1, -1)
+    golden = PBitNetGolden(spec, seed=seed, kernel=kernel)
+    # compile (or load the compiled kernel) outside the timing, on another instance
+    PBitNetGolden(spec, kernel=kernel).run(h_q, j_q, num_sweeps=1, beta=beta, num_workers=workers)
     t = time.perf_counter()
-    run = PBitNetGolden(spec, seed=seed).run(
-        h_q, j_q, num_sweeps=sweeps, beta=beta, num_reads=reads, initial_states=init
+    run = golden.run(
+        h_q, j_q, num_sweeps=sweeps, beta=beta, num_reads=reads, initial_states=init, num_workers=workers
     )
     return run, time.perf_counter() - t
 
@@ -59,24 +66,54 @@ def _golden(p, spec, *, reads, sweeps, beta_range, seed):
 def _throughput() -> None:
     print("## Throughput (flips/ns = spin updates per second / 1e9, one process)\n")
     print(
-        "| problem | spins | colors | reads x sweeps | spinemu fixed-point golden | spinemu float "
-        "| dwave SA Metropolis | dwave SA Gibbs | golden / dwave Metropolis |"
+        "| problem | spins | colors | reads x sweeps | golden, numba 1 thread | golden, numba 2 threads "
+        "| golden, numpy | spinemu float | dwave SA Metropolis | dwave SA Gibbs "
+        "| golden (1 thread) / dwave Gibbs |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    jit = numba_available()
     for name, p, reads, sweeps in throughput_cases():
         br = default_beta_range(p)
         spec = _spec(p)
         bqm = to_bqm(p)
         upd = reads * sweeps * p.n
-        _, tq = _golden(p, spec, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, tf = run_float(p, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, td = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1)
-        _, tg = run_dwave(bqm, reads=reads, sweeps=sweeps, beta_range=br, seed=1, criterion="Gibbs")
+        kw = dict(reads=reads, sweeps=sweeps, beta_range=br, seed=1)
+        t1 = _golden(p, spec, **kw, kernel="numba")[1] if jit else float("nan")
+        t2 = _golden(p, spec, **kw, kernel="numba", workers=2)[1] if jit else float("nan")
+        tn = _golden(p, spec, **kw, kernel="numpy")[1]
+        _, tf = run_float(p, **kw)
+        _, td = run_dwave(bqm, **kw)
+        _, tg = run_dwave(bqm, **kw, criterion="Gibbs")
+        rate = [upd / t / 1e9 for t in (t1, t2, tn, tf, td, tg)]
         print(
-            f"| {name} | {p.n} | {spec.num_colors} | {reads} x {sweeps} | {upd / tq / 1e9:.3f} | "
-            f"{upd / tf / 1e9:.3f} | {upd / td / 1e9:.3f} | {upd / tg / 1e9:.3f} | "
-            f"{td / tq:.2f}x |"
+            f"| {name} | {p.n} | {spec.num_colors} | {reads} x {sweeps} | "
+            + " | ".join(f"{r:.3f}" for r in rate)
+            + f" | {tg / t1:.2f}x |"
         )
+    if not jit:
+        print("\n(numba is not installed: the compiled columns are empty.)")
+
+
+def _million() -> None:
+    """One sweep of a 10^6-p-bit periodic 3D lattice (L = 100) in the golden model."""
+    p = lattice_3d(100)
+    t = time.perf_counter()
+    spec = _spec(p)
+    t_spec = time.perf_counter() - t
+    j = spec.quantize(np.ones(spec.num_edges), spec.j_bits, "J")
+    h = np.zeros(spec.n, np.int64)
+    golden = PBitNetGolden(spec, seed=1)
+    beta = BetaRegisters(spec.beta_to_acc(0.2))
+    golden.run(h, j, num_sweeps=1, beta=beta)  # compiled or loaded outside the timing
+    print(f"\n## One sweep of a 3D lattice of {spec.n:,} p-bits (golden, {golden.kernel}, one thread)\n")
+    print("| sweeps per call | seconds per call | seconds per sweep |")
+    print("|---|---|---|")
+    for sweeps in (1, 10):
+        t = time.perf_counter()
+        golden.run(h, j, num_sweeps=sweeps, beta=beta)
+        dt = time.perf_counter() - t
+        print(f"| {sweeps} | {dt:.3f} | {dt / sweeps:.4f} |")
+    print(f"\n(Building its Spec -- edges, coloring, register map -- took {t_spec:.1f} s.)")
 
 
 def _best_cut() -> None:
@@ -144,6 +181,7 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if "--rtl-only" not in argv:
         _throughput()
+        _million()
         _best_cut()
     if "--no-rtl" not in argv:
         _rtl()

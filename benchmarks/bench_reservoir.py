@@ -10,9 +10,11 @@ Run: ``.venv/bin/python benchmarks/bench_reservoir.py [--T 4200] [--rtl-T 600]``
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
+from spinemu.sim_golden.jit import numba_available
 from spinemu.sim_golden.reservoir_float import ridge_fit, ridge_predict
 from spinemu.sw.reservoir import STNOReservoir
 from spinemu.sw.tasks import narma10, nrmse
@@ -26,8 +28,7 @@ KW = dict(theta=40e-9, substeps=8, input_scaling=0.25, feedback=0.7 / (2 / 9), m
 
 def _stno(backend: str, u, y, n_train: int):
     res = STNOReservoir(N, backend=backend, **KW)
-    if backend == "rtl":
-        res.transform(u[:2])  # build / load the native model outside the timing
+    res.transform(u[:2])  # build the native model / compile the kernel outside the timing
     t0 = time.perf_counter()
     x = res.transform(u)
     t_states = time.perf_counter() - t0
@@ -57,9 +58,14 @@ def main(argv=None) -> None:
     u, y = narma10(args.T, seed=args.seed)
     n_train = args.T - args.test
     rows = []
-    for backend in ("golden", "rtl"):
+    for backend, kernel in (("golden", "numba"), ("golden", "numpy"), ("rtl", "")):
+        if kernel == "numba" and not numba_available():
+            continue
+        os.environ["SPINEMU_KERNEL"] = kernel or "auto"  # the golden twin's path (sim_golden/jit.py)
         err, sps, nps = _stno(backend, u, y, n_train)
-        rows.append((f"spinemu STNO {backend} (fixed point, delay loop)", err, sps, nps))
+        name = f"{backend}, {kernel}" if kernel else backend
+        rows.append((f"spinemu STNO {name} (fixed point, delay loop)", err, sps, nps))
+    os.environ.pop("SPINEMU_KERNEL")
     try:
         err, sps = _esn(u, y, n_train, args.seed)
         rows.append(("reservoirpy ESN (lr 1, sr 0.9)", err, sps, float("nan")))

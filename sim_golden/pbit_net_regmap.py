@@ -38,7 +38,7 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
     group_bits, pattern_bits = table_layout(spec)
     addr_bits = _bits(spec.n) + group_bits + pattern_bits
     regs = [
-        Register(name="N", width=16, access=Access.RO, doc="number of p-bits"),
+        Register(name="N", width=32, access=Access.RO, doc="number of p-bits"),
         Register(name="NCOLORS", width=16, access=Access.RO, doc="colors = clocks per sweep"),
         Register(
             name="CTRL",

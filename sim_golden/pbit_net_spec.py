@@ -182,7 +182,7 @@ __all__ = [
 #: Value of the ``ID`` register of the p-bit network core ("PBNT").
 PBIT_NET_IDENT = 0x50424E54
 #: Largest network the generator accepts.
-MAX_NET_PBITS = 1 << 16
+MAX_NET_PBITS = 1 << 20
 #: Largest all-to-all network.
 MAX_DENSE_PBITS = 64
 #: Fraction bits of ``BETA_MULT`` (geometric schedule ratio, u2.30).
