@@ -24,22 +24,21 @@ without per-color temporaries.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 
-__all__ = ["KERNELS", "numba_available", "resolve_kernel", "check_workers", "njit", "prange", "with_workers"]
+__all__ = ["KERNELS", "numba_available", "resolve_kernel", "check_workers", "njit", "with_workers"]
 
 #: Accepted values of every golden model's ``kernel`` argument.
 KERNELS = ("auto", "numba", "numpy")
 
-try:  # pragma: no branch - which branch runs depends on the install
-    import numba as _numba
-except ImportError:  # numpy-only install (e.g. a PYNQ image)
-    _numba = None
 
-
+@functools.cache
 def numba_available() -> bool:
-    """True when numba imports in this Python."""
-    return _numba is not None
+    """True when numba can be imported here (checked without importing it: numba pulls in
+    scipy, which importing :mod:`spinemu.sw` must not)."""
+    return importlib.util.find_spec("numba") is not None
 
 
 def resolve_kernel(kernel: str = "auto") -> str:
@@ -58,10 +57,10 @@ def resolve_kernel(kernel: str = "auto") -> str:
         if forced not in KERNELS:
             raise ValueError(f"SPINEMU_KERNEL must be one of {', '.join(KERNELS)}, not {forced!r}")
         kernel = forced
-    if kernel == "numba" and _numba is None:
+    if kernel == "numba" and not numba_available():
         raise ValueError("kernel='numba' needs numba (pip install 'spinemu[fast]'); 'numpy' needs nothing")
     if kernel == "auto":
-        return "numba" if _numba is not None else "numpy"
+        return "numba" if numba_available() else "numpy"
     return kernel
 
 
@@ -74,36 +73,27 @@ def check_workers(num_workers) -> int:
     return num_workers
 
 
-if _numba is not None:
+def njit(*args, **kwargs):
+    """``numba.njit`` with the on-disk cache on (compiled once per machine).
 
-    def njit(*args, **kwargs):
-        """``numba.njit`` with the on-disk cache on (compiled once per machine)."""
-        kwargs.setdefault("cache", True)
-        kwargs.setdefault("nogil", True)
-        return _numba.njit(*args, **kwargs)
+    Only the kernel modules (``sim_golden/*_kernel.py``) use it, and they are imported
+    only on the numba path.
+    """
+    import numba
 
-    prange = _numba.prange
+    kwargs.setdefault("cache", True)
+    kwargs.setdefault("nogil", True)
+    return numba.njit(*args, **kwargs)
 
-    def with_workers(num_workers: int, func, *args):
-        """Call ``func(*args)`` with numba's parallel loops on ``num_workers`` threads."""
-        limit = min(num_workers, _numba.config.NUMBA_NUM_THREADS)
-        previous = _numba.get_num_threads()
-        _numba.set_num_threads(limit)
-        try:
-            return func(*args)
-        finally:
-            _numba.set_num_threads(previous)
 
-else:
+def with_workers(num_workers: int, func, *args):
+    """Call the kernel ``func(*args)`` with numba's parallel loops on ``num_workers`` threads."""
+    import numba
 
-    def njit(*args, **kwargs):
-        """Without numba: the decorated function stays plain Python (never called by the
-        numpy path, but importable so that modules need no conditional definitions)."""
-        if len(args) == 1 and callable(args[0]) and not kwargs:
-            return args[0]
-        return lambda f: f
-
-    prange = range
-
-    def with_workers(num_workers: int, func, *args):
+    limit = min(num_workers, numba.config.NUMBA_NUM_THREADS)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(limit)
+    try:
         return func(*args)
+    finally:
+        numba.set_num_threads(previous)

@@ -18,6 +18,11 @@ comes from :meth:`~.pbit_net_spec.PBitNetSpec.lut_address`; in telegraph mode ea
 p-bit compares its word with its device's ``FROM_P`` or ``FROM_AP`` table entry
 (chosen by its own current state) and flips on success
 (:attr:`~.pbit_net_spec.PBitNetSpec.telegraph_luts`).
+
+That is the numpy reference path.  With ``kernel="numba"`` (the default where numba
+imports, :mod:`.jit`) the sweeps run in :mod:`.pbit_net_kernel` instead, one p-bit at
+a time with exact incremental fields and reads on ``num_workers`` threads; the two
+paths are tested identical on random Specs.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ update.  Energies for ``record="best"`` change by ``-2 m_new I_i`` per flip.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from .jit import njit, prange
+from .jit import njit
 from .rng_kernel import rng_output_step
 
 __all__ = ["RECORD_NONE", "RECORD_ALL", "RECORD_BEST", "net_sweeps"]

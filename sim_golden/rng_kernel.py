@@ -14,8 +14,9 @@ four times slower).
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from .jit import check_workers, njit, prange, with_workers
+from .jit import check_workers, njit, with_workers
 from .rng import LFSRModel, RNGModel, Xoshiro128ppModel
 
 __all__ = ["RNG_LFSR", "RNG_XOSHIRO", "rng_params", "generate_numba", "rng_output_step"]
