@@ -17,7 +17,7 @@ from .hopfield_float import _check_spins
 from .hopfield_spec import ORDER_LFSR, HopfieldSpec
 from .jit import resolve_kernel
 
-__all__ = ["HopfieldFixed", "FixedRecall"]
+__all__ = ["HopfieldFixed", "FixedRecall", "visit_async"]
 
 
 @dataclass
@@ -48,6 +48,28 @@ class FixedRecall:
     @property
     def sweeps(self) -> int:
         return len(self.flips)
+
+
+def visit_async(wt, s, h, order, r: int) -> int:
+    """Visit the neurons in ``order`` rotated by ``r``; return the flips (in place on ``s``, ``h``).
+
+    Each neuron takes the sign of its field (a zero field keeps the state); a flip adds
+    ``2 s_i W[:, i]`` (row ``i`` of ``wt``) to every field.  Plain Python on numpy arrays
+    here; :mod:`.hopfield_kernel` compiles this same function.
+    """
+    n = s.shape[0]
+    flips = 0
+    for k in range(n):
+        i = order[(r + k) % n]
+        hi = h[i]
+        if hi == 0:
+            continue
+        new = 1 if hi > 0 else -1
+        if new != s[i]:
+            s[i] = new
+            h += 2 * new * wt[i]
+            flips += 1
+    return flips
 
 
 class HopfieldFixed:
@@ -187,19 +209,7 @@ class HopfieldFixed:
                 nonlocal s
                 if mode == "async":
                     r = spec.rotation(self._next_lfsr())
-                    h = W @ s
-                    nflip = 0
-                    for k in range(n):
-                        i = order[(r + k) % n]
-                        hi = h[i]
-                        if hi == 0:
-                            continue
-                        new = 1 if hi > 0 else -1
-                        if new != s[i]:
-                            s[i] = new
-                            h += (2 * new) * Wt[i]
-                            nflip += 1
-                    return nflip
+                    return visit_async(Wt, s, W @ s, order, r)
                 h = W @ s
                 new = np.where(h > 0, 1, np.where(h < 0, -1, s))
                 nflip = int(np.count_nonzero(new != s))

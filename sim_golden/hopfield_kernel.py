@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .hopfield_fixed import visit_async
 from .jit import njit
 
 __all__ = ["fields", "async_sweep", "sync_sweep"]
@@ -29,25 +30,16 @@ def fields(w, s, h):
         h[j] = acc
 
 
+_visit = njit(visit_async)
+
+
 @njit
 def async_sweep(w, wt, s, h, perm, r):
-    """One asynchronous sweep from rotation ``r``, in place on ``s``; return the flips."""
-    n = s.shape[0]
+    """One asynchronous sweep from rotation ``r``, in place on ``s``; return the flips.
+
+    The visit is :func:`~.hopfield_fixed.visit_async`, compiled."""
     fields(w, s, h)
-    flips = 0
-    for k in range(n):
-        i = perm[(r + k) % n]
-        hi = h[i]
-        if hi == 0:
-            continue
-        new = 1 if hi > 0 else -1
-        if new != s[i]:
-            s[i] = new
-            col = wt[i]
-            for j in range(n):
-                h[j] += 2 * new * col[j]
-            flips += 1
-    return flips
+    return _visit(wt, s, h, perm, r)
 
 
 @njit
