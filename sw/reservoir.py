@@ -380,6 +380,11 @@ class STNOReservoir:
         Input gain and DC current (in units of the threshold current).
     feedback : float
         Delay-line feedback gain (0: the bare oscillator).
+
+        The defaults of ``theta``, ``input_scaling``, ``zeta_dc`` and ``feedback`` come
+        from a seeded TPE search on NARMA10 (400 nodes) and sine/square (60 nodes)
+        (docs/reservoir_defaults.md); :func:`~spinemu.sw.tuning.tune_reservoir` runs the
+        same search on your own task.
     feedback_offset : int
         Delay line of ``n_virtual + feedback_offset`` nodes.
     mask : {"binary", "real"} or array_like
@@ -412,11 +417,11 @@ class STNOReservoir:
         self,
         n_virtual: int = 400,
         *,
-        theta: float = 40e-9,
+        theta: float = 60e-9,
         substeps: int = 8,
-        input_scaling: float = 0.25,
-        zeta_dc: float = 2.0,
-        feedback: float = 0.0,
+        input_scaling: float = 0.2,
+        zeta_dc: float = 2.2,
+        feedback: float = 4.0,
         feedback_offset: int = 1,
         mask="real",
         gamma_g: float = 2e7,
