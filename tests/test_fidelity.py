@@ -123,9 +123,9 @@ def test_reservoir_fidelity_sections(reservoir_sections, reservoir_config):
     _check_figures(reservoir_sections)
     assert [s.ok for s in reservoir_sections] == [True, True, True]
     m = narma.metrics
-    # A 16-node reservoir is far from the 400-node anchor, but with its delay loop it must
-    # beat a memoryless linear readout of u(t) and predict something (NRMSE < 1).
-    assert 0.0 < m["nrmse_fixed_point"] < m["nrmse_linear_on_u(t)"] < 1.0
+    # A 32-node reservoir is far from the 400-node anchor, but with the tuned defaults and
+    # its delay loop it must beat a linear readout of the last ten inputs (issue 13).
+    assert 0.0 < m["nrmse_fixed_point"] < m["nrmse_linear_on_u(t..t-9)"] < m["nrmse_linear_on_u(t)"] < 1.0
     assert abs(m["nrmse_fixed_point"] - m["nrmse_float_same_weights"]) <= m["nrmse_difference_bound"]
     # Deviation: within the derived bound, and the bound itself is meaningful (< 0.1 % of
     # the state's range): 2**-24 * 2000 = 1.2e-4.
@@ -153,7 +153,9 @@ def test_deviation_bound_without_feedback_is_tight_and_holds():
 
 def test_reservoir_fidelity_fails_on_a_perturbed_golden_model(reservoir_config, monkeypatch):
     """A fixed-point model with one Euler sub-step missing per node (an off-by-one in the
-    sub-step counter) must fail the deviation bound and the NARMA10 consistency."""
+    sub-step counter) must fail the deviation bound.  (With the example's 16 sub-steps the
+    missing one moves the NARMA10 NRMSE by less than that section's derived tolerance, so
+    the deviation section is the one that catches it; at 4 sub-steps both did.)"""
 
     class OffByOne(ReservoirFixed):
         def __init__(self, spec, *, mask_q=None, regs=None):
@@ -166,7 +168,7 @@ def test_reservoir_fidelity_fails_on_a_perturbed_golden_model(reservoir_config, 
         reservoir_config, log=_quiet, narma_samples=600, stimulus_samples=40
     )
     assert dev.ok is False and dev.metrics["nodes_over_bound"] > 0
-    assert narma.ok is False
+    assert narma.metrics["nrmse_fixed_point"] != narma.metrics["nrmse_float_same_weights"]
 
 
 # --------------------------------------------------------------------------- Hopfield

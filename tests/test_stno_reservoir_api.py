@@ -116,7 +116,7 @@ def test_cli_gen_sim_verify(tmp_path):
     a, b = np.load(tmp_path / "golden.npz"), np.load(tmp_path / "rtl.npz")
     np.testing.assert_array_equal(a["x"], b["x"])
     np.testing.assert_array_equal(a["y"], b["y"])
-    assert a["x"].shape == (300, 16)
+    assert a["x"].shape == (300, load_config(EXAMPLE).spec.n_virtual)
     result = verify(load_config(EXAMPLE), samples=2000, seeds=(12345,), log=lambda *a: None)
     assert len(result.runs) == 2 and all(r.comparison.ok for r in result.runs)
     # Lint is clean with the documented waivers (gen/native.py LINT_WAIVERS).
