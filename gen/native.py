@@ -140,6 +140,10 @@ struct Sim {{
     // Recording: every tick with `rec_valid` high appends `rec_data` to `rec_buf`.
     uint32_t* rec_buf; int rec_data; int rec_valid; uint32_t rec_words;
     uint64_t rec_count; uint64_t rec_capacity;
+    // Feeding: an input stream offered `feed_buf` word by word (valid high while words
+    // remain); a word is taken on an edge where valid and ready were both high.
+    const uint32_t* feed_buf; int feed_data; int feed_valid; int feed_ready; uint32_t feed_words;
+    uint64_t feed_pos; uint64_t feed_count;
 }};
 
 static void get_port(Vtop* t, int idx, uint32_t* out) {{
@@ -149,10 +153,27 @@ static void get_port(Vtop* t, int idx, uint32_t* out) {{
     }}
 }}
 
+static void set_port(Vtop* t, int idx, const uint32_t* in) {{
+    switch (idx) {{
+{chr(10).join(set_cases)}
+    default: break;
+    }}
+}}
+
 static inline void tick(Sim* s) {{
+    bool took = false;
+    if (s->feed_buf) {{
+        uint32_t offer = s->feed_pos < s->feed_count, ready = 0;
+        if (offer) set_port(s->top, s->feed_data, s->feed_buf + s->feed_pos * s->feed_words);
+        set_port(s->top, s->feed_valid, &offer);
+        s->top->eval();
+        get_port(s->top, s->feed_ready, &ready);
+        took = offer && (ready & 1);
+    }}
     s->top->clk = 1; s->top->eval();
     s->top->clk = 0; s->top->eval();
     s->cycles++;
+    if (took) s->feed_pos++;
     if (s->rec_buf) {{
         uint32_t v = 0;
         get_port(s->top, s->rec_valid, &v);
@@ -168,6 +189,7 @@ extern "C" void* sim_new() {{
     s->ctx = new VerilatedContext;
     s->top = new Vtop{{s->ctx}};
     s->cycles = 0; s->rec_buf = nullptr; s->rec_count = 0; s->rec_capacity = 0;
+    s->feed_buf = nullptr; s->feed_pos = 0; s->feed_count = 0;
     s->top->clk = 0; s->top->rst = 0; s->top->eval();
     return s;
 }}
@@ -193,12 +215,21 @@ extern "C" void sim_get(void* h, int idx, uint32_t* out) {{
 
 extern "C" void sim_set(void* h, int idx, const uint32_t* in) {{
     Vtop* t = ((Sim*)h)->top;
-    switch (idx) {{
-{chr(10).join(set_cases)}
-    default: break;
-    }}
+    set_port(t, idx, in);
     t->eval();
 }}
+
+// Offer `count` words of `words` 32-bit words each on an input stream (buf = nullptr:
+// stop, valid low).
+extern "C" void sim_feed(void* h, int data_idx, int valid_idx, int ready_idx, uint32_t words,
+                         uint64_t count, const uint32_t* buf) {{
+    Sim* s = (Sim*)h;
+    if (!buf && s->feed_buf) {{ uint32_t zero = 0; set_port(s->top, s->feed_valid, &zero); s->top->eval(); }}
+    s->feed_buf = buf; s->feed_data = data_idx; s->feed_valid = valid_idx; s->feed_ready = ready_idx;
+    s->feed_words = words; s->feed_count = count; s->feed_pos = 0;
+}}
+
+extern "C" uint64_t sim_fed(void* h) {{ return ((Sim*)h)->feed_pos; }}
 
 extern "C" void sim_record(void* h, int data_idx, int valid_idx, uint32_t words,
                            uint64_t capacity, uint32_t* buf) {{
@@ -300,7 +331,12 @@ class NativeModel:
         lib.sim_recorded.restype = ctypes.c_uint64
         lib.sim_run_until.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64]
         lib.sim_run_until.restype = ctypes.c_uint64
+        lib.sim_feed.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_uint32,
+                                 ctypes.c_uint64, u32p]
+        lib.sim_fed.argtypes = [ctypes.c_void_p]
+        lib.sim_fed.restype = ctypes.c_uint64
         self._rec = None
+        self._feed = None
         self.has_axi = hasattr(lib, "axil_write")
         if self.has_axi:
             lib.axil_write.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
@@ -396,6 +432,39 @@ class NativeModel:
         if got < count:
             raise RuntimeError(f"only {got} of {count} records after {limit} more cycles")
         return got
+
+    def feed(self, data: str, valid: str, ready: str, words) -> None:
+        """Offer ``words`` on the input stream ``data``/``valid``/``ready``, one per clock
+        while ``ready`` is high (AXI4-Stream rules; ``valid`` drops after the last word).
+
+        ``words``: integers (one per transfer, at most 32 bits) or an array of shape
+        ``(count, port words)`` of uint32.  The model keeps a reference until
+        :meth:`stop_feeding`; :attr:`fed` counts the words taken.
+        """
+        di, dp = self._port(data)
+        vi, _ = self._port(valid)
+        ri, _ = self._port(ready)
+        arr = np.asarray(words)
+        if arr.ndim == 1:
+            arr = (arr.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)[:, None]
+        arr = np.ascontiguousarray(arr, dtype=np.uint32)
+        if arr.ndim != 2 or arr.shape[1] != dp.words:
+            raise ValueError(f"words for {data} must have shape (count, {dp.words}), not {arr.shape}")
+        self._feed = arr
+        self._lib.sim_feed(self._h, di, vi, ri, dp.words, arr.shape[0],
+                           arr.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)))
+
+    @property
+    def fed(self) -> int:
+        """Words of the current :meth:`feed` taken so far."""
+        return int(self._lib.sim_fed(self._h)) if self._feed is not None else 0
+
+    def stop_feeding(self) -> int:
+        """Stop offering words (``valid`` low); return how many were taken."""
+        n = self.fed
+        self._lib.sim_feed(self._h, 0, 0, 0, 0, 0, None)
+        self._feed = None
+        return n
 
     def stop_recording(self) -> np.ndarray:
         """Stop recording; return the records, shape (count, words), uint32.

@@ -23,6 +23,13 @@ packet per sample: what a DMA S2MM transfer ends on).  With ``CTRL.HOLD`` the st
 silent and ignores ``ready`` (states are read through ``STATE``; switching to HOLD drops
 an unaccepted word).  ``state_ready`` tied high gives the old free-running timing.
 
+Input samples arrive through the ``INPUT`` register or the ``input`` stream
+(``input_payload``/``input_valid``/``input_ready``, raw signed ``input_bits``): both fill
+the one-sample holding register, which the datapath empties when it starts a sample, so
+the stream keeps the core busy with no bus access per sample (a DMA MM2S channel on a
+board).  ``input_ready`` is low while the holding register is full, in the clock of an
+``INPUT`` write (the register wins) and of ``RESTART``.
+
 The readout multiply-accumulate runs on the clock after each state; after the last node
 of a sample it emits ``pred`` / ``pred_valid`` (a plain pulse, no backpressure: one per
 sample, also readable through ``PRED``/``PRED_COUNT``).
@@ -76,6 +83,9 @@ class ReservoirTop(wiring.Component):
     state_payload, state_valid, state_ready, state_last
         Stream of the virtual-node states ``p`` (raw ``u0.state_frac_bits``); ``ready``
         is an input (backpressure), ``last`` marks the last node of each sample.
+    input_payload, input_valid, input_ready
+        Stream of raw input samples (signed ``input_bits``), the bus-free alternative
+        to ``INPUT``.
     pred, pred_valid : Out
         Each on-chip prediction (raw, signed ``out_bits``), once per input sample
         (only if ``spec.readout``).
@@ -91,6 +101,9 @@ class ReservoirTop(wiring.Component):
             "state_valid": Out(1),
             "state_ready": In(1),
             "state_last": Out(1),
+            "input_payload": In(spec.input_bits),
+            "input_valid": In(1),
+            "input_ready": Out(1),
         }
         if spec.readout:
             members["pred"] = Out(spec.out_bits)
@@ -159,11 +172,14 @@ class ReservoirTop(wiring.Component):
         is_idle, is_sub, is_hold = Signal(), Signal(), Signal()
         take = Signal()
         m.d.comb += take.eq(is_idle & pend)
+        m.d.comb += self.input_ready.eq(~pend & ~csr.INPUT_wstb & ~csr.RESTART_wstb)
         with m.If(csr.INPUT_wstb):
             with m.If(pend & ~take):
                 m.d.sync += overrun.eq(1)
             with m.Else():
                 m.d.sync += [pend.eq(1), pend_u.eq(csr.INPUT.as_signed())]
+        with m.Elif(self.input_valid & self.input_ready):
+            m.d.sync += [pend.eq(1), pend_u.eq(self.input_payload.as_signed())]
         with m.Elif(take):
             m.d.sync += pend.eq(0)
 

@@ -396,7 +396,8 @@ class ReservoirSpec:
                 width=self.input_bits,
                 access=Access.WO,
                 signed=True,
-                doc=f"queue one input sample u, s.{self.input_frac_bits} fixed point",
+                doc=f"queue one input sample u, s.{self.input_frac_bits} fixed point "
+                "(the input stream fills the same holding register without the bus)",
             ),
             Register(
                 name="RESTART",

@@ -88,6 +88,8 @@ __all__ = [
     "dma_cell",
     "NativeStreamSink",
     "DMAStreamSink",
+    "NativeStreamSource",
+    "DMAStreamSource",
     "find_stream_dma",
 ]
 
@@ -121,6 +123,7 @@ class CoreBinding:
     driver_factory: Callable
     workload: Callable | None = None
     streams: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     @property
     def vlnv(self) -> str:
@@ -140,6 +143,7 @@ def register_core(
     workload=None,
     class_name: str | None = None,
     streams: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
 ):
     """Register a core; return its ``DefaultIP`` subclass (``None`` without pynq).
 
@@ -147,6 +151,8 @@ def register_core(
     ``streams`` names the core's output streams drained by an AXI DMA on a board (the
     stems of its ``<stem>_payload``/``_valid``/``_ready`` ports); with streams the
     driver factory is called as ``driver_factory(mmio, spec, streams={stem: sink})``.
+    ``sources`` names its input streams, fed by an AXI DMA (MM2S): the factory then also
+    gets ``sources={stem: source}``.
     Registering the same core again replaces the binding (and pynq's driver).
     """
     binding = CoreBinding(
@@ -156,6 +162,7 @@ def register_core(
         driver_factory=driver_factory,
         workload=workload,
         streams=tuple(streams),
+        sources=tuple(sources),
     )
     _BINDINGS[core] = binding
     if not PYNQ_AVAILABLE:
@@ -417,13 +424,21 @@ def open_core(
             "loading the overlay"
         )
     extra = {}
-    if binding.streams:
+    if binding.streams or binding.sources:
         if allocate is None:
             _need_pynq()
             allocate = pynq.allocate
+    if binding.streams:
         extra["streams"] = {
             stem: DMAStreamSink(find_stream_dma(overlay, core, stem), allocate=allocate, timeout=timeout)
             for stem in binding.streams
+        }
+    if binding.sources:
+        extra["sources"] = {
+            stem: DMAStreamSource(
+                find_stream_dma(overlay, core, stem, direction="in"), allocate=allocate, timeout=timeout
+            )
+            for stem in binding.sources
         }
     if hasattr(ip, "driver"):
         return ip.driver(spec, check_writes=check_writes, **extra)
@@ -444,13 +459,16 @@ def dma_cell(stem: str) -> str:
     return f"dma_{stem}"
 
 
-def find_stream_dma(overlay, core: str, stem: str):
+def find_stream_dma(overlay, core: str, stem: str, *, direction: str = "out"):
     """The AXI DMA of stream ``stem`` in ``overlay`` (a ``pynq.lib.dma.DMA``).
+
+    ``direction`` is the stream's: ``"out"`` (core to memory, the S2MM channel) or
+    ``"in"`` (memory to core, MM2S).
 
     Raises
     ------
     DeploymentError
-        If the overlay has no such DMA, or it has no S2MM channel.
+        If the overlay has no such DMA, or it lacks the channel.
     """
     name = dma_cell(stem)
     desc = getattr(overlay, "ip_dict", {}).get(name)
@@ -461,8 +479,10 @@ def find_stream_dma(overlay, core: str, stem: str):
             "not drained)"
         )
     dma = getattr(overlay, name)
-    if getattr(dma, "recvchannel", None) is None:
+    if direction == "out" and getattr(dma, "recvchannel", None) is None:
         raise DeploymentError(f"the AXI DMA {name} has no S2MM (stream to memory) channel")
+    if direction == "in" and getattr(dma, "sendchannel", None) is None:
+        raise DeploymentError(f"the AXI DMA {name} has no MM2S (memory to stream) channel")
     return dma
 
 
@@ -583,6 +603,81 @@ class DMAStreamSink:
             self.channel.start()
         except Exception:  # noqa: BLE001 - best effort after an error
             pass
+
+
+# A stream source feeds one input stream of a core (``<stem>_payload``/``_valid``/
+# ``_ready``): ``send(values)`` starts offering the values (one transfer each, at most
+# 32 bits; negative values in two's complement) and returns at once; ``wait()`` blocks
+# until the core has taken them all.
+
+
+class NativeStreamSource:
+    """An input stream of a native Verilator model (simulation)."""
+
+    def __init__(self, model, stem: str, *, max_cycles: int = 100_000_000):
+        self.model = model
+        self.data, self.valid, self.ready = (f"{stem}_{x}" for x in ("payload", "valid", "ready"))
+        self.max_cycles = max_cycles
+        self._count = 0
+
+    def send(self, values) -> None:
+        vals = np.asarray(values, dtype=np.int64).reshape(-1)
+        self._count = len(vals)
+        self.model.feed(self.data, self.valid, self.ready, vals)
+
+    def wait(self) -> None:
+        ran = 0
+        while self.model.fed < self._count:
+            if ran >= self.max_cycles:
+                self.model.stop_feeding()
+                raise DoneTimeout(f"the core took {self.model.fed} of {self._count} {self.data} words")
+            self.model.step(64)
+            ran += 64
+        self.model.stop_feeding()
+
+
+class DMAStreamSource:
+    """An input stream fed from a ``pynq.allocate`` buffer by an AXI DMA (MM2S, simple mode).
+
+    Parameters are those of :class:`DMAStreamSink`; a word is ``c_m_axis_mm2s_tdata_width``
+    bits.
+    """
+
+    def __init__(self, dma, *, allocate, timeout: float = 5.0):
+        self.dma = dma
+        self.channel = dma.sendchannel
+        self.allocate = allocate
+        self.timeout = timeout
+        params = {str(k).lower(): v for k, v in getattr(dma, "description", {}).get("parameters", {}).items()}
+        bits = int(params.get("c_m_axis_mm2s_tdata_width", 32))
+        if bits % 32:
+            raise DeploymentError(f"DMA stream width {bits} is not a multiple of 32 bits")
+        self.words = bits // 32
+        self._buf = None
+
+    def send(self, values) -> None:
+        vals = np.asarray(values, dtype=np.int64).reshape(-1)
+        if not len(vals):
+            return
+        self._buf = self.allocate((len(vals), self.words), np.uint32)
+        self._buf[:] = 0
+        self._buf[:, 0] = (vals & 0xFFFFFFFF).astype(np.uint32)
+        self.channel.transfer(self._buf)
+
+    def wait(self) -> None:
+        if self._buf is None:
+            return
+        ch = self.channel
+        wait_until(
+            lambda: int(ch.idle or ch.error),
+            bool,
+            timeout=self.timeout,
+            what=f"the core taking {self._buf.shape[0]} input stream words",
+        )
+        if ch.error:
+            raise BusError("the input stream's AXI DMA reports an error (DMASR error bits set)")
+        ch.wait()
+        self._buf = None
 
 
 if PYNQ_AVAILABLE:

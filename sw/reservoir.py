@@ -67,17 +67,24 @@ class ReservoirDriver:
         by :meth:`run_stream`.
     streams : dict or None
         ``{"state": sink}``, the form :func:`~spinemu.sw.pynq_driver.open_core` passes.
+    sources : dict or None
+        ``{"input": source}``: feeds the ``input`` stream
+        (:class:`~spinemu.sw.pynq_driver.DMAStreamSource` on a board); with it
+        :meth:`run_stream` sends all samples at once instead of one ``INPUT`` write each.
     timeout : float
         Seconds to wait for a prediction in :meth:`run_stream`.
     """
 
-    def __init__(self, mmio, spec: ReservoirSpec, *, stream=None, streams=None, timeout: float = 5.0):
+    def __init__(
+        self, mmio, spec: ReservoirSpec, *, stream=None, streams=None, sources=None, timeout: float = 5.0
+    ):
         if not isinstance(spec, ReservoirSpec):
             raise TypeError(f"spec must be a ReservoirSpec, not {spec!r}")
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0, not {timeout}")
         self.spec = spec
         self.stream = stream if stream is not None else (streams or {}).get("state")
+        self.source = (sources or {}).get("input")
         self.timeout = timeout
         self.regs = RegisterDriver(mmio, spec.regmap)
         n = self.regs.read("N")
@@ -155,10 +162,11 @@ class ReservoirDriver:
     def run_stream(self, u_q) -> dict[str, np.ndarray]:
         """Process samples, draining states from the stream sink (one packet per sample).
 
-        For each sample: arm the sink for ``n_virtual`` words, push the input, wait for
-        the packet (``state_last``); with the readout, wait for ``PRED_COUNT`` and read
-        ``PRED``.  The core may stall on the stream at any time (backpressure), which
-        changes no state.
+        With an input source every sample is sent at once through the ``input`` stream;
+        otherwise each is written to ``INPUT``.  For each sample: arm the sink for
+        ``n_virtual`` words, (push the input,) wait for the packet (``state_last``); with
+        the readout, wait for ``PRED_COUNT`` and read ``PRED``.  The core may stall on
+        either stream at any time (backpressure), which changes no state.
 
         Returns
         -------
@@ -184,9 +192,12 @@ class ReservoirDriver:
         y = np.empty(u_q.shape[0], dtype=np.int64) if spec.readout else None
         self.regs.write("CTRL", 0)
         pc0 = self.regs.read("PRED_COUNT") if spec.readout else 0
+        if self.source is not None:
+            self.source.send(u_q)
         for k, v in enumerate(u_q.tolist()):
             self.stream.start(n_v)
-            self.push(v)
+            if self.source is None:
+                self.push(v)
             words = self.stream.finish()
             if len(words) != n_v:
                 raise BusError(f"sample {k}: the state stream delivered {len(words)} of {n_v} states")
@@ -200,6 +211,8 @@ class ReservoirDriver:
                     what=f"PRED_COUNT == {want}",
                 )
                 y[k] = self.regs.read("PRED")
+        if self.source is not None:
+            self.source.wait()
         self.check_overrun()
         out = {"x": x}
         if y is not None:
@@ -256,7 +269,8 @@ def run_reservoir_board(
 
 
 def _stream_run(model, driver: ReservoirDriver, u_q, *, port: str) -> np.ndarray:
-    """Feed ``u_q`` through INPUT and record ``port`` ("state" or "pred") at native speed."""
+    """Feed ``u_q`` through the ``input`` stream and record ``port`` ("state" or "pred")
+    at native speed (no bus access per sample)."""
     spec = driver.spec
     n_v = spec.n_virtual
     per = 1 if port == "pred" else n_v
@@ -266,13 +280,11 @@ def _stream_run(model, driver: ReservoirDriver, u_q, *, port: str) -> np.ndarray
     model.set("state_ready", 1)  # the simulation drains the state stream at full speed
     model.record("state_payload" if port == "state" else port, f"{port}_valid", max(total, 1))
     try:
-        for k, v in enumerate(u_q):
-            driver.push(int(v))  # waits in the holding register while sample k-1 runs
-            if k >= 1:
-                model.run_until_recorded(k * per, max_cycles=2 * budget)
+        model.feed("input_payload", "input_valid", "input_ready", np.asarray(u_q, dtype=np.int64))
         if total:
-            model.run_until_recorded(total, max_cycles=2 * budget)
+            model.run_until_recorded(total, max_cycles=budget * len(u_q))
     finally:
+        model.stop_feeding()
         raw = model.stop_recording()
     driver.check_overrun()
     raw = raw[:total, 0].astype(np.int64)
@@ -634,6 +646,7 @@ def _register():
         workload=run_reservoir_board,
         class_name="ReservoirIP",
         streams=("state",),
+        sources=("input",),
     )
 
 

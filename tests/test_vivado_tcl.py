@@ -564,11 +564,12 @@ def example_builds(tmp_path_factory):
 
 
 @pytest.mark.parametrize("board_name", ["pynq-z2", "kv260"])
-@pytest.mark.parametrize("kind,stem", [("reservoir", "state"), ("hopfield", "sweep")])
+@pytest.mark.parametrize("kind,stem,inputs", [("reservoir", "state", ["input"]), ("hopfield", "sweep", [])])
 def test_example_cores_build_with_their_dma(
-    example_builds, demo_config, generated, kind, stem, board_name, tmp_path
+    example_builds, demo_config, generated, kind, stem, inputs, board_name, tmp_path
 ):
-    """Reservoir and Hopfield: right part, every source, one S2MM DMA per stream, TLAST wired.
+    """Reservoir and Hopfield: right part, every source, one S2MM DMA per output stream
+    with TLAST wired, one MM2S DMA per input stream (the reservoir's samples).
 
     The p-bit demo core has no backpressured stream, so its block design has no DMA:
     a DMA is present iff the core streams.
@@ -576,7 +577,9 @@ def test_example_cores_build_with_their_dma(
     board = get_board(board_name)
     proj, calls = build_checked(*example_builds[kind], board, tmp_path)
     # The stream: ready (backpressure) and last, so the wrapper exposes a full AXI4-Stream.
-    assert [(s.stem, s.direction, s.last is not None) for s in proj.streams] == [(stem, "out", True)]
+    assert [(s.stem, s.direction, s.last is not None) for s in proj.streams] == [
+        (stem, "out", True), *((i, "in", False) for i in inputs)
+    ]
     assert not proj.notes
     ports = wrapper_ports(proj.files["wrapper"].read_text())
     assert {f"m_axis_{stem}_{x}" for x in ("tdata", "tvalid", "tready", "tlast")} <= ports
@@ -586,14 +589,19 @@ def test_example_cores_build_with_their_dma(
     )
     cells = {a[-1]: opt(a, "-vlnv") for a in calls_of(calls, "create_bd_cell")}
     dmas = sorted(c for c, v in cells.items() if v.startswith("xilinx.com:ip:axi_dma:"))
-    assert dmas == [f"dma_{stem}"]
+    assert dmas == sorted([f"dma_{stem}", *(f"dma_{i}" for i in inputs)])
     intf = [tuple(a) for a in calls_of(calls, "connect_bd_intf_net")]
     assert (f"core/m_axis_{stem}", f"dma_{stem}/S_AXIS_S2MM") in intf
     props = " ".join(a[1] for a in calls_of(calls, "set_property") if a[-1] == f"dma_{stem}")
     assert "CONFIG.c_include_s2mm 1" in props and "CONFIG.c_include_mm2s 0" in props
     assert "CONFIG.c_s_axis_s2mm_tdata_width 32" in props
+    for i in inputs:
+        assert {f"s_axis_{i}_{x}" for x in ("tdata", "tvalid", "tready")} <= ports
+        assert (f"dma_{i}/M_AXIS_MM2S", f"core/s_axis_{i}") in intf
+        props = " ".join(a[1] for a in calls_of(calls, "set_property") if a[-1] == f"dma_{i}")
+        assert "CONFIG.c_include_mm2s 1" in props and "CONFIG.c_include_s2mm 0" in props
     info = json.loads((tmp_path / "build.json").read_text())
-    assert [s["dma_cell"] for s in info["streams"]] == [f"dma_{stem}"]
+    assert [s["dma_cell"] for s in info["streams"]] == [f"dma_{stem}", *(f"dma_{i}" for i in inputs)]
     # The p-bit demo: no stream, no DMA.
     demo = tmp_path / "demo"
     demo.mkdir()
