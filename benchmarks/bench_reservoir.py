@@ -98,6 +98,28 @@ def _defaults_over_seeds(seeds=range(5)) -> None:
         print(f"| {name} | " + " | ".join(f"{e:.3f}" for e in errs) + f" | {np.median(errs):.3f} |")
 
 
+def _resources(sizes=(16, 400, 4096)) -> None:
+    """yosys xc7 resources of the core at several node counts, and its ECP5 Fmax at 400."""
+    from spinemu.gen.synth import SynthError, estimate
+    from spinemu.sim_golden.reservoir_spec import ReservoirSpec
+
+    print("\n## Resources (yosys synth_xilinx, xc7z020; the datapath is shared by every node)\n")
+    print("| virtual nodes | LUT | FF | DSP | BRAM (36 Kb) | BRAM per 1,000 nodes |")
+    print("|---|---|---|---|---|---|")
+    for n in sizes:
+        try:
+            r = estimate(ReservoirSpec(n_virtual=n), target="xc7", check_fit=False)
+        except SynthError as exc:
+            print(f"| {n} | {exc} | | | | |")
+            continue
+        print(f"| {n} | {r.lut:,} | {r.ff:,} | {r.dsp} | {r.bram:g} | {1000 * r.bram / n:.2f} |")
+    r = estimate(ReservoirSpec(n_virtual=400), target="ecp5")
+    print(
+        f"\nECP5-85 (nextpnr), 400 nodes: Fmax {r.fmax_mhz:.1f} MHz, {r.lut:,} LUT4, {r.dsp} MULT18X18D, "
+        f"{r.bram:g} DP16KD: one Euler sub-step (two wide multiplies in series) per clock."
+    )
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--T", type=int, default=4200, help="NARMA10 samples (golden, ESN)")
@@ -139,6 +161,7 @@ def main(argv=None) -> None:
         _defaults_over_seeds()
     except ImportError as exc:
         print(f"\n(defaults table skipped: {exc})")
+    _resources()
 
 
 if __name__ == "__main__":
