@@ -11,6 +11,10 @@ Datapath
   being entry ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.
   A field ``h_i`` reads the ``C`` rows of neuron ``i``, one per cycle, and the ``lanes``
   multiply-accumulate units add ``+-w`` (the neuron states are bits) into one accumulator.
+  Reads run back to back across neurons: a neuron decides in the clock its last word
+  arrives, and the next neuron's first word arrives a clock later and takes the state
+  bits then, so a sweep is ``N C + 2`` clocks and an asynchronous update is seen by
+  every later field.
 * **Device ROM**: the quantized conductance table of every synapse, ``2L - 1`` weights
   per entry, indexed ``((row * lanes + k) << SB) | (d + L - 1)``.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
@@ -131,10 +135,12 @@ class HopfieldTop(wiring.Component):
         nxt = Signal(np_)
         prev = Signal(np_)
         unst = Signal(np_)
-        ni = Signal(range(n))
+        ret_ni = Signal(range(n))  # neuron of the synapse word arriving this clock
+        ret_last = Signal()  # ... its last chunk
+        ret_final = Signal()  # ... of the sweep's last neuron
         t = Signal(range(n))
         pos = Signal(range(n))
-        c = Signal(range(c_n + 1))
+        c = Signal(range(c_n))
         pend = Signal()
         pend_c = Signal(range(c_n))
         acc = Signal(signed(acc_bits))
@@ -196,20 +202,26 @@ class HopfieldTop(wiring.Component):
                                 cycle2.eq(0),
                                 done.eq(0),
                                 t.eq(0),
+                                c.eq(0),
+                                acc.eq(0),
+                                pend.eq(0),
                                 pos.eq(Mux(is_sync, 0, rot)),
                             ]
                             m.d.comb += lfsr.en.eq(~is_sync)
-                            m.next = "NSTART"
+                            m.next = "RUN"
                         with m.Case(Command.LEARN):
                             m.d.sync += [
                                 sync_mode.eq(1),
                                 learning.eq(1),
                                 t.eq(0),
+                                c.eq(0),
+                                acc.eq(0),
+                                pend.eq(0),
                                 pos.eq(0),
                                 unstable.eq(0),
                                 unst.eq(0),
                             ]
-                            m.next = "NSTART"
+                            m.next = "RUN"
                         with m.Case(Command.HEBB, Command.CLEAR):
                             m.d.sync += [
                                 eop.eq(Mux(csr.CMD == Command.HEBB, 0, 2)),
@@ -234,42 +246,55 @@ class HopfieldTop(wiring.Component):
                     m.next = "E_READ"
 
             # -- neuron updates -------------------------------------------------------------
-            with m.State("NSTART"):
-                m.d.sync += [ni.eq(Mux(sync_mode, t, perm_rd.data)), acc.eq(0), c.eq(0), pend.eq(0)]
-                m.next = "MAC"
-            with m.State("MAC"):
-                m.d.comb += rd.addr.eq(ni * c_n + c)
-                m.d.sync += [pend.eq(c < c_n), pend_c.eq(c)]
-                with m.If(c < c_n):
-                    m.d.sync += c.eq(c + 1)
+            with m.State("RUN"):
+                # Reads are issued back to back, neuron after neuron: (neuron, chunk) of
+                # the read issued now, and of the data arriving now (issued last clock).
+                # A neuron decides in the clock its last chunk arrives; the next neuron's
+                # first chunk arrives one clock later and takes the states bit by bit
+                # then, so an asynchronous update is seen by every later field.
+                issuing = t < n
+                iss_ni = Mux(sync_mode, t, perm_rd.data)
+                with m.If(issuing):
+                    m.d.comb += rd.addr.eq(iss_ni * c_n + c)
+                m.d.sync += [
+                    pend.eq(issuing),
+                    pend_c.eq(c),
+                    ret_ni.eq(iss_ni),
+                    ret_last.eq(c == c_n - 1),
+                    ret_final.eq((c == c_n - 1) & (t == n - 1)),
+                ]
+                with m.If(issuing):
+                    with m.If(c == c_n - 1):
+                        m.d.sync += [c.eq(0), t.eq(t + 1), pos.eq(Mux(pos == n - 1, 0, pos + 1))]
+                    with m.Else():
+                        m.d.sync += c.eq(c + 1)
                 with m.If(pend):
                     bits = cur.word_select(pend_c, p)
                     terms = []
                     for k in range(p):
                         w = lane(rd.data, k)[:wb].as_signed()
                         terms.append(Mux(bits[k], w, -w))
-                    m.d.sync += acc.eq(acc + sum(terms[1:], terms[0]))
-                with m.If(c == c_n):
-                    m.next = "DECIDE"
-            with m.State("DECIDE"):
-                old = cur.bit_select(ni, 1)
-                pos_h = acc > 0
-                neg_h = acc < 0
-                new = Mux(pos_h, 1, Mux(neg_h, 0, old))
-                with m.If(learning):
-                    m.d.sync += [
-                        unst.bit_select(ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
-                        unstable.eq(unstable + Mux(old, neg_h, pos_h)),
-                    ]
-                with m.Elif(sync_mode):
-                    m.d.sync += [nxt.bit_select(ni, 1).eq(new), flips.eq(flips + (new != old))]
-                with m.Else():
-                    m.d.sync += [cur.bit_select(ni, 1).eq(new), flips.eq(flips + (new != old))]
-                m.d.sync += [t.eq(t + 1), pos.eq(Mux(pos == n - 1, 0, pos + 1))]
-                with m.If(t == n - 1):
-                    m.next = "SEND"
-                with m.Else():
-                    m.next = "NSTART"
+                    total = Signal(signed(acc_bits))
+                    m.d.comb += total.eq(acc + sum(terms[1:], terms[0]))
+                    with m.If(ret_last):
+                        m.d.sync += acc.eq(0)
+                        old = cur.bit_select(ret_ni, 1)
+                        pos_h = total > 0
+                        neg_h = total < 0
+                        new = Mux(pos_h, 1, Mux(neg_h, 0, old))
+                        with m.If(learning):
+                            m.d.sync += [
+                                unst.bit_select(ret_ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
+                                unstable.eq(unstable + Mux(old, neg_h, pos_h)),
+                            ]
+                        with m.Elif(sync_mode):
+                            m.d.sync += [nxt.bit_select(ret_ni, 1).eq(new), flips.eq(flips + (new != old))]
+                        with m.Else():
+                            m.d.sync += [cur.bit_select(ret_ni, 1).eq(new), flips.eq(flips + (new != old))]
+                    with m.Else():
+                        m.d.sync += acc.eq(total)
+                    with m.If(ret_final):
+                        m.next = "SEND"
             with m.State("SEND"):
                 with m.If(learning):
                     with m.If(unstable != 0):
@@ -296,7 +321,7 @@ class HopfieldTop(wiring.Component):
                     with m.Else():
                         m.d.sync += [t.eq(0), flips.eq(0), pos.eq(Mux(sync_mode, 0, rot))]
                         m.d.comb += lfsr.en.eq(~sync_mode)
-                        m.next = "NSTART"
+                        m.next = "RUN"
 
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):

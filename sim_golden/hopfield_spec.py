@@ -356,12 +356,14 @@ class HopfieldSpec:
         return cls(**{k: v for k, v in data.items() if k != "kind"})
 
     def cycles_per_field(self) -> int:
-        """Clock cycles the gateware spends on one neuron: start, ``C + 1`` MAC, decide."""
-        return self.chunks + 3
+        """Clock cycles the gateware spends on one neuron: its ``C`` synapse-memory reads
+        (neurons follow each other with no gap; a decision overlaps the next reads)."""
+        return self.chunks
 
     def recall_cycles(self, sweeps: int) -> int:
-        """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps."""
-        return sweeps * (self.n_neurons * self.cycles_per_field() + 1)
+        """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps:
+        ``N C`` reads, the last word's arrival and the sweep's end (``SEND``) each."""
+        return sweeps * (self.n_neurons * self.cycles_per_field() + 2)
 
     def __repr__(self):  # compact: the cached tables are not fields
         return (

@@ -253,6 +253,10 @@ class HopfieldRecall:
     flips : numpy.ndarray of int64
     energies : numpy.ndarray
         ``-1/2 s W s`` of every recorded state, ``W`` the weights the neurons read.
+
+    Notes
+    -----
+    ``np.asarray(result)`` is the final state, so a numpy user needs no attribute.
     """
 
     state: np.ndarray
@@ -262,6 +266,11 @@ class HopfieldRecall:
     cycle2: bool
     flips: np.ndarray
     energies: np.ndarray
+
+    def __array__(self, dtype=None, copy=None):
+        if copy is False:
+            raise ValueError("a HopfieldRecall gives its final state as a new array only")
+        return np.array(self.state, dtype=dtype, copy=True)
 
 
 @dataclass

@@ -150,3 +150,14 @@ def test_storkey_retrieval_golden():
             fails += not np.array_equal(r.state, xi[mu])
     n = n_sets * p
     assert fails <= 0.02 * n + 3 * math.sqrt(n * 0.02 * 0.98)
+
+
+def test_recall_result_is_the_final_state_as_an_array():
+    net = HopfieldNetwork(9, seed=0)
+    net.store(np.array([[1, -1, 1, -1, 1, -1, 1, -1, 1], [1, 1, 1, -1, 1, -1, -1, 1, -1]]))
+    rec = net.recall([1, -1, 1, -1, 1, -1, 1, 1, 1])
+    arr = np.asarray(rec)
+    assert arr.shape == (9,) and np.array_equal(arr, rec.state) and np.array_equal(arr, rec.states[-1])
+    assert np.asarray(rec, dtype=np.float64).dtype == np.float64
+    arr[0] = -arr[0]  # a copy: the result is unchanged
+    assert rec.state[0] == -arr[0]

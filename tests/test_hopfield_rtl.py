@@ -3,8 +3,10 @@
 The generated top level is driven only through its AXI4-Lite registers; every
 intermediate state is recorded from the ``sweep_state`` stream and compared with
 :class:`spinemu.sim_golden.hopfield_fixed.HopfieldFixed` sweep for sweep. Three small
-designs (one Verilator build each, cached in build/cache) cover 1, 2 and 4 MAC lanes,
-a row that does not fill its last memory word, ideal and imperfect devices.
+designs (one Verilator build each, cached in build/cache) cover 1, 2, 4 and 8 MAC
+lanes, a row that does not fill its last memory word, a row of a single word (every
+neuron decides one clock after its read, and the next neuron's read must see it), ideal
+and imperfect devices.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ LETTER_SPEC = dict(
 SPECS = {
     "letters_l2": LETTER_SPEC,
     "n13_l4": dict(n_neurons=13, lanes=4, n_levels=8, weight_bits=8, order_seed=5, lfsr_seed=77),
+    "n7_l8": dict(n_neurons=7, lanes=8, n_levels=4, weight_bits=6, order_seed=2, lfsr_seed=9),
     "n6_l1": dict(
         n_neurons=6,
         lanes=1,
