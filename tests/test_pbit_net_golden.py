@@ -76,6 +76,21 @@ def test_spec_validation_and_derived_fields():
         spec.quantize([100.0], spec.h_bits, "h", ["x"])
 
 
+def test_edges_as_an_array_give_the_same_spec_and_errors():
+    """An integer (E, 2) array (how large problems arrive) takes a vectorised path."""
+    rng = np.random.default_rng(4)
+    pairs = rng.integers(0, 50, (400, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    a = PBitNetSpec(n=50, edges=pairs)
+    b = PBitNetSpec(n=50, edges=[tuple(p) for p in pairs.tolist()])
+    assert a == b and a.edges == tuple(sorted({(min(i, j), max(i, j)) for i, j in pairs.tolist()}))
+    for bad, k in (([[0, 1], [2, 2]], 1), ([[0, 1], [1, 2], [3, 50]], 2), ([[-1, 3]], 0)):
+        with pytest.raises(SpecError, match=rf"edges\[{k}\] = \({bad[k][0]}, {bad[k][1]}\)"):
+            PBitNetSpec(n=50, edges=np.array(bad))
+        with pytest.raises(SpecError, match=rf"edges\[{k}\] = \({bad[k][0]}, {bad[k][1]}\)"):
+            PBitNetSpec(n=50, edges=bad)
+
+
 def test_gf2_and_streams_match_naive_definitions():
     """The packed GF(2) products, the table-driven matrix application, stream seeding by
     doubling and the network's own segmented generator all equal naive definitions."""
