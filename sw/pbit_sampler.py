@@ -35,6 +35,7 @@ the best visited state reaches it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
 import numpy as np
@@ -42,7 +43,7 @@ import numpy as np
 from ..sim_golden.jit import check_workers
 from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy
 from ..sim_golden.pbit_net_regmap import STATUS_BUSY
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, PBitNetSpec
 from ..sim_golden.pbit_net_tables import field_table_writes, sweep_clocks
 from .driver import RegisterDriver
 
@@ -499,6 +500,8 @@ class PBitSampler(_Sampler):
             "initial_states": [],
             "return_best": [],
             "clamp": [],
+            "compensation": [],
+            "auto_scale": [],
         }
 
     @property
@@ -508,10 +511,43 @@ class PBitSampler(_Sampler):
             "hardware": dict(self.hardware),
             "beta_schedule_options": ("linear", "geometric", "custom"),
         }
+        # the hardware's coefficient ranges (what auto_scale=False accepts, in the units
+        # of the problem) and the fabric's limits
+        probe = self._fixed[1] if self._fixed is not None else PBitNetSpec(n=1, edges=(), **{
+            k: v for k, v in self.hardware.items() if not isinstance(v, tuple)
+        })
+        props["h_range"] = probe.h_range
+        props["j_range"] = probe.j_range
+        props["max_pbits"] = MAX_NET_PBITS
+        props["max_degree"] = None  # the parallel fabric takes any degree (a field table per 6)
         if self._fixed is not None:
             props["num_pbits"] = self._fixed[1].n
             props["num_colors"] = self._fixed[1].num_colors
+            props["degree"] = self._fixed[1].max_degree
         return props
+
+    @staticmethod
+    def auto_scale_factor(bqm, spec: PBitNetSpec) -> float:
+        """The factor ``s`` that auto-scaling multiplies ``bqm``'s biases by: the largest
+        that keeps every ``h`` and ``J`` in the hardware range and every local field
+        ``|h_i| + sum_j |J_ij|`` below the accumulator's saturation, so that the scaled
+        problem at ``beta / s`` has the same distribution (1 for an empty problem)."""
+        hi_h, hi_j = spec.h_range[1], spec.j_range[1]  # the smaller magnitude of each range
+        field_max = spec.field_limit / float(1 << spec.frac_bits)
+        lin = {v: abs(b) for v, b in bqm.linear.items()}
+        field = dict(lin)
+        for (u, v), b in bqm.quadratic.items():
+            field[u] += abs(b)
+            field[v] += abs(b)
+        ratios = []
+        quad = map(abs, bqm.quadratic.values())
+        for hi, values in ((hi_h, lin.values()), (hi_j, quad), (field_max, field.values())):
+            m = max(values, default=0.0)
+            if not math.isfinite(m):
+                raise ValueError("the problem has a bias that is not a finite number")
+            if m > 0:
+                ratios.append(hi / m)
+        return min(ratios) * (1 - 1e-12) if ratios else 1.0
 
     def spec_for(self, bqm) -> tuple[list, PBitNetSpec]:
         """The hardware (p-bit labels, Spec) that ``bqm`` runs on."""
@@ -572,6 +608,7 @@ class PBitSampler(_Sampler):
         return_best: bool = False,
         clamp=None,
         compensation=None,
+        auto_scale: bool = True,
         **kwargs,
     ):
         """Sample (anneal) ``bqm``; see the module docstring.
@@ -602,10 +639,21 @@ class PBitSampler(_Sampler):
             devices (converted with ``spec.compensation_registers``).
         clamp : dict, optional
             ``{variable: +-1}`` held fixed by the hardware clamps.
+        auto_scale : bool
+            Multiply every bias by the largest factor ``s`` that fits the hardware
+            ranges and never saturates a local field (:meth:`auto_scale_factor`) and run
+            at ``beta / s``, which samples the same distribution (as D-Wave's
+            ``auto_scale``); ``info["scale"]`` is ``s`` and
+            the quantization errors are in the problem's units.  ``False``: a bias
+            outside the range (``properties["h_range"]``, ``["j_range"]``) is an error.
 
         Returns
         -------
         dimod.SampleSet
+            ``info`` says what ran: the backend, ``scale``, the β schedule and whether the
+            core stepped it on chip or the host loaded β sweep by sweep
+            (``beta_schedule_mode``; a geometric ratio ``BETA_MULT`` cannot hold, e.g. a
+            wide range over few sweeps, is host-stepped), and the quantization errors.
         """
         for key in kwargs:
             raise ValueError(f"unknown sample() parameter {key!r}")
@@ -619,7 +667,14 @@ class PBitSampler(_Sampler):
         if not variables:
             return dimod.SampleSet.from_samples(([], []), dimod.SPIN, energy=[])
         labels, spec = self.spec_for(bqm)
-        h_q, j_q, pos, h, j, scale = self._map(bqm, labels, spec)
+        if not isinstance(auto_scale, bool):
+            raise ValueError(f"auto_scale must be True or False, not {auto_scale!r}")
+        factor = self.auto_scale_factor(bqm, spec) if auto_scale else 1.0
+        hw_bqm = bqm
+        if factor != 1.0:
+            hw_bqm = bqm.copy()
+            hw_bqm.scale(factor)
+        h_q, j_q, pos, h, j, scale = self._map(hw_bqm, labels, spec)
         rng = np.random.default_rng(seed)
         master = int(rng.integers(0, 2**63))
 
@@ -658,20 +713,43 @@ class PBitSampler(_Sampler):
             k = pos[variables.index(v)]
             cmask[k], cval[k] = True, val
 
-        # β schedule
+        # β schedule, in the problem's units (``betas``), then the hardware's (``/ factor``)
+        mode = "on-chip"
+
+        def check_range(betas):
+            top = float(np.max(betas)) if np.size(betas) else 0.0
+            if top > spec.beta_max * factor:
+                scaled = f" (auto_scale multiplied the biases by {factor:.6g})" if factor != 1.0 else ""
+                raise ValueError(
+                    f"beta {top!r} is outside the hardware range [0, {spec.beta_max * factor:.6g}] "
+                    f"for this problem{scaled}"
+                )
+
         if beta_schedule_type == "custom":
             betas = make_schedule(num_sweeps, beta_range, "custom", beta_schedule)
+            check_range(betas)
             num_sweeps = betas.size
-            beta_arg = [spec.beta_to_acc(float(b)) for b in betas]
+            beta_arg = [spec.beta_to_acc(float(b) / factor) for b in betas]
             acc = beta_arg
+            mode = "host-stepped"
         elif beta_schedule_type in ("linear", "geometric"):
             if beta_range is None:
                 beta_range = default_beta_range(from_bqm(bqm))
             num_sweeps = 1000 if num_sweeps is None else num_sweeps
             betas = make_schedule(num_sweeps, beta_range, beta_schedule_type)
-            regs = spec.beta_registers(beta_schedule_type, beta_range, num_sweeps)
-            beta_arg = BetaRegisters.from_dict(regs)
-            acc = None
+            check_range(betas)
+            hw_range = tuple(float(b) / factor for b in beta_range)
+            try:
+                regs = spec.beta_registers(beta_schedule_type, hw_range, num_sweeps)
+                beta_arg = BetaRegisters.from_dict(regs)
+                acc = None
+            except ValueError as exc:
+                if "BETA_MULT" not in str(exc):
+                    raise
+                # the per-sweep ratio does not fit the on-chip multiplier: load β per sweep
+                beta_arg = [spec.beta_to_acc(float(b) / factor) for b in betas]
+                acc = beta_arg
+                mode = "host-stepped"
         else:
             raise ValueError(
                 f"beta_schedule_type must be 'linear', 'geometric' or 'custom', not {beta_schedule_type!r}"
@@ -698,18 +776,21 @@ class PBitSampler(_Sampler):
             workers = {"num_workers": self.num_workers} if self.backend == "golden" else {}
             run = run_network(spec, h_q, j_q, **run_kw, **workers, backend=self.backend)
         acc = run.beta_acc if acc is None else acc
-        used = spec.beta_used(acc) if len(acc) else np.zeros(0)
+        used = spec.beta_used(acc) * factor if len(acc) else np.zeros(0)  # problem units
         states = run.best_states if return_best else run.states
         info = {
             "backend": self.backend,
+            "auto_scale": auto_scale,
+            "scale": factor,
             "beta_range": None if beta_range is None else tuple(float(b) for b in beta_range),
             "beta_schedule_type": beta_schedule_type,
+            "beta_schedule_mode": mode,
             "beta_used": used,
             "beta_max_abs_error": float(np.max(np.abs(used - betas))) if len(used) else 0.0,
-            "beta_grid": 2.0**-spec.beta_mul_frac_bits,
-            "h_quantization_max_error": float(np.max(np.abs(h_q / scale - h))),
-            "J_quantization_max_error": float(np.max(np.abs(j_q / scale - j), initial=0.0)),
-            "value_grid": 1.0 / scale,
+            "beta_grid": 2.0**-spec.beta_mul_frac_bits * factor,
+            "h_quantization_max_error": float(np.max(np.abs(h_q / scale - h))) / factor,
+            "J_quantization_max_error": float(np.max(np.abs(j_q / scale - j), initial=0.0)) / factor,
+            "value_grid": 1.0 / (scale * factor),
             "num_pbits": spec.n,
             "num_colors": spec.num_colors,
             "seed": master,

@@ -22,14 +22,18 @@ def test_dimod_sign_convention_and_constant_beta():
     independent reads; 60 sweeps >> mixing time)."""
     bqm = dimod.BinaryQuadraticModel({"x": 0.0, "y": 0.0}, {("x", "y"): -1.0}, 0.0, dimod.SPIN)
     reads = 4000
-    ss = PBitSampler().sample(bqm, num_reads=reads, num_sweeps=60, beta_range=(1.0, 1.0), seed=1)
-    s = ss.record.sample
-    aligned = np.mean(s[:, 0] == s[:, 1])
     expect = np.e / (np.e + 1 / np.e)
-    assert abs(aligned - expect) < 5 * np.sqrt(expect * (1 - expect) / reads)
+    for auto in (False, True):  # J = -1 as it is, or scaled to the range edge at beta / s
+        ss = PBitSampler().sample(
+            bqm, num_reads=reads, num_sweeps=60, beta_range=(1.0, 1.0), seed=1, auto_scale=auto
+        )
+        s = ss.record.sample
+        aligned = np.mean(s[:, 0] == s[:, 1])
+        assert abs(aligned - expect) < 5 * np.sqrt(expect * (1 - expect) / reads)
+        # energies are dimod's, computed from the BQM
+        assert np.allclose(ss.record.energy, bqm.energies((s, ss.variables)))
+    ss = PBitSampler().sample(bqm, num_reads=4, num_sweeps=6, beta_range=(1, 1), seed=1, auto_scale=False)
     assert np.all(ss.info["beta_used"] == 1.0) and ss.info["beta_max_abs_error"] == 0.0
-    # energies are dimod's, computed from the BQM
-    assert np.allclose(ss.record.energy, bqm.energies((s, ss.variables)))
     # h > 0 in dimod favours s = -1: P(+1) = 1 / (1 + e^{2 beta h}) at beta = 1, h = 0.5
     one = dimod.BinaryQuadraticModel({"z": 0.5}, {}, 0.0, dimod.SPIN)
     ss = PBitSampler().sample(one, num_reads=reads, num_sweeps=5, beta_range=(1, 1), seed=2)
@@ -76,17 +80,23 @@ def test_errors_name_the_variable_and_the_limit():
         match=r"h of 'big' is -40.0, outside the hardware range "
         r"\[-16.0, 15.5\]",
     ):
-        PBitSampler().sample(dimod.BinaryQuadraticModel({"big": 40.0}, {}, 0, dimod.SPIN))
+        PBitSampler().sample(dimod.BinaryQuadraticModel({"big": 40.0}, {}, 0, dimod.SPIN), auto_scale=False)
     with pytest.raises(
         ValueError,
         match=r"J of .*'u'.*'v'.* outside the hardware range "
         r"\[-16.0, 15.5\]",
     ):
-        PBitSampler().sample(dimod.BinaryQuadraticModel({}, {("u", "v"): 17.0}, 0, dimod.SPIN))
+        PBitSampler().sample(
+            dimod.BinaryQuadraticModel({}, {("u", "v"): 17.0}, 0, dimod.SPIN), auto_scale=False
+        )
     with pytest.raises(ValueError, match="unknown hardware parameter 'j_width'"):
         PBitSampler(j_width=8)
     with pytest.raises(ValueError, match="beta 1000.0 is outside the hardware range"):
-        PBitSampler().sample(logic.and_gate(), beta_range=(1000.0, 1000.0), num_sweeps=2)
+        PBitSampler().sample(logic.and_gate(), beta_range=(1000.0, 1000.0), num_sweeps=2, auto_scale=False)
+    with pytest.raises(ValueError, match=r"beta 100000.0 is outside .* \(auto_scale multiplied the biases"):
+        PBitSampler().sample(logic.and_gate(), beta_range=(1e5, 1e5), num_sweeps=2)
+    with pytest.raises(ValueError, match="auto_scale must be True or False, not 'yes'"):
+        PBitSampler().sample(logic.and_gate(), num_sweeps=2, auto_scale="yes")
     with pytest.raises(ValueError, match="variable 'q' is not a p-bit"):
         PBitSampler(topology=logic.and_gate()).sample(
             dimod.BinaryQuadraticModel({"q": 1.0}, {}, 0, dimod.SPIN), num_sweeps=1
@@ -97,7 +107,8 @@ def test_quantisation_reported_in_info():
     """h = 0.03 on the 1/16 grid rounds to 0 (error 0.03); J = 0.55 (8.8 steps) rounds to 0.5625."""
     bqm = dimod.BinaryQuadraticModel({"a": 0.03, "b": 0.0}, {("a", "b"): 0.55}, 0, dimod.SPIN)
     ss = PBitSampler(h_bits=10, j_bits=8, frac_bits=4).sample(
-        bqm, num_reads=2, num_sweeps=10, beta_range=(0.3, 2.9), beta_schedule_type="linear", seed=0
+        bqm, num_reads=2, num_sweeps=10, beta_range=(0.3, 2.9), beta_schedule_type="linear", seed=0,
+        auto_scale=False,
     )
     assert ss.info["h_quantization_max_error"] == pytest.approx(0.03)
     assert ss.info["J_quantization_max_error"] == pytest.approx(0.5625 - 0.55)
@@ -105,6 +116,17 @@ def test_quantisation_reported_in_info():
     ideal = np.linspace(0.3, 2.9, 10)
     assert np.all(np.abs(ss.info["beta_used"] - ideal) <= 2**-10 + 1e-6)  # truncation onto the grid
     assert ss.info["beta_max_abs_error"] == pytest.approx(np.max(np.abs(ss.info["beta_used"] - ideal)))
+    # auto_scale (the default): J = 0.55 becomes the range edge 7.9375 (s = 14.43), h = 0.03
+    # becomes 0.433 -> 0.4375: errors in the problem's units shrink by s
+    ss = PBitSampler(h_bits=10, j_bits=8, frac_bits=4).sample(
+        bqm, num_reads=2, num_sweeps=10, beta_range=(0.3, 2.9), beta_schedule_type="linear", seed=0
+    )
+    s = ss.info["scale"]
+    assert s == pytest.approx(7.9375 / 0.55) and ss.info["J_quantization_max_error"] < 1e-9
+    assert ss.info["h_quantization_max_error"] == pytest.approx(abs(round(0.03 * s * 16) / 16 / s - 0.03))
+    assert ss.info["value_grid"] == pytest.approx(1 / (16 * s))
+    assert ss.info["beta_grid"] == pytest.approx(s * 2**-10)
+    assert np.all(np.abs(ss.info["beta_used"] - ideal) <= s * 2**-10 + 1e-6)
 
 
 def test_hardware_clamp_holds_variables():
@@ -179,3 +201,95 @@ def test_golden_and_rtl_give_identical_samplesets_dense():
     a = g.sample_qubo(qubo, num_reads=10, num_sweeps=40, seed=1, return_best=True)
     b = r.sample_qubo(qubo, num_reads=10, num_sweeps=40, seed=1, return_best=True)
     assert (a.record.sample == b.record.sample).all() and a.vartype is dimod.BINARY
+
+
+def _tvd_exact(bqm, beta, samples, variables):
+    """Total-variation distance between sample frequencies and exp(-beta E) by enumeration."""
+    import itertools
+
+    order = list(bqm.variables)
+    col = [list(variables).index(v) for v in order]
+    states = np.array(list(itertools.product([-1, 1], repeat=len(order))))
+    e = bqm.energies((states, order))
+    p = np.exp(-beta * (e - e.min()))
+    p /= p.sum()
+    idx = {tuple(s): k for k, s in enumerate(states.tolist())}
+    q = np.bincount([idx[tuple(r)] for r in samples[:, col].tolist()], minlength=len(states)) / len(samples)
+    return 0.5 * np.abs(p - q).sum()
+
+
+def test_auto_scale_samples_the_boltzmann_distribution_of_huge_biases():
+    """J in [-1000, 1000], h in [-500, 500] (six spins, all coupled): auto-scaled onto the
+    hardware at beta / s, the samples follow exp(-beta E) of the problem the hardware
+    holds (the biases on its grid, back in the problem's units), and a copy divided by
+    1000 gives the very same samples (same hardware values, same seed).  Bound:
+    multinomial noise 3 sqrt(K / (2 pi N)) = 0.068 for K = 64 states and N = 20,000
+    reads, plus 0.02 for the sigmoid table's input grid (beta I on a 1/64 grid moves each
+    conditional probability by at most 1/256).  The scale keeps every local field below
+    the accumulator's saturation, which would distort the distribution.  Without the
+    beta adjustment the samples are nearly uniform (TVD > 0.3)."""
+    rng = np.random.default_rng(3)
+    n = 6
+    big = dimod.BinaryQuadraticModel(
+        {k: rng.uniform(-500, 500) for k in range(n)},
+        {(a, b): rng.uniform(-1000, 1000) for a in range(n) for b in range(a + 1, n)},
+        0.0,
+        dimod.SPIN,
+    )
+    small = big.copy()
+    small.scale(1e-3)
+    beta = 1 / 700
+    sampler = PBitSampler(h_bits=10, j_bits=10, frac_bits=4, beta_mul_frac_bits=16)
+    kw = dict(num_reads=20000, num_sweeps=20, seed=11)
+    a = sampler.sample(big, beta_range=(beta, beta), **kw)
+    b = sampler.sample(small, beta_range=(beta * 1000, beta * 1000), **kw)
+    assert a.info["scale"] == pytest.approx(b.info["scale"] / 1000)
+    assert np.array_equal(a.record.sample, b.record.sample)
+    scale, grid = a.info["scale"], 16.0  # frac_bits = 4
+    held = dimod.BinaryQuadraticModel(
+        {v: np.round(b * scale * grid) / grid / scale for v, b in big.linear.items()},
+        {uv: np.round(b * scale * grid) / grid / scale for uv, b in big.quadratic.items()},
+        0.0,
+        dimod.SPIN,
+    )
+    tvd = _tvd_exact(held, beta, a.record.sample, a.variables)
+    assert tvd < 0.068 + 0.02, tvd
+    # without the adjustment (the problem's beta applied to the scaled biases): far off
+    wrong = sampler.sample(big, beta_range=(beta * a.info["scale"],) * 2, **kw)
+    assert _tvd_exact(big, beta, wrong.record.sample, wrong.variables) > 0.3
+    with pytest.raises(ValueError, match="outside the hardware range"):
+        sampler.sample(big, auto_scale=False, num_sweeps=1)
+    props = sampler.properties
+    assert props["h_range"] == (-32.0, 31.9375) and props["j_range"] == (-32.0, 31.9375)
+    assert "auto_scale" in sampler.parameters
+
+
+def test_any_schedule_runs_host_stepped_when_beta_mult_cannot_hold_it():
+    """dwave-samplers' default range over 2 sweeps is a geometric ratio of ~80 per sweep,
+    beyond BETA_MULT (u2.30): the host loads beta sweep by sweep, with the same samples as
+    that schedule given explicitly, and info says so."""
+    bqm = logic.full_adder()
+    ss = PBitSampler().sample(bqm, num_reads=50, num_sweeps=2, seed=4)
+    assert ss.info["beta_schedule_mode"] == "host-stepped"
+    b0, b1 = ss.info["beta_range"]
+    custom = PBitSampler().sample(
+        bqm, num_reads=50, beta_schedule_type="custom", beta_schedule=[b0, b1], seed=4
+    )
+    assert np.array_equal(ss.record.sample, custom.record.sample)
+    on_chip = PBitSampler().sample(bqm, num_reads=5, num_sweeps=200, seed=4)
+    assert on_chip.info["beta_schedule_mode"] == "on-chip"
+
+
+def test_works_under_dimod_composites():
+    """Ocean's composites: dimod's TrackingComposite and dwave-preprocessing's
+    SpinReversalTransformComposite (where dimod's moved in 0.10)."""
+    from dwave.preprocessing import SpinReversalTransformComposite
+
+    bqm = logic.and_gate()
+    tracked = dimod.TrackingComposite(PBitSampler())
+    ss = tracked.sample(bqm, num_reads=20, num_sweeps=100, seed=1)
+    assert tracked.input["num_reads"] == 20 and len(ss) == 20
+    srt = SpinReversalTransformComposite(PBitSampler())
+    ss = srt.sample(bqm, num_reads=20, num_sweeps=200, seed=2, num_spin_reversal_transforms=3)
+    assert len(ss) == 60 and np.allclose(ss.record.energy, bqm.energies(ss))
+    assert ss.first.energy == pytest.approx(min(bqm.energies(ss)))
