@@ -275,6 +275,27 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"spinemu {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.filename is None:  # not a path the user gave: a bug, keep its traceback
+            raise
+        print(f"spinemu {args.command}: error: {_path_problem(exc)}", file=sys.stderr)
+        return 2
+
+
+def _path_problem(exc: OSError) -> str:
+    """One line naming what is wrong with a path (output folder, input file)."""
+    name = exc.filename
+    if isinstance(exc, FileExistsError):
+        return f"{name} exists and is not a folder"
+    if isinstance(exc, NotADirectoryError):
+        return f"{name}: a part of this path is a file, not a folder"
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return f"{name}: permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return f"{name}: no such file or folder (or its folder cannot be created)"
+    return f"{name}: {exc.strerror or exc}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,3 +164,45 @@ def test_sim_refuses_a_run_that_cannot_fit_in_memory(capsys):
     assert 0 < most < 10**10
     # the estimate is per sample: the int8 samples alone (8 p-bits) must fit the suggestion
     assert most * 8 <= _available_memory()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["gen", "{cfg}", "-o", "{file}"],
+        ["sim", "{cfg}", "--cycles", "5", "-o", "{file}/out.npz"],
+        ["verify", "{cfg}", "--cycles", "5", "-o", "{file}"],
+        ["demo", "-o", "{file}"],
+        ["synth", "{file}"],
+        ["build", "{cfg}", "--board", "pynq-z2", "-o", "{file}"],
+        ["sim", "{cfg}", "--cycles", "5", "-o", "/proc/no/such/dir/out.npz"],
+    ],
+)
+def test_cli_path_errors_are_one_line(argv, tmp_path, capsys):
+    """An output path that cannot be a folder or a file: exit 2, one line naming the path,
+    no traceback, for every command that writes."""
+    from spinemu.gen.cli import main
+
+    file = tmp_path / "a_file"
+    file.write_text("x")
+    cfg = Path(__file__).resolve().parent.parent / "examples" / "pbit_array.toml"
+    args = [a.format(cfg=cfg, file=file) for a in argv]
+    assert main([*args, *(["-q"] if argv[0] in ("gen", "verify") else [])]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"spinemu {argv[0]}: error: "), err
+    assert "Traceback" not in err[0] and ("a_file" in err[0] or "/proc/no" in err[0])
+
+
+def test_cli_interrupt_is_one_line(monkeypatch, capsys):
+    """Ctrl-C in any command: exit 130, one line."""
+    from spinemu.gen import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    for action in parser._subparsers._group_actions[0].choices.values():
+        action.set_defaults(func=interrupted)
+    assert cli.main(["gen", "x.toml", "-o", "y"]) == 130
+    assert capsys.readouterr().err.strip() == "spinemu gen: interrupted"
