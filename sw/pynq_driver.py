@@ -486,6 +486,15 @@ def find_stream_dma(overlay, core: str, stem: str, *, direction: str = "out"):
     return dma
 
 
+def _dma_words(dma, parameter: str) -> int:
+    """32-bit words per transfer of a DMA channel, from its ``.hwh`` stream width."""
+    params = {str(k).lower(): v for k, v in getattr(dma, "description", {}).get("parameters", {}).items()}
+    bits = int(params.get(parameter, 32))
+    if bits % 32:
+        raise DeploymentError(f"DMA stream width {bits} is not a multiple of 32 bits")
+    return bits // 32
+
+
 class NativeStreamSink:
     """A stream of a native Verilator model (simulation), drained with ``ready`` high.
 
@@ -559,11 +568,7 @@ class DMAStreamSink:
         self.channel = dma.recvchannel
         self.allocate = allocate
         self.timeout = timeout
-        params = {str(k).lower(): v for k, v in getattr(dma, "description", {}).get("parameters", {}).items()}
-        bits = int(params.get("c_s_axis_s2mm_tdata_width", 32))
-        if bits % 32:
-            raise DeploymentError(f"DMA stream width {bits} is not a multiple of 32 bits")
-        self.words = bits // 32
+        self.words = _dma_words(dma, "c_s_axis_s2mm_tdata_width")
         self._buf = None
 
     def start(self, count: int) -> None:
@@ -648,11 +653,7 @@ class DMAStreamSource:
         self.channel = dma.sendchannel
         self.allocate = allocate
         self.timeout = timeout
-        params = {str(k).lower(): v for k, v in getattr(dma, "description", {}).get("parameters", {}).items()}
-        bits = int(params.get("c_m_axis_mm2s_tdata_width", 32))
-        if bits % 32:
-            raise DeploymentError(f"DMA stream width {bits} is not a multiple of 32 bits")
-        self.words = bits // 32
+        self.words = _dma_words(dma, "c_m_axis_mm2s_tdata_width")
         self._buf = None
 
     def send(self, values) -> None:

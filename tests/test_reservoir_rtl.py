@@ -167,6 +167,20 @@ def test_narma10_window_400_nodes_identical_on_rtl():
     print(f"on-chip readout NRMSE on the window (after 20 samples) = {nrmse(y[1020:1150], p_gold[20:]):.3f}")
 
 
+def _loaded_driver(model, regs, w_q, bias_q) -> ReservoirDriver:
+    """A bus driver with parameters, reset-state mask and weights loaded, RESTARTed, with
+    ``state_ready`` low (the test drives the handshakes clock by clock)."""
+    from spinemu.sw.mmio import VerilatorMMIO
+
+    model.set("state_ready", 0)
+    drv = ReservoirDriver(VerilatorMMIO(model), SPEC)
+    drv.set_params(regs)
+    drv.load_mask(SPEC.mask_q())
+    drv.load_weights(w_q, bias_q)
+    drv.restart()
+    return drv
+
+
 def test_random_backpressure_keeps_every_state(model):
     """``state_ready`` driven at random: same states as golden, AXI4-Stream rules kept.
 
@@ -175,19 +189,13 @@ def test_random_backpressure_keeps_every_state(model):
     ``ready`` low so that every transfer is seen.  While a word waits, ``valid`` must stay
     high and the payload unchanged; the core must stall (not drop or duplicate).
     """
-    from spinemu.sw.mmio import VerilatorMMIO
 
     rng = np.random.default_rng(3)
     u_q = SPEC.quantize_inputs(rng.uniform(-1, 1, 5))
     regs = {"SUBSTEPS": 1, "FB": SPEC.param_regs(feedback=1.5)["FB"]}  # short nodes: frequent stalls
     w_q, bias_q = rng.integers(-(1 << 20), 1 << 20, 16), 12345
     gold = simulate_reservoir(SPEC, u_q, regs=regs, w_q=w_q, bias_q=bias_q, backend="golden")
-    model.set("state_ready", 0)
-    drv = ReservoirDriver(VerilatorMMIO(model), SPEC)
-    drv.set_params(regs)
-    drv.load_mask(SPEC.mask_q())
-    drv.load_weights(w_q, bias_q)
-    drv.restart()
+    drv = _loaded_driver(model, regs, w_q, bias_q)
     got, last, preds, stalls = [], [], [], 0
     held = None
     n_v = SPEC.n_virtual
@@ -245,19 +253,13 @@ def test_input_stream_with_random_gaps_and_backpressure(model):
     """Inputs through the ``input`` stream with random ``valid`` gaps, ``state_ready`` at
     random: the same states and predictions as golden, every offered sample taken exactly
     once, ``input_ready`` low while the holding register is full."""
-    from spinemu.sw.mmio import VerilatorMMIO
 
     rng = np.random.default_rng(5)
     u_q = SPEC.quantize_inputs(rng.uniform(-1, 1, 6))
     regs = {"SUBSTEPS": 2, "FB": SPEC.param_regs(feedback=1.5)["FB"]}
     w_q, bias_q = rng.integers(-(1 << 20), 1 << 20, 16), -321
     gold = simulate_reservoir(SPEC, u_q, regs=regs, w_q=w_q, bias_q=bias_q, backend="golden")
-    model.set("state_ready", 0)
-    drv = ReservoirDriver(VerilatorMMIO(model), SPEC)
-    drv.set_params(regs)
-    drv.load_mask(SPEC.mask_q())
-    drv.load_weights(w_q, bias_q)
-    drv.restart()
+    drv = _loaded_driver(model, regs, w_q, bias_q)
     n_v = SPEC.n_virtual
     got, preds, sent, refused = [], [], 0, 0
     for _ in range(40_000):
