@@ -143,11 +143,9 @@ def _best_cut() -> None:
 def _rtl() -> None:
     from spinemu.sw.pbit_sampler import _native_model, run_network
 
-    # 64 p-bits and a 256-entry LUT: every p-bit has its own LUT read port, so the
-    # Verilated model grows with n * 2**lut_bits (a 256-p-bit, 1024-entry design needs
-    # > 12 GB to verilate)
+    # the default hardware on a small lattice (bench_pbit_scale.py times 1,024 and 4,096)
     p = lattice_2d(8)
-    spec = _spec(p, sample_buffer_depth=0, lut_bits=8, lut_frac_bits=4)
+    spec = _spec(p, sample_buffer_depth=0)
     t = time.perf_counter()
     model = _native_model(spec)
     tb = time.perf_counter() - t
