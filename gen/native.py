@@ -171,20 +171,27 @@ static void set_port(Vtop* t, int idx, const uint32_t* in) {{
     }}
 }}
 
+// Drive the feed's current word (valid low once all are taken).
+static void feed_offer(Sim* s) {{
+    uint32_t offer = s->feed_pos < s->feed_count;
+    if (offer) set_port(s->top, s->feed_data, s->feed_buf + s->feed_pos * s->feed_words);
+    set_port(s->top, s->feed_valid, &offer);
+    s->top->eval();
+}}
+
+// One clock.  Every entry point evaluates the model after changing an input, so the
+// outputs (the feed's `ready` included) are current here without another eval.
 static inline void tick(Sim* s) {{
     bool took = false;
     if (s->feed_buf) {{
-        uint32_t offer = s->feed_pos < s->feed_count, ready = 0;
-        if (offer) set_port(s->top, s->feed_data, s->feed_buf + s->feed_pos * s->feed_words);
-        set_port(s->top, s->feed_valid, &offer);
-        s->top->eval();
+        uint32_t ready = 0;
         get_port(s->top, s->feed_ready, &ready);
-        took = offer && (ready & 1);
+        took = s->feed_pos < s->feed_count && (ready & 1);
     }}
     s->top->clk = 1; s->top->eval();
     s->top->clk = 0; s->top->eval();
     s->cycles++;
-    if (took) s->feed_pos++;
+    if (took) {{ s->feed_pos++; feed_offer(s); }}
     if (s->rec_buf) {{
         uint32_t v = 0;
         get_port(s->top, s->rec_valid, &v);
@@ -238,6 +245,7 @@ extern "C" void sim_feed(void* h, int data_idx, int valid_idx, int ready_idx, ui
     if (!buf && s->feed_buf) {{ uint32_t zero = 0; set_port(s->top, s->feed_valid, &zero); s->top->eval(); }}
     s->feed_buf = buf; s->feed_data = data_idx; s->feed_valid = valid_idx; s->feed_ready = ready_idx;
     s->feed_words = words; s->feed_count = count; s->feed_pos = 0;
+    if (buf) feed_offer(s);
 }}
 
 extern "C" uint64_t sim_fed(void* h) {{ return ((Sim*)h)->feed_pos; }}
