@@ -67,6 +67,9 @@ def dsatur(n: int, edges) -> np.ndarray:
     """
     e = _as_edges(n, edges)
     n = int(n)
+    fast = _dsatur_compiled(n, e)
+    if fast is not None:
+        return fast
     nbrs: list[set[int]] = [set() for _ in range(n)]
     for i, j in e.tolist():
         nbrs[i].add(j)
@@ -91,6 +94,31 @@ def dsatur(n: int, edges) -> np.ndarray:
                 seen[u].add(c)
                 heapq.heappush(heap, (-len(seen[u]), -degree[u], u))
     return colors
+
+
+#: Graphs from this many vertices are colored by the compiled kernel when numba imports.
+COMPILED_FROM = 20_000
+#: Largest neighbour-color table (vertices x (max degree + 1) flags) the kernel allocates.
+COMPILED_TABLE_MAX = 1 << 28
+
+
+def _dsatur_compiled(n: int, e: np.ndarray):
+    """DSATUR in :mod:`.coloring_kernel` (same colors), or None where it does not apply."""
+    from .jit import resolve_kernel
+
+    if n < COMPILED_FROM or resolve_kernel() != "numba":
+        return None
+    pairs = np.unique(np.sort(e, axis=1), axis=0) if len(e) else np.zeros((0, 2), np.int64)
+    both = np.concatenate([pairs, pairs[:, ::-1]])
+    order = np.lexsort((both[:, 1], both[:, 0]))
+    nbrs = both[order, 1].astype(np.int64)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(both[:, 0], minlength=n))]).astype(np.int64)
+    width = int(np.diff(indptr).max(initial=0)) + 1
+    if n * width > COMPILED_TABLE_MAX:
+        return None
+    from .coloring_kernel import dsatur_csr
+
+    return dsatur_csr(indptr, nbrs, width)
 
 
 def is_proper_coloring(edges, colors) -> bool:
