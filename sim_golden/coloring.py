@@ -6,7 +6,9 @@ DSATUR (Brélaz 1979): repeatedly color the uncolored vertex with the most disti
 neighbour colors ("saturation"), ties broken by the larger degree and then by the
 smaller vertex index, so the result is fully deterministic.
 
-All functions are pure numpy/stdlib and deterministic.
+All functions are deterministic numpy/stdlib; graphs of at least :data:`COMPILED_FROM`
+vertices are colored by the same algorithm compiled (:mod:`.coloring_kernel`) where
+numba imports, with the same colors.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Every golden model has two paths that give the same bits:
 
 ``kernel="auto"`` (the default everywhere) takes numba when it imports and
 ``SPINEMU_KERNEL`` is not ``numpy``; ``SPINEMU_KERNEL=numpy`` forces the reference path
-for a whole process (the suite uses it to run the golden tests without the JIT).
+for a whole process.  The suite runs the golden tests without numba in ``.venv-pynq``.
 
 Why numba: it compiles the scalar loops of these models (a p-bit update, an Euler
 sub-step, an asynchronous neuron update) to machine code with no build step for the
