@@ -166,6 +166,7 @@ from .validate import (
 
 __all__ = [
     "PBitNetSpec",
+    "BetaMultError",
     "PBitMode",
     "UpdateOrder",
     "telegraph_fields",
@@ -312,6 +313,11 @@ def _canonical_edges(n: int, edges) -> tuple[tuple[int, int], ...]:
         raise SpecError(f"edges[{k}]", tuple(arr[k].tolist()), f"two different indices in 0..{n - 1}")
     pairs = np.unique(np.sort(arr, axis=1), axis=0)  # sorted rows: lexicographic order
     return tuple(map(tuple, pairs.tolist()))
+
+
+class BetaMultError(ValueError):
+    """A geometric schedule whose per-sweep ratio the ``BETA_MULT`` register cannot hold
+    (software can still run it by loading β sweep by sweep)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -840,7 +846,7 @@ class PBitNetSpec:
             ratio = (b1 / b0) ** (1.0 / (num_sweeps - 1))
             mult = round(ratio * (1 << BETA_MULT_FRAC))
             if not 0 < mult <= _U32:
-                raise ValueError(f"geometric ratio {ratio!r} per sweep does not fit BETA_MULT (u2.30)")
+                raise BetaMultError(f"geometric ratio {ratio!r} per sweep does not fit BETA_MULT (u2.30)")
             regs.update(BETA_MODE=int(BetaMode.GEOMETRIC), BETA_MULT=int(mult))
         else:
             raise ValueError(f"kind must be 'constant', 'linear' or 'geometric', not {kind!r}")

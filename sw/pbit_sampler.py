@@ -43,7 +43,7 @@ import numpy as np
 from ..sim_golden.jit import check_workers
 from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy
 from ..sim_golden.pbit_net_regmap import STATUS_BUSY
-from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, PBitNetSpec
+from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, BetaMultError, PBitNetSpec
 from ..sim_golden.pbit_net_tables import field_table_writes, sweep_clocks
 from .driver import RegisterDriver
 
@@ -459,7 +459,7 @@ class PBitSampler(_Sampler):
                 raise ValueError("n needs a topology ('dense' or an edge list)")
             # Validate the hardware fields now; per-device tuples (one entry per p-bit)
             # are checked against the problem size when the topology is known.
-            PBitNetSpec(n=1, edges=(), **{k: v for k, v in hardware.items() if not isinstance(v, tuple)})
+            self._probe_spec()
         elif isinstance(topology, str):
             if topology != "dense":
                 raise ValueError(f"topology must be None, 'dense', a BQM or an edge list, not {topology!r}")
@@ -513,9 +513,7 @@ class PBitSampler(_Sampler):
         }
         # the hardware's coefficient ranges (what auto_scale=False accepts, in the units
         # of the problem) and the fabric's limits
-        probe = self._fixed[1] if self._fixed is not None else PBitNetSpec(n=1, edges=(), **{
-            k: v for k, v in self.hardware.items() if not isinstance(v, tuple)
-        })
+        probe = self._fixed[1] if self._fixed is not None else self._probe_spec()
         props["h_range"] = probe.h_range
         props["j_range"] = probe.j_range
         props["max_pbits"] = MAX_NET_PBITS
@@ -526,27 +524,39 @@ class PBitSampler(_Sampler):
             props["degree"] = self._fixed[1].max_degree
         return props
 
+    def _probe_spec(self) -> PBitNetSpec:
+        """A one-p-bit Spec of the hardware fields (per-device tuples are checked against
+        the problem size once the topology is known)."""
+        scalar = {k: v for k, v in self.hardware.items() if not isinstance(v, tuple)}
+        return PBitNetSpec(n=1, edges=(), **scalar)
+
     @staticmethod
     def auto_scale_factor(bqm, spec: PBitNetSpec) -> float:
         """The factor ``s`` that auto-scaling multiplies ``bqm``'s biases by: the largest
         that keeps every ``h`` and ``J`` in the hardware range and every local field
-        ``|h_i| + sum_j |J_ij|`` below the accumulator's saturation, so that the scaled
-        problem at ``beta / s`` has the same distribution (1 for an empty problem)."""
+        ``|h_i| + sum_j |J_ij|``, rounded to the hardware grid, below the accumulator's
+        saturation, so that the scaled problem at ``beta / s`` has the same distribution
+        (1 for an empty problem)."""
         hi_h, hi_j = spec.h_range[1], spec.j_range[1]  # the smaller magnitude of each range
-        field_max = spec.field_limit / float(1 << spec.frac_bits)
+        lsb = 1.0 / (1 << spec.frac_bits)
         lin = {v: abs(b) for v, b in bqm.linear.items()}
         field = dict(lin)
+        terms = dict.fromkeys(lin, 1)
         for (u, v), b in bqm.quadratic.items():
-            field[u] += abs(b)
-            field[v] += abs(b)
+            for w in (u, v):
+                field[w] += abs(b)
+                terms[w] += 1
         ratios = []
-        quad = map(abs, bqm.quadratic.values())
-        for hi, values in ((hi_h, lin.values()), (hi_j, quad), (field_max, field.values())):
+        for hi, values in ((hi_h, lin.values()), (hi_j, map(abs, bqm.quadratic.values()))):
             m = max(values, default=0.0)
             if not math.isfinite(m):
                 raise ValueError("the problem has a bias that is not a finite number")
             if m > 0:
                 ratios.append(hi / m)
+        # each term of a field rounds by up to half a step: keep that much headroom
+        for v, f in field.items():
+            if f > 0:
+                ratios.append((spec.field_limit - terms[v] / 2) * lsb / f)
         return min(ratios) * (1 - 1e-12) if ratios else 1.0
 
     def spec_for(self, bqm) -> tuple[list, PBitNetSpec]:
@@ -743,9 +753,7 @@ class PBitSampler(_Sampler):
                 regs = spec.beta_registers(beta_schedule_type, hw_range, num_sweeps)
                 beta_arg = BetaRegisters.from_dict(regs)
                 acc = None
-            except ValueError as exc:
-                if "BETA_MULT" not in str(exc):
-                    raise
+            except BetaMultError:
                 # the per-sweep ratio does not fit the on-chip multiplier: load β per sweep
                 beta_arg = [spec.beta_to_acc(float(b) / factor) for b in betas]
                 acc = beta_arg
