@@ -314,6 +314,7 @@ class PBitNetGolden:
             if len(betas) != S or any(not 0 <= b < 1 << 32 for b in betas):
                 raise ValueError(f"beta must give {S} beta_acc values in 0..2**32-1")
         shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
+        comp = (gain, offset) if spec.compensation else (None, None)  # prob_tables' GAIN/OFFSET
         model = spec.rng_model
         sw = model.state_words
         # Stream states of every read: read r starts r * S steps further on.
@@ -329,7 +330,7 @@ class PBitNetGolden:
                 if b < R:
                     jump = gf2_matmul(jump, jump)
         if self.kernel == "numba":
-            return self._run_numba(h, j, init, cmask, cval, betas, starts, record, gain, offset, workers)
+            return self._run_numba(h, j, init, cmask, cval, betas, shift_b, starts, record, comp, workers)
         cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * R, sw)
 
         mat = self._matrix(j)
@@ -344,7 +345,6 @@ class PBitNetGolden:
         inv[order] = np.arange(n)
         plus, minus = dt(1), dt(-1)
         # probability tables per beta_m (pbit_net_tables), and each permuted p-bit's row
-        comp = (gain, offset) if spec.compensation else (None, None)
         per_pbit = prob_rows(spec) > 1
         row_p = order.astype(np.intp)[:, None]
         tables: dict = {}
@@ -407,7 +407,7 @@ class PBitNetGolden:
             return NetRun(final, None, best_s[:, inv], best_e.astype(np.int64), betas)
         return NetRun(final, samples, None, None, betas)
 
-    def _run_numba(self, h, j, init, cmask, cval, betas, starts, record, gain, offset, workers) -> NetRun:
+    def _run_numba(self, h, j, init, cmask, cval, betas, shift_b, starts, record, comp, workers) -> NetRun:
         """The sweeps of :meth:`run` in the compiled kernel (:mod:`.pbit_net_kernel`)."""
         from .pbit_net_kernel import RECORD_ALL, RECORD_BEST, RECORD_NONE, net_sweeps
         from .rng_kernel import rng_params
@@ -421,11 +421,9 @@ class PBitNetGolden:
         pat = self._pattern
         indptr, nbrs = pat.indptr.astype(np.uint32), pat.indices.astype(np.uint32)
         wts = np.asarray(j, np.int32)[self._data_edge]
-        shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
         bms = np.array([int(b) >> shift_b for b in betas], dtype=np.int64)
         rng = rng_params(spec.rng_model)
         rnd_shift = spec.word_bits - spec.prob_bits
-        comp = (gain, offset) if spec.compensation else (None, None)
         rows = prob_rows(spec)
         row_of = np.arange(n, dtype=np.uint32) if rows > 1 else np.zeros(n, np.uint32)
         # at most ~64 MB of tables per call: a long schedule of per-p-bit tables runs in chunks
