@@ -35,12 +35,20 @@ free-running timing.
 
 from __future__ import annotations
 
+import numpy as np
 from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.hopfield_spec import AMP_BITS, ORDER_LFSR, SWEEP_BITS, Command, HopfieldSpec
+from ..sim_golden.hopfield_spec import (
+    AMP_BITS,
+    HASH_MULTIPLIERS,
+    ORDER_LFSR,
+    SWEEP_BITS,
+    Command,
+    HopfieldSpec,
+)
 from .axil import AXI4LiteSignature, CSRBank
 from .rng import LFSR
 
@@ -48,27 +56,28 @@ __all__ = ["HopfieldTop", "memory_images"]
 
 
 def memory_images(spec: HopfieldSpec) -> tuple[list[int], list[int], int]:
-    """Initial synapse-memory words, device-ROM contents and the ROM index bits ``SB``."""
+    """Initial synapse-memory words, class-ROM contents and the ROM's level bits ``KB``.
+
+    Every entry starts at level 0, its weight ``q+[0] - q-[0]`` of its classes.  The
+    class ROM holds ``class_tables[pol, c, k]`` at ``(pol << (CB + KB)) | (c << KB) | k``.
+    """
     n, p, c_n = spec.n_neurons, spec.lanes, spec.chunks
-    lm, wb, lb = spec.level_max, spec.weight_bits, spec.level_bits
+    wb, lb = spec.weight_bits, spec.level_bits
     e = wb + lb
-    sb = (2 * lm).bit_length()
-    tables = spec.entry_tables
-    syn, rom = [], []
-    pad = [0] * ((1 << sb) - (2 * lm + 1))
-    for i in range(n):
-        for c in range(c_n):
-            word = 0
-            for k in range(p):
-                j = c * p + k
-                if j < n:
-                    word |= (int(tables[i, j, lm]) & ((1 << wb) - 1)) << (k * e)
-                    rom.extend(int(v) for v in tables[i, j])
-                    rom.extend(pad)
-                else:
-                    rom.extend([0] * (1 << sb))
-            syn.append(word)
-    return syn, rom, sb
+    kb = spec.level_max.bit_length()
+    w0 = spec.weights_of(np.zeros((n, n), dtype=np.int64)) & ((1 << wb) - 1)
+    w0 = np.pad(w0, ((0, 0), (0, c_n * p - n))).reshape(n * c_n, p)
+    shifts = [k * e for k in range(p)]
+    syn = [sum(int(v) << sh for v, sh in zip(row, shifts, strict=True)) for row in w0.tolist()]
+    tables = spec.class_tables
+    rom_rows = np.zeros((2, spec.device_classes, 1 << kb), dtype=np.int64)
+    rom_rows[:, :, : spec.n_levels] = tables
+    return syn, rom_rows.reshape(-1).tolist(), kb
+
+
+def _hash_stage(x, mult):
+    """One multiply round of :func:`~spinemu.sim_golden.hopfield_spec.pair_hash` (mod 2^32)."""
+    return (x * mult)[:32]
 
 
 class HopfieldTop(wiring.Component):
@@ -121,13 +130,15 @@ class HopfieldTop(wiring.Component):
         wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
         csr = bank.csr
 
-        syn_init, rom_init, sb = memory_images(spec)
+        syn_init, rom_init, kb = memory_images(spec)
+        cb = spec.class_bits
         m.submodules.syn = syn = Memory(shape=p * e, depth=rows, init=syn_init)
-        m.submodules.rom = rom = Memory(shape=signed(wb), depth=len(rom_init), init=rom_init)
+        m.submodules.rom = rom = Memory(shape=signed(spec.rom_bits), depth=len(rom_init), init=rom_init)
         m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
         rd = syn.read_port()
         wr = syn.write_port(granularity=e)
-        rom_rd = rom.read_port()
+        rom_a = rom.read_port()  # the device away from level 0 (or either, d = 0)
+        rom_b = rom.read_port()  # the other device of the pair, at level 0
         perm_rd = perm.read_port(domain="comb")
         m.submodules.lfsr = lfsr = LFSR(model=ORDER_LFSR, init_words=[spec.lfsr_seed])
 
@@ -161,9 +172,14 @@ class HopfieldTop(wiring.Component):
         erow = Signal(range(rows))
         ed = Signal(signed(lb))
         evalid = Signal()
+        hash_mid = Signal(32)  # pair_hash after its first multiply
+        cls_p = Signal(cb)  # device classes of the entry's pair
+        cls_m = Signal(cb)
         single = Signal()
         set_val = Signal(signed(lb))
 
+        j = Signal(range(np_))  # column of the entry the pulse engine is at
+        m.d.comb += j.eq(ec * p + ek)
         rot = Signal(range(n))
         m.d.comb += [
             rot.eq((lfsr.word * n)[16:]),
@@ -326,11 +342,16 @@ class HopfieldTop(wiring.Component):
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):
                 m.d.comb += rd.addr.eq(erow)
+                lo, hi = Mux(ei < j, ei, j), Mux(ei < j, j, ei)
+                key = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(spec.hash_seed, 32)  # lo << 16 | hi
+                m.d.sync += hash_mid.eq(_hash_stage(key ^ (key >> 16), HASH_MULTIPLIERS[0]))
                 m.next = "E_LOOK"
             with m.State("E_LOOK"):
                 m.d.comb += rd.addr.eq(erow)
-                j = Signal(range(np_))
-                m.d.comb += j.eq(ec * p + ek)
+                mixed = Signal(32)
+                m.d.comb += mixed.eq(_hash_stage(hash_mid ^ (hash_mid >> 15), HASH_MULTIPLIERS[1]))
+                x = mixed ^ (mixed >> 16)
+                m.d.sync += [cls_p.eq(x[:cb]), cls_m.eq(x[16 : 16 + cb])]
                 d_old = lane(rd.data, ek)[wb:].as_signed()
                 si = cur.bit_select(ei, 1)
                 sj = cur.bit_select(j, 1)
@@ -354,18 +375,26 @@ class HopfieldTop(wiring.Component):
                         m.d.comb += dnew.eq(dsum)
                 dclip = Signal(signed(lb))
                 m.d.comb += dclip.eq(Mux(dnew > lm, lm, Mux(dnew < -lm, -lm, dnew)))
-                entry = Signal(range(rows * p))
-                m.d.comb += [
-                    entry.eq(erow * p + ek),
-                    rom_rd.addr.eq(Cat((dclip + lm)[:sb], entry)),
-                ]
                 m.d.sync += [ed.eq(dclip), evalid.eq((j < n) & (j != ei))]
+                m.next = "E_ROM"
+            with m.State("E_ROM"):
+                # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
+                up = ~ed[-1]
+                m.d.comb += [
+                    rd.addr.eq(erow),
+                    rom_a.addr.eq(Cat(Mux(up, ed, -ed)[:kb], Mux(up, cls_p, cls_m), ~up)),
+                    rom_b.addr.eq(Cat(Const(0, kb), Mux(up, cls_m, cls_p), up)),
+                ]
                 m.next = "E_WRITE"
             with m.State("E_WRITE"):
+                diff = Signal(signed(spec.rom_bits + 1))
+                m.d.comb += diff.eq(Mux(ed[-1], rom_b.data - rom_a.data, rom_a.data - rom_b.data))
+                wmax = spec.weight_max
+                weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
                 m.d.comb += [
                     rd.addr.eq(erow),
                     wr.addr.eq(erow),
-                    wr.data.eq(Cat(*([Cat(rom_rd.data, ed)] * p))),
+                    wr.data.eq(Cat(*([Cat(weight[:wb], ed)] * p))),
                     wr.en.eq(Mux(evalid, Const(1, p) << ek, 0)),
                 ]
                 with m.If(single):
@@ -383,7 +412,7 @@ class HopfieldTop(wiring.Component):
                         m.next = "E_READ"
                 with m.Else():
                     m.d.sync += ek.eq(ek + 1)
-                    m.next = "E_LOOK"
+                    m.next = "E_READ"
 
         busy = Signal()
         m.d.comb += busy.eq(~fsm.ongoing("IDLE"))

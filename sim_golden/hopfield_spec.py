@@ -10,14 +10,21 @@ Hardware semantics (mirrored bit for bit by :mod:`.hopfield_fixed` and :mod:`spi
   neuron pair share one physical device pair (their tables are equal) and every on-chip
   update is symmetric, so ``d_ij == d_ji`` unless software writes one of them alone.
 * The weight the neurons read is the **quantized conductance difference** of the pair,
-  ``w_ij = T_ij[d_ij]``, from a per-synapse table of ``2L - 1`` integers
-  (:attr:`HopfieldSpec.pair_tables`): each device's conductance is quantized as
-  ``q = round_half_away((G - g_min) / (g_max - g_min) * g_counts)`` and
-  ``T[d] = q+[d] - q-[0]`` for ``d >= 0``, ``q+[0] - q-[-d]`` for ``d < 0``, saturated to
-  ``weight_bits`` two's complement (without its most negative code). The devices (spread,
-  nonlinearity) are drawn with :class:`~.memristor.DifferentialSynapseArray` from
-  ``device_seed``, pair ``p`` in :func:`numpy.triu_indices` order: the same devices as the
-  float model with the same seed.
+  ``w_ij = clip(q+[d_ij if d_ij > 0 else 0] - q-[-d_ij if d_ij < 0 else 0])`` saturated to
+  ``weight_bits`` two's complement (without its most negative code), where ``q+`` and
+  ``q-`` are the quantized level tables of the pair's two devices: each conductance is
+  ``q = round_half_away((G - g_min) / (g_max - g_min) * g_counts)``.
+* **Device classes.** The devices are not drawn one by one: a library of
+  ``device_classes`` devices per polarity (``+`` and ``-``, drawn with
+  :class:`~.memristor.DifferentialSynapseArray` from ``device_seed``: log-normal spread of
+  ``g_min``, ``g_max`` and the nonlinearity) holds the possible devices, and the pair of
+  neurons ``a < b`` uses ``+`` class ``x mod M`` and ``-`` class ``(x >> 16) mod M`` of the
+  hash ``x = pair_hash(a, b)`` (:func:`pair_hash`: the 32-bit "lowbias32" integer hash of
+  ``(a << 16 | b) ^ hash_seed``).  Per synapse the hardware keeps only the level and the
+  weight; one shared datapath turns a new level into a weight from the class tables
+  (``2 M L`` conductances), so nothing grows with ``N^2`` but the synapse memory.  The
+  float model (:class:`~spinemu.sw.hopfield.HopfieldNetwork` ``backend="float"``) uses the
+  same devices (:meth:`HopfieldSpec.devices`).
 * Field ``h_i = sum_j w_ij s_j`` (exact integers); update ``s_i <- +1`` if ``h_i > 0``,
   ``-1`` if ``h_i < 0``, **keep** on ``h_i == 0``.
 * ``async`` sweep: the neurons are visited in the order ``perm[(r + t) mod N]``,
@@ -49,6 +56,8 @@ from .validate import SpecError, check_float, check_int
 __all__ = [
     "HopfieldSpec",
     "HOPFIELD_IDENT",
+    "HASH_MULTIPLIERS",
+    "pair_hash",
     "MAX_NEURONS",
     "ORDER_LFSR",
     "Command",
@@ -61,7 +70,12 @@ __all__ = [
 #: Value of the ``ID`` register of the Hopfield core ("HOPF").
 HOPFIELD_IDENT = 0x484F5046
 #: Largest network the generator accepts.
-MAX_NEURONS = 1024
+MAX_NEURONS = 4096
+#: Largest library of device classes per polarity.
+MAX_DEVICE_CLASSES = 4096
+#: The two odd multipliers of the "lowbias32" hash (C. Wellons' hash-prospector).
+HASH_MULTIPLIERS = (0x7FEB352D, 0x846CA68B)
+_M32 = 0xFFFFFFFF
 #: The 16-bit LFSR that rotates the asynchronous order once per sweep.
 ORDER_LFSR = LFSRModel(width=16, taps=LFSR_TAPS[16], leap=16)
 #: Width of ``AMP`` (pulses per unit of update) and of the sweep counters.
@@ -88,6 +102,24 @@ def _round_half_away(x):
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
 
+def pair_hash(a, b, seed: int):
+    """The 32-bit hash that picks the device classes of the neuron pair ``a < b``.
+
+    ``x = (a << 16 | b) ^ seed``, then ``x ^= x >> 16; x *= C1; x ^= x >> 15; x *= C2;
+    x ^= x >> 16`` modulo ``2^32`` (:data:`HASH_MULTIPLIERS`); the gateware computes the
+    same in its pulse engine.  ``a`` and ``b`` may be numpy arrays.
+    """
+    x = ((np.asarray(a, dtype=np.uint64) << np.uint64(16)) | np.asarray(b, dtype=np.uint64)) ^ np.uint64(
+        seed
+    )
+    m = np.uint64(_M32)
+    x = x ^ (x >> np.uint64(16))
+    x = (x * np.uint64(HASH_MULTIPLIERS[0])) & m
+    x = x ^ (x >> np.uint64(15))
+    x = (x * np.uint64(HASH_MULTIPLIERS[1])) & m
+    return x ^ (x >> np.uint64(16))
+
+
 @dataclass(frozen=True, kw_only=True)
 class HopfieldSpec:
     """Spec of a Hopfield core with differential memristive synapses.
@@ -95,7 +127,7 @@ class HopfieldSpec:
     Parameters
     ----------
     n_neurons : int
-        Number of neurons, 2..1024.
+        Number of neurons, 2..4096.
     lanes : int
         Parallel multiply-accumulate lanes (a power of two, 1..64): a field takes
         ``ceil(N / lanes)`` weight-memory reads.
@@ -109,8 +141,11 @@ class HopfieldSpec:
         exactly ``4 d``).
     g_min, g_max, nonlinearity, spread : float
         Device model (see :class:`~spinemu.sim_golden.memristor.MemristorArray`).
+    device_classes : int
+        Devices per polarity in the library the synapses draw from (a power of two,
+        1..4096; see the module docstring).
     device_seed : int
-        Seed of the device-to-device spread.
+        Seed of the device-to-device spread and of the class assignment.
     order_seed : int
         Seed of the fixed asynchronous permutation.
     lfsr_seed : int
@@ -126,6 +161,7 @@ class HopfieldSpec:
     g_max: float = 1e-5
     nonlinearity: float = 0.0
     spread: float = 0.0
+    device_classes: int = 64
     device_seed: int = 0
     order_seed: int = 0
     lfsr_seed: int = 0xACE1
@@ -146,6 +182,9 @@ class HopfieldSpec:
         object.__setattr__(self, "g_max", gmax)
         object.__setattr__(self, "nonlinearity", check_float("nonlinearity", self.nonlinearity, -50.0, 50.0))
         object.__setattr__(self, "spread", check_float("spread", self.spread, 0.0, 1.0))
+        check_int("device_classes", self.device_classes, 1, MAX_DEVICE_CLASSES)
+        if self.device_classes & (self.device_classes - 1):
+            raise SpecError("device_classes", self.device_classes, f"a power of two in 1..{MAX_DEVICE_CLASSES}")
         check_int("device_seed", self.device_seed, 0, (1 << 64) - 1)
         check_int("order_seed", self.order_seed, 0, (1 << 64) - 1)
         check_int("lfsr_seed", self.lfsr_seed, 1, (1 << 16) - 1)
@@ -180,13 +219,30 @@ class HopfieldSpec:
         return self.level_max
 
     # -- devices ------------------------------------------------------------------------
+    @property
+    def class_bits(self) -> int:
+        """Bits of a device-class index, ``log2(device_classes)``."""
+        return (self.device_classes - 1).bit_length()
+
     @cached_property
-    def pair_tables(self) -> np.ndarray:
-        """Weight read at each level, shape ``(n_pairs, 2L - 1)``, column ``d + L - 1`` (int64)."""
+    def hash_seed(self) -> int:
+        """32-bit seed of :func:`pair_hash`, derived from ``device_seed``."""
+        return int(np.random.SeedSequence(self.device_seed).generate_state(1, np.uint32)[0])
+
+    def pair_classes(self, i, j) -> tuple[np.ndarray, np.ndarray]:
+        """``(+ class, - class)`` of the synapse between neurons ``i`` and ``j`` (arrays allowed)."""
+        i, j = np.asarray(i), np.asarray(j)
+        x = pair_hash(np.minimum(i, j), np.maximum(i, j), self.hash_seed)
+        mask = np.uint64(self.device_classes - 1)
+        return (x & mask).astype(np.int64), ((x >> np.uint64(16)) & mask).astype(np.int64)
+
+    @cached_property
+    def class_library(self):
+        """The device classes: a :class:`~.memristor.DifferentialSynapseArray` of shape ``(M,)``."""
         from .memristor import DifferentialSynapseArray
 
-        dev = DifferentialSynapseArray(
-            (self.n_pairs,),
+        return DifferentialSynapseArray(
+            (self.device_classes,),
             n_levels=self.n_levels,
             g_min=self.g_min,
             g_max=self.g_max,
@@ -194,32 +250,66 @@ class HopfieldSpec:
             spread=self.spread,
             seed=self.device_seed,
         )
-        scale = self.g_counts / (self.g_max - self.g_min)
-        qp = _round_half_away((dev.plus.level_table() - self.g_min) * scale).astype(np.int64)
-        qm = _round_half_away((dev.minus.level_table() - self.g_min) * scale).astype(np.int64)
-        lm = self.level_max
-        table = np.empty((self.n_pairs, 2 * lm + 1), dtype=np.int64)
-        table[:, lm:] = qp - qm[:, :1]  # d = 0..L-1
-        table[:, :lm] = (qp[:, :1] - qm[:, 1:])[:, ::-1]  # d = -(L-1)..-1
-        return np.clip(table, -self.weight_max, self.weight_max)
 
     @cached_property
-    def entry_tables(self) -> np.ndarray:
-        """Directed tables, shape ``(N, N, 2L - 1)``; the diagonal is all zero."""
+    def class_tables(self) -> np.ndarray:
+        """Quantized conductances, shape ``(2, M, L)``: ``[0]`` the ``+`` classes, ``[1]`` the ``-``."""
+        lib = self.class_library
+        scale = self.g_counts / (self.g_max - self.g_min)
+        return np.stack(
+            [_round_half_away((arr.level_table() - self.g_min) * scale).astype(np.int64) for arr in (lib.plus, lib.minus)]
+        )
+
+    @property
+    def rom_bits(self) -> int:
+        """Two's-complement width that holds every entry of :attr:`class_tables`."""
+        t = self.class_tables
+        return max(int(t.max()).bit_length(), int((-t.min() - 1)).bit_length() if t.min() < 0 else 0) + 1
+
+    def devices(self):
+        """The network's device pairs, pair ``p`` in :func:`numpy.triu_indices` order (floats).
+
+        Returns
+        -------
+        DifferentialSynapseArray
+            Shape ``(n_pairs,)``, all at level 0: the devices the fixed-point tables quantize.
+        """
+        a, b = np.triu_indices(self.n_neurons, 1)
+        cp, cm = self.pair_classes(a, b)
+        return self.class_library.take(cp, cm)
+
+    def table_weights(self, cp, cm, d) -> np.ndarray:
+        """Weight read at level ``d`` by a pair of classes ``(cp, cm)`` (arrays broadcast)."""
+        t = self.class_tables
+        d = np.asarray(d, dtype=np.int64)
+        w = t[0][cp, np.maximum(d, 0)] - t[1][cm, np.maximum(-d, 0)]
+        return np.clip(w, -self.weight_max, self.weight_max)
+
+    @property
+    def pair_tables(self) -> np.ndarray:
+        """Weight read at each level, shape ``(n_pairs, 2L - 1)``, column ``d + L - 1`` (int64).
+
+        For inspection of small networks (it holds ``N^2 L`` integers)."""
+        a, b = np.triu_indices(self.n_neurons, 1)
+        cp, cm = self.pair_classes(a, b)
+        d = np.arange(-self.level_max, self.level_max + 1)
+        return self.table_weights(cp[:, None], cm[:, None], d[None, :])
+
+    @cached_property
+    def class_matrix(self) -> np.ndarray:
+        """``(+ class, - class)`` of every directed entry, shape ``(2, N, N)`` (int16)."""
         n = self.n_neurons
-        out = np.zeros((n, n, 2 * self.level_max + 1), dtype=np.int64)
-        iu = np.triu_indices(n, 1)
-        out[iu] = self.pair_tables
-        out[(iu[1], iu[0])] = self.pair_tables
-        return out
+        i, j = np.indices((n, n))
+        cp, cm = self.pair_classes(i, j)
+        return np.stack([cp, cm]).astype(np.int16)
 
     def weights_of(self, levels) -> np.ndarray:
-        """Weights ``w_ij = T_ij[d_ij]`` of a directed level matrix (diagonal 0)."""
-        d = np.asarray(levels, dtype=np.int64) + self.level_max
-        n = self.n_neurons
-        return np.take_along_axis(self.entry_tables, d[:, :, None], axis=2)[:, :, 0] * (
-            1 - np.eye(n, dtype=np.int64)
-        )
+        """Weights ``w_ij`` of a directed level matrix (diagonal 0)."""
+        d = np.asarray(levels, dtype=np.int64)
+        cls = self.class_matrix
+        w = self.table_weights(cls[0], cls[1], d)
+        np.fill_diagonal(w, 0)
+        return w
 
     # -- asynchronous order ---------------------------------------------------------------
     @cached_property
@@ -345,6 +435,7 @@ class HopfieldSpec:
             "g_max": self.g_max,
             "nonlinearity": self.nonlinearity,
             "spread": self.spread,
+            "device_classes": self.device_classes,
             "device_seed": self.device_seed,
             "order_seed": self.order_seed,
             "lfsr_seed": self.lfsr_seed,

@@ -174,6 +174,40 @@ class MemristorArray:
         self.pulse_count = np.zeros(self.shape, dtype=np.int64)
         self.set_level(level)
 
+    def take(self, indices):
+        """New devices that are copies of devices ``indices`` of this array (at level 0).
+
+        A small array used this way is a library of device classes: every device of the
+        result has the parameters (``g_min``, ``g_max``, ``nu``) of the class it picks.
+
+        Parameters
+        ----------
+        indices : array_like of int
+            Indices into this (1-d) array; the result has their shape.
+
+        Returns
+        -------
+        MemristorArray
+        """
+        if len(self.shape) != 1:
+            raise ValueError(f"take needs a 1-d library of devices, not shape {self.shape}")
+        idx = np.asarray(indices)
+        if idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= self.shape[0])):
+            raise ValueError(f"indices must be integers in [0, {self.shape[0]}), not {indices!r}")
+        out = MemristorArray(
+            idx.shape,
+            n_levels=self.n_levels,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            nonlinearity=self.nonlinearity,
+            spread=0.0,
+        )
+        out.spread = self.spread
+        out.g_min_dev = self.g_min_dev[idx]
+        out.g_max_dev = self.g_max_dev[idx]
+        out.nu_dev = self.nu_dev[idx]
+        return out
+
     # -- state ---------------------------------------------------------------
     @property
     def level(self):
@@ -335,6 +369,28 @@ class DifferentialSynapseArray:
         self.minus = MemristorArray(shape, seed=s_minus, **kw)
         self.shape = self.plus.shape
         self.n_levels = self.plus.n_levels
+
+    def take(self, plus_indices, minus_indices):
+        """Pairs built from this (1-d) array's devices used as a library of classes.
+
+        Pair ``k`` of the result has the ``+`` device of class ``plus_indices[k]`` and the
+        ``-`` device of class ``minus_indices[k]`` (see :meth:`MemristorArray.take`); all
+        devices start at level 0.
+
+        Returns
+        -------
+        DifferentialSynapseArray
+        """
+        plus = self.plus.take(plus_indices)
+        minus = self.minus.take(minus_indices)
+        if plus.shape != minus.shape:
+            raise ValueError(f"plus and minus indices differ in shape: {plus.shape} vs {minus.shape}")
+        out = object.__new__(DifferentialSynapseArray)
+        out.w_max = self.w_max
+        out.plus, out.minus = plus, minus
+        out.shape = plus.shape
+        out.n_levels = self.n_levels
+        return out
 
     @property
     def weight_step(self):

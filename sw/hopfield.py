@@ -356,18 +356,7 @@ class HopfieldNetwork:
                 f"backend={backend!r}, overlay={overlay!r}"
             )
         if backend == "float":
-            from ..sim_golden.memristor import DifferentialSynapseArray
-
-            self.devices = DifferentialSynapseArray(
-                (spec.n_pairs,),
-                n_levels=spec.n_levels,
-                g_min=spec.g_min,
-                g_max=spec.g_max,
-                nonlinearity=spec.nonlinearity,
-                spread=spec.spread,
-                seed=spec.device_seed,
-            )
-            self.devices.reset()
+            self.devices = spec.devices()
             self.machine = None
             return
         if backend == "golden":

@@ -15,7 +15,6 @@ import pytest
 from spinemu.sim_golden.hopfield_fixed import HopfieldFixed
 from spinemu.sim_golden.hopfield_float import flip_bits, hebbian, is_fixed_point, recall
 from spinemu.sim_golden.hopfield_spec import ORDER_LFSR, HopfieldSpec
-from spinemu.sim_golden.memristor import DifferentialSynapseArray
 from spinemu.sim_golden.validate import SpecError
 
 __all__: list[str] = []
@@ -54,11 +53,11 @@ def test_ideal_device_table_is_linear():
 
 
 def test_device_table_is_the_quantized_float_device():
-    # the float model of the same devices (same seed) reads w = w_max (G+ - G-)/(g_max - g_min);
+    # the float model of the same devices (spec.devices()) reads w = w_max (G+ - G-)/(g_max - g_min);
     # the table holds round(G+ * s) - round(G- * s) with s = g_counts/(g_max - g_min):
     # within one count (two roundings of half a count) of g_counts * w / w_max.
     spec = HopfieldSpec(n_neurons=6, n_levels=8, nonlinearity=3.0, spread=0.4, device_seed=9, weight_bits=12)
-    dev = DifferentialSynapseArray((spec.n_pairs,), n_levels=8, nonlinearity=3.0, spread=0.4, seed=9)
+    dev = spec.devices()
     for d in range(-7, 8):
         dev.reset()
         dev.apply_pulses(d)
@@ -67,6 +66,53 @@ def test_device_table_is_the_quantized_float_device():
         assert np.all(np.abs(got - want) <= 1.0 + 1e-9), d
     # imperfect devices really are imperfect: not a multiple of the ideal step
     assert np.any(spec.pair_tables[:, 7 + 5] != 5 * spec.g_counts // 7)
+
+
+def _lowbias32(x):  # reference: C. Wellons' lowbias32, on Python ints
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & 0xFFFFFFFF
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & 0xFFFFFFFF
+    return x ^ (x >> 16)
+
+
+def test_pair_classes_are_the_hash_of_the_unordered_pair():
+    spec = HopfieldSpec(n_neurons=300, device_classes=32, device_seed=5)
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, 300, size=(2, 200))
+    cp, cm = spec.pair_classes(i, j)
+    for a, b, p, m in zip(i.tolist(), j.tolist(), cp.tolist(), cm.tolist(), strict=True):
+        x = _lowbias32(((min(a, b) << 16) | max(a, b)) ^ spec.hash_seed)
+        assert (p, m) == (x % 32, (x >> 16) % 32)
+    assert np.array_equal(spec.class_matrix, spec.class_matrix.transpose(0, 2, 1))  # one device pair per pair
+    # every class is used about equally often (chi-square, 31 dof: 99.9 % quantile 61.1)
+    a, b = np.triu_indices(300, 1)
+    for cls in spec.pair_classes(a, b):
+        counts = np.bincount(cls, minlength=32)
+        expect = len(a) / 32
+        assert np.sum((counts - expect) ** 2 / expect) < 61.1
+    # + and - classes are independent: the 32 x 32 contingency table (1023 dof: 99.9 % ~ 1168)
+    cp, cm = spec.pair_classes(a, b)
+    joint = np.bincount(cp * 32 + cm, minlength=1024)
+    expect = len(a) / 1024
+    assert np.sum((joint - expect) ** 2 / expect) < 1168
+
+
+def test_device_classes_keep_the_log_normal_spread():
+    # the library is a log-normal draw per parameter; the network's devices take from it
+    spec = HopfieldSpec(n_neurons=200, spread=0.3, nonlinearity=2.0, device_classes=256, device_seed=1)
+    lib = spec.class_library.plus
+    z = np.log(lib.g_max_dev / spec.g_max) / 0.3
+    assert abs(z.mean()) < 4 / np.sqrt(256) and abs(z.std() - 1) < 0.15
+    dev = spec.devices()
+    a, b = np.triu_indices(200, 1)
+    cp, cm = spec.pair_classes(a, b)
+    assert np.array_equal(dev.plus.g_min_dev, lib.g_min_dev[cp])
+    assert np.array_equal(dev.minus.nu_dev, spec.class_library.minus.nu_dev[cm])
+    # the weights over the network's pairs follow the library's distribution (the
+    # class tables quantize exactly these devices)
+    t = spec.class_tables
+    assert np.array_equal(spec.pair_tables[:, spec.level_max], np.clip(t[0][cp, 0] - t[1][cm, 0], -511, 511))
 
 
 def test_weight_saturation():
