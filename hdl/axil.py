@@ -15,7 +15,7 @@ amaranth-soc has no AXI, so this is spinemu's own bridge.  Behaviour:
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Signal
+from amaranth import Cat, Const, Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -95,6 +95,9 @@ class CSRBank(wiring.Component):
     ----------
     regmap : RegisterMap
         The registers; the bank decodes ``regmap.addr_width`` address bits.
+    read_hold : bool
+        Add an input ``read_hold``: while it is high, read requests wait (``arready``
+        low), for registers whose values settle some clocks after a write.
 
     Attributes
     ----------
@@ -104,14 +107,19 @@ class CSRBank(wiring.Component):
         Register values and strobes towards the core.
     """
 
-    def __init__(self, *, regmap: RegisterMap):
+    def __init__(self, *, regmap: RegisterMap, read_hold: bool = False):
         if not isinstance(regmap, RegisterMap):
             raise TypeError(f"regmap must be a RegisterMap, not {regmap!r}")
+        if not isinstance(read_hold, bool):
+            raise TypeError(f"read_hold must be a bool, not {read_hold!r}")
         self.regmap = regmap
-        super().__init__({
+        members = {
             "bus": In(AXI4LiteSignature(addr_width=regmap.addr_width)),
             "csr": Out(csr_signature(regmap)),
-        })
+        }
+        if read_hold:
+            members["read_hold"] = In(1)
+        super().__init__(members)
 
     def _elements(self):
         """Yield (register, index, word address, value port, strobe port or None)."""
@@ -176,18 +184,21 @@ class CSRBank(wiring.Component):
                 m.d.comb += val.eq((w_data & byte_mask)[: r.width])
 
         # -- read channel ---------------------------------------------------------------
+        # A core whose register values settle a few clocks after a write (a value read
+        # from block RAM) holds ``read_hold`` high meanwhile: reads wait, none is stale.
+        hold = self.read_hold if "read_hold" in self.signature.members else Const(0)
         r_valid = Signal()
         r_data = Signal(32)
         r_resp = Signal(AXIResp)
         m.d.comb += [
-            bus.arready.eq(~r_valid),
+            bus.arready.eq(~r_valid & ~hold),
             bus.rvalid.eq(r_valid),
             bus.rdata.eq(r_data),
             bus.rresp.eq(r_resp),
         ]
         with m.If(r_valid & bus.rready):
             m.d.sync += r_valid.eq(0)
-        with m.If(bus.arvalid & ~r_valid):
+        with m.If(bus.arvalid & ~r_valid & ~hold):
             m.d.sync += r_valid.eq(1)
             with m.Switch(bus.araddr[2:]):
                 for r, _i, word, val, _stb in self._elements():

@@ -80,6 +80,31 @@ def _hash_stage(x, mult):
     return (x * mult)[:32]
 
 
+class _Tag:
+    """What travels beside a synapse word down the MAC pipeline: valid, neuron, chunk and
+    whether it is the neuron's last word (``last``) and the sweep's (``final``)."""
+
+    def __init__(self, n: int, chunks: int, name: str):
+        self.valid = Signal(name=f"{name}_valid")
+        self.ni = Signal(range(n), name=f"{name}_ni")
+        self.chunk = Signal(range(chunks), name=f"{name}_chunk")
+        self.last = Signal(name=f"{name}_last")
+        self.final = Signal(name=f"{name}_final")
+        self._n, self._chunks = n, chunks
+
+    def delayed(self, m: Module, name: str) -> _Tag:
+        """The same tag one clock later (registered; ``valid`` low outside ``RUN`` issues)."""
+        out = _Tag(self._n, self._chunks, name)
+        m.d.sync += [
+            out.valid.eq(self.valid),
+            out.ni.eq(self.ni),
+            out.chunk.eq(self.chunk),
+            out.last.eq(self.last & self.valid),
+            out.final.eq(self.final & self.valid),
+        ]
+        return out
+
+
 class HopfieldTop(wiring.Component):
     """The Hopfield core behind an AXI4-Lite register bank, with a per-sweep state stream.
 
@@ -125,8 +150,10 @@ class HopfieldTop(wiring.Component):
         rows = n * c_n
         lg_p = (p - 1).bit_length()
         acc_bits = wb + np_.bit_length() + 2
+        slot = spec.cycles_per_field()
+        stages = spec.mac_stages
 
-        m.submodules.bank = bank = CSRBank(regmap=spec.regmap)
+        m.submodules.bank = bank = CSRBank(regmap=spec.regmap, read_hold=True)
         wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
         csr = bank.csr
 
@@ -146,14 +173,10 @@ class HopfieldTop(wiring.Component):
         nxt = Signal(np_)
         prev = Signal(np_)
         unst = Signal(np_)
-        ret_ni = Signal(range(n))  # neuron of the synapse word arriving this clock
-        ret_last = Signal()  # ... its last chunk
-        ret_final = Signal()  # ... of the sweep's last neuron
-        t = Signal(range(n))
+        t = Signal(range(n + 1))  # neuron slot being issued (n: the sweep is draining)
+        q = Signal(range(slot))  # clock within the slot
         pos = Signal(range(n))
-        c = Signal(range(c_n))
-        pend = Signal()
-        pend_c = Signal(range(c_n))
+        c = Signal(range(c_n))  # chunk of the next read
         acc = Signal(signed(acc_bits))
         sync_mode = Signal()
         learning = Signal()
@@ -191,6 +214,30 @@ class HopfieldTop(wiring.Component):
         def lane(word, k):
             return word.word_select(k, e)
 
+        # -- MAC pipeline: issue -> block RAM -> output register -> terms + adder tree -> acc --
+        word_q = Signal(p * e)  # the synapse word, registered (also the engine's and CSRs' view)
+        m.d.sync += word_q.eq(rd.data)
+        issue = _Tag(n, c_n, "issue")
+        m.d.comb += issue.valid.eq(0)
+        at_terms = issue
+        for k in range(2):  # block RAM read, then its output register
+            at_terms = at_terms.delayed(m, f"read{k}")
+        bits = cur.word_select(at_terms.chunk, p)
+        level = []
+        for k in range(p):
+            w = lane(word_q, k)[:wb].as_signed()
+            level.append(Mux(bits[k], w, -w))
+        at_acc = at_terms
+        for r in range(stages):
+            sums = []
+            for k in range(0, len(level), 2):
+                s_k = Signal(signed(wb + r + 2), name=f"tree{r}_{k // 2}")
+                m.d.sync += s_k.eq(level[k] + level[k + 1])
+                sums.append(s_k)
+            level = sums
+            at_acc = at_acc.delayed(m, f"tree{r}")
+        chunk_sum = level[0]
+
         with m.If(self.sweep_ready):
             m.d.sync += self.sweep_valid.eq(0)
 
@@ -218,9 +265,9 @@ class HopfieldTop(wiring.Component):
                                 cycle2.eq(0),
                                 done.eq(0),
                                 t.eq(0),
+                                q.eq(0),
                                 c.eq(0),
                                 acc.eq(0),
-                                pend.eq(0),
                                 pos.eq(Mux(is_sync, 0, rot)),
                             ]
                             m.d.comb += lfsr.en.eq(~is_sync)
@@ -230,9 +277,9 @@ class HopfieldTop(wiring.Component):
                                 sync_mode.eq(1),
                                 learning.eq(1),
                                 t.eq(0),
+                                q.eq(0),
                                 c.eq(0),
                                 acc.eq(0),
-                                pend.eq(0),
                                 pos.eq(0),
                                 unstable.eq(0),
                                 unst.eq(0),
@@ -263,53 +310,53 @@ class HopfieldTop(wiring.Component):
 
             # -- neuron updates -------------------------------------------------------------
             with m.State("RUN"):
-                # Reads are issued back to back, neuron after neuron: (neuron, chunk) of
-                # the read issued now, and of the data arriving now (issued last clock).
-                # A neuron decides in the clock its last chunk arrives; the next neuron's
-                # first chunk arrives one clock later and takes the states bit by bit
-                # then, so an asynchronous update is seen by every later field.
-                issuing = t < n
+                # Issue: neuron t's C words in the last C clocks of its slot, starting one
+                # chunk after the previous neuron's column, so that column's word is read
+                # last (see HopfieldSpec.cycles_per_field).
                 iss_ni = Mux(sync_mode, t, perm_rd.data)
-                with m.If(issuing):
-                    m.d.comb += rd.addr.eq(iss_ni * c_n + c)
-                m.d.sync += [
-                    pend.eq(issuing),
-                    pend_c.eq(c),
-                    ret_ni.eq(iss_ni),
-                    ret_last.eq(c == c_n - 1),
-                    ret_final.eq((c == c_n - 1) & (t == n - 1)),
+                in_window = (t < n) & (q >= slot - c_n) if slot > c_n else t < n
+                with m.If(in_window):
+                    m.d.comb += [rd.addr.eq(iss_ni * c_n + c), issue.valid.eq(1)]
+                    m.d.sync += c.eq(Mux(c == c_n - 1, 0, c + 1))
+                m.d.comb += [
+                    issue.ni.eq(iss_ni),
+                    issue.chunk.eq(c),
+                    issue.last.eq(q == slot - 1),
+                    issue.final.eq((q == slot - 1) & (t == n - 1)),
                 ]
-                with m.If(issuing):
-                    with m.If(c == c_n - 1):
-                        m.d.sync += [c.eq(0), t.eq(t + 1), pos.eq(Mux(pos == n - 1, 0, pos + 1))]
+                with m.If(t < n):
+                    with m.If(q == slot - 1):
+                        col_chunk = iss_ni >> lg_p if p > 1 else iss_ni
+                        m.d.sync += [
+                            q.eq(0),
+                            t.eq(t + 1),
+                            pos.eq(Mux(pos == n - 1, 0, pos + 1)),
+                            c.eq(Mux(col_chunk == c_n - 1, 0, col_chunk + 1)),
+                        ]
                     with m.Else():
-                        m.d.sync += c.eq(c + 1)
-                with m.If(pend):
-                    bits = cur.word_select(pend_c, p)
-                    terms = []
-                    for k in range(p):
-                        w = lane(rd.data, k)[:wb].as_signed()
-                        terms.append(Mux(bits[k], w, -w))
+                        m.d.sync += q.eq(q + 1)
+                # Decide: the accumulator stage of the MAC pipeline.
+                with m.If(at_acc.valid):
                     total = Signal(signed(acc_bits))
-                    m.d.comb += total.eq(acc + sum(terms[1:], terms[0]))
-                    with m.If(ret_last):
+                    m.d.comb += total.eq(acc + chunk_sum)
+                    with m.If(at_acc.last):
                         m.d.sync += acc.eq(0)
-                        old = cur.bit_select(ret_ni, 1)
+                        old = cur.bit_select(at_acc.ni, 1)
                         pos_h = total > 0
                         neg_h = total < 0
                         new = Mux(pos_h, 1, Mux(neg_h, 0, old))
                         with m.If(learning):
                             m.d.sync += [
-                                unst.bit_select(ret_ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
+                                unst.bit_select(at_acc.ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
                                 unstable.eq(unstable + Mux(old, neg_h, pos_h)),
                             ]
                         with m.Elif(sync_mode):
-                            m.d.sync += [nxt.bit_select(ret_ni, 1).eq(new), flips.eq(flips + (new != old))]
+                            m.d.sync += [nxt.bit_select(at_acc.ni, 1).eq(new), flips.eq(flips + (new != old))]
                         with m.Else():
-                            m.d.sync += [cur.bit_select(ret_ni, 1).eq(new), flips.eq(flips + (new != old))]
+                            m.d.sync += [cur.bit_select(at_acc.ni, 1).eq(new), flips.eq(flips + (new != old))]
                     with m.Else():
                         m.d.sync += acc.eq(total)
-                    with m.If(ret_final):
+                    with m.If(at_acc.final):
                         m.next = "SEND"
             with m.State("SEND"):
                 with m.If(learning):
@@ -335,7 +382,7 @@ class HopfieldTop(wiring.Component):
                         m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
                         m.next = "IDLE"
                     with m.Else():
-                        m.d.sync += [t.eq(0), flips.eq(0), pos.eq(Mux(sync_mode, 0, rot))]
+                        m.d.sync += [t.eq(0), q.eq(0), c.eq(0), flips.eq(0), pos.eq(Mux(sync_mode, 0, rot))]
                         m.d.comb += lfsr.en.eq(~sync_mode)
                         m.next = "RUN"
 
@@ -345,14 +392,16 @@ class HopfieldTop(wiring.Component):
                 lo, hi = Mux(ei < j, ei, j), Mux(ei < j, j, ei)
                 key = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(spec.hash_seed, 32)  # lo << 16 | hi
                 m.d.sync += hash_mid.eq(_hash_stage(key ^ (key >> 16), HASH_MULTIPLIERS[0]))
-                m.next = "E_LOOK"
-            with m.State("E_LOOK"):
+                m.next = "E_WAIT"
+            with m.State("E_WAIT"):  # the row arrives (into word_q); the hash's second round
                 m.d.comb += rd.addr.eq(erow)
                 mixed = Signal(32)
                 m.d.comb += mixed.eq(_hash_stage(hash_mid ^ (hash_mid >> 15), HASH_MULTIPLIERS[1]))
                 x = mixed ^ (mixed >> 16)
                 m.d.sync += [cls_p.eq(x[:cb]), cls_m.eq(x[16 : 16 + cb])]
-                d_old = lane(rd.data, ek)[wb:].as_signed()
+                m.next = "E_LOOK"
+            with m.State("E_LOOK"):
+                d_old = lane(word_q, ek)[wb:].as_signed()
                 si = cur.bit_select(ei, 1)
                 sj = cur.bit_select(j, 1)
                 ui = unst.bit_select(ei, 1)
@@ -416,9 +465,17 @@ class HopfieldTop(wiring.Component):
 
         busy = Signal()
         m.d.comb += busy.eq(~fsm.ongoing("IDLE"))
+        # LEVEL_RD/WEIGHT come from the registered synapse word: reads wait until the word
+        # of (WI, WJ) has arrived (3 clocks after a write of WI/WJ or the end of a command).
+        settle = Signal(2)
+        with m.If(busy | csr.WI_wstb | csr.WJ_wstb):
+            m.d.sync += settle.eq(3)
+        with m.Elif(settle != 0):
+            m.d.sync += settle.eq(settle - 1)
+        m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy
         with m.If(busy):
             m.d.sync += cycles.eq(cycles + 1)
-        peek = lane(rd.data, csr.WJ[:lg_p]) if p > 1 else rd.data
+        peek = lane(word_q, csr.WJ[:lg_p]) if p > 1 else word_q
         words = csr.STATE if spec.state_words > 1 else [csr.STATE]
         for k, word in enumerate(words):
             m.d.comb += word.eq(cur[32 * k : 32 * (k + 1)])

@@ -446,15 +446,25 @@ class HopfieldSpec:
         """Inverse of :meth:`to_dict`."""
         return cls(**{k: v for k, v in data.items() if k != "kind"})
 
+    @property
+    def mac_stages(self) -> int:
+        """Registered adder-tree levels between the lanes and the accumulator, ``log2(lanes)``."""
+        return (self.lanes - 1).bit_length()
+
     def cycles_per_field(self) -> int:
-        """Clock cycles the gateware spends on one neuron: its ``C`` synapse-memory reads
-        (neurons follow each other with no gap; a decision overlaps the next reads)."""
-        return self.chunks
+        """Clock cycles between two neurons' decisions: ``max(C, mac_stages + 1)``.
+
+        A neuron's ``C`` synapse words are read back to back after the previous neuron's
+        (the word holding the previous neuron's column last, so its new state has left the
+        ``mac_stages``-deep adder tree when that word's terms are formed); a row shorter than
+        the tree waits the difference."""
+        return max(self.chunks, self.mac_stages + 1)
 
     def recall_cycles(self, sweeps: int) -> int:
         """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps:
-        ``N C`` reads, the last word's arrival and the sweep's end (``SEND``) each."""
-        return sweeps * (self.n_neurons * self.cycles_per_field() + 2)
+        ``N`` neuron slots, then the last word's read latency (2: block RAM and its output
+        register), the adder tree and the decision, and the sweep's end (``SEND``)."""
+        return sweeps * (self.n_neurons * self.cycles_per_field() + self.mac_stages + 3)
 
     def __repr__(self):  # compact: the cached tables are not fields
         return (
