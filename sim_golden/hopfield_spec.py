@@ -184,7 +184,9 @@ class HopfieldSpec:
         object.__setattr__(self, "spread", check_float("spread", self.spread, 0.0, 1.0))
         check_int("device_classes", self.device_classes, 1, MAX_DEVICE_CLASSES)
         if self.device_classes & (self.device_classes - 1):
-            raise SpecError("device_classes", self.device_classes, f"a power of two in 1..{MAX_DEVICE_CLASSES}")
+            raise SpecError(
+                "device_classes", self.device_classes, f"a power of two in 1..{MAX_DEVICE_CLASSES}"
+            )
         check_int("device_seed", self.device_seed, 0, (1 << 64) - 1)
         check_int("order_seed", self.order_seed, 0, (1 << 64) - 1)
         check_int("lfsr_seed", self.lfsr_seed, 1, (1 << 16) - 1)
@@ -256,15 +258,14 @@ class HopfieldSpec:
         """Quantized conductances, shape ``(2, M, L)``: ``[0]`` the ``+`` classes, ``[1]`` the ``-``."""
         lib = self.class_library
         scale = self.g_counts / (self.g_max - self.g_min)
-        return np.stack(
-            [_round_half_away((arr.level_table() - self.g_min) * scale).astype(np.int64) for arr in (lib.plus, lib.minus)]
-        )
+        tables = [_round_half_away((arr.level_table() - self.g_min) * scale) for arr in (lib.plus, lib.minus)]
+        return np.stack(tables).astype(np.int64)
 
     @property
     def rom_bits(self) -> int:
         """Two's-complement width that holds every entry of :attr:`class_tables`."""
         t = self.class_tables
-        return max(int(t.max()).bit_length(), int((-t.min() - 1)).bit_length() if t.min() < 0 else 0) + 1
+        return max(int(t.max()).bit_length(), int(-t.min() - 1).bit_length() if t.min() < 0 else 0) + 1
 
     def devices(self):
         """The network's device pairs, pair ``p`` in :func:`numpy.triu_indices` order (floats).
