@@ -249,6 +249,97 @@ def test_cli_gen_sim_verify(tmp_path):
     assert not bad.runs[0].comparison.ok and fm.index == 10 and fm.signal == "state"
 
 
+def _recall_under_backpressure(drv, model, cue, mode, max_sweeps, rng, p_ready=0.2):
+    """Run a recall with ``sweep_ready`` drawn at random before every edge; check the
+    AXI4-Stream rules and return ``(states after each sweep, stalls)``."""
+    from spinemu.sim_golden.hopfield_spec import Command
+    from spinemu.sw.hopfield import _words_to_pm1
+
+    stream, drv.stream = drv.stream, None  # this harness drains the stream itself
+    try:
+        model.set("sweep_ready", 0)
+        drv.load_state(cue)
+        drv.regs.write("MAX_SWEEPS", max_sweeps)
+        drv.regs.write("CMD", Command.START_ASYNC if mode == "async" else Command.START_SYNC)
+        words, lasts, held, stalls = [], [], None, 0
+        for _ in range(20_000_000):
+            ready = int(rng.random() < p_ready)
+            model.set("sweep_ready", ready)
+            valid, data = model.get("sweep_valid"), model.get("sweep_payload")
+            if held is not None:
+                assert valid and data == held  # a waiting word stays valid and unchanged
+            if valid and ready:
+                words.append(data)
+                lasts.append(model.get("sweep_last"))
+                held = None
+                if lasts[-1]:
+                    break
+            elif valid:
+                held, stalls = data, stalls + 1
+            model.step(1)
+        model.set("sweep_ready", 1)
+    finally:
+        drv.stream = stream
+    assert lasts == [0] * (len(words) - 1) + [1]
+    n = drv.spec.n_neurons
+    n_words = -(-n // 32)
+    as_words = np.array([[(w >> (32 * k)) & 0xFFFFFFFF for k in range(n_words)] for w in words], np.uint32)
+    assert drv.regs.read("SWEEPS") == len(words)
+    return _words_to_pm1(as_words, n), stalls
+
+
+SCALE_SPECS = {
+    "n64_l8": dict(n_neurons=64, lanes=8, nonlinearity=2.0, spread=0.4, device_seed=6, order_seed=1),
+    "n64_l64": dict(n_neurons=64, lanes=64, n_levels=8, weight_bits=8, spread=0.2, device_seed=2),
+    "n256_l16": dict(n_neurons=256, lanes=16, nonlinearity=3.0, spread=0.5, device_seed=3, order_seed=4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALE_SPECS))
+def test_golden_equals_rtl_at_scale(name):
+    """N = 64 and 256: the pulse engine (HEBB, LEARN, LEVEL), every sweep of async and sync
+    recalls with the stream drained at random, and the cycle model of full lanes."""
+    spec = HopfieldSpec(**SCALE_SPECS[name])
+    n = spec.n_neurons
+    drv, model = _driver(spec)
+    try:
+        gold = HopfieldFixed(spec)
+        rng = np.random.default_rng(n + spec.lanes)
+        xi = rng.choice([-1, 1], size=(max(2, n // 32), n))
+        for m in (drv, gold):
+            m.load_order_seed(spec.lfsr_state_for_seed(3))
+            m.clear()
+            for x in xi:
+                m.load_state(x)
+                m.hebb(2)
+            m.set_level(1, 0, -spec.level_max)
+        assert np.array_equal(drv.levels, gold.levels)
+        assert np.array_equal(drv.weights, gold.weights)
+        for x in xi[:2]:
+            counts = [(m.load_state(x), m.learn(1))[1] for m in (drv, gold)]
+            assert counts[0] == counts[1]
+        assert np.array_equal(drv.levels, gold.levels)
+        stalls = 0
+        for k in range(4):
+            mode = ("async", "sync")[k % 2]
+            cue = xi[k % len(xi)].copy()
+            cue[rng.choice(n, n // 4, replace=False)] *= -1
+            gold.load_state(cue)
+            ref = gold.recall(mode, 20)
+            if k < 2:
+                got, st = _recall_under_backpressure(drv, model, cue, mode, 20, rng)
+                np.testing.assert_array_equal(got, ref.states[1:], err_msg=f"cue {k}, {mode}")
+                stalls += st
+            else:
+                drv.load_state(cue)
+                _same_recall(ref, drv.recall(mode, 20), f"cue {k}, {mode}")
+                assert drv.regs.read("CYCLES") == spec.recall_cycles(ref.sweeps)
+            np.testing.assert_array_equal(drv.read_state(), ref.state)
+        assert stalls > 0
+    finally:
+        model.close()
+
+
 @pytest.mark.parametrize("mode", ["async", "sync"])
 def test_random_backpressure_keeps_every_sweep(mode):
     """``sweep_ready`` driven at random: the golden trajectory, AXI4-Stream rules kept.
@@ -258,9 +349,6 @@ def test_random_backpressure_keeps_every_sweep(mode):
     and unchanged, the core must stall at the sweep end (never drop or duplicate a
     sweep), and ``sweep_last`` must mark exactly the final sweep.
     """
-    from spinemu.sim_golden.hopfield_spec import Command
-    from spinemu.sw.hopfield import _words_to_pm1
-
     spec = HopfieldSpec(**LETTER_SPEC)
     drv, model = _driver(spec)
     try:
@@ -272,38 +360,14 @@ def test_random_backpressure_keeps_every_sweep(mode):
             for x in LETTERS:
                 m.load_state(x)
                 m.hebb(spec.level_max // 3)
-        drv.stream = None  # this harness drains the stream itself
         total_stalls, total_words = 0, 0
         for trial in range(6):
             cue = LETTERS[trial % 3].copy()
             cue[rng.choice(9, 3, replace=False)] *= -1
             ref = (gold.load_state(cue), gold.recall(mode, 30))[1]
-            model.set("sweep_ready", 0)
-            drv.load_state(cue)
-            drv.regs.write("MAX_SWEEPS", 30)
-            drv.regs.write("CMD", Command.START_ASYNC if mode == "async" else Command.START_SYNC)
-            words, lasts, held, stalls = [], [], None, 0
-            for _ in range(200_000):
-                ready = int(rng.random() < 0.2)
-                model.set("sweep_ready", ready)
-                valid, data = model.get("sweep_valid"), model.get("sweep_payload")
-                if held is not None:
-                    assert valid and data == held
-                if valid and ready:
-                    words.append(data)
-                    lasts.append(model.get("sweep_last"))
-                    held = None
-                    if lasts[-1]:
-                        break
-                elif valid:
-                    held, stalls = data, stalls + 1
-                model.step(1)
-            model.set("sweep_ready", 1)
-            total_stalls, total_words = total_stalls + stalls, total_words + len(words)
-            assert lasts == [0] * (len(words) - 1) + [1]
-            traj = _words_to_pm1(np.array(words, dtype=np.uint32)[:, None], 9)
+            traj, stalls = _recall_under_backpressure(drv, model, cue, mode, 30, rng)
+            total_stalls, total_words = total_stalls + stalls, total_words + len(traj)
             np.testing.assert_array_equal(traj, ref.states[1:])
-            assert drv.regs.read("SWEEPS") == len(words)
             np.testing.assert_array_equal(drv.read_state(), ref.state)
         # Each word waits a geometric number of edges (mean 4 at p = 0.2): stalls happened.
         assert total_words >= 6 and total_stalls >= total_words
