@@ -75,14 +75,30 @@ def memory_images(spec: HopfieldSpec) -> tuple[list[int], list[int], int]:
     return syn, rom_rows.reshape(-1).tolist(), kb
 
 
+def _select_bit(m: Module, vec, index, name: str):
+    """``vec[index]`` through two registers (a word of 16, then its bit): two clocks late,
+    for a wide ``vec`` whose one-clock multiplexer would limit the clock."""
+    width = 16 if len(vec) > 16 else len(vec)
+    word = Signal(width, name=f"{name}_word")
+    bit = Signal(name=f"{name}_bit")
+    lo = Signal(4, name=f"{name}_lo")
+    m.d.sync += [
+        word.eq(vec.word_select(index >> 4, width) if len(vec) > 16 else vec),
+        lo.eq(index[:4]),
+        bit.eq(word.bit_select(lo, 1)),
+    ]
+    return bit
+
+
 def _hash_stage(x, mult):
     """One multiply round of :func:`~spinemu.sim_golden.hopfield_spec.pair_hash` (mod 2^32)."""
     return (x * mult)[:32]
 
 
 class _Tag:
-    """What travels beside a synapse word down the MAC pipeline: valid, neuron, chunk and
-    whether it is the neuron's last word (``last``) and the sweep's (``final``)."""
+    """What travels beside a synapse word down the MAC pipeline: valid, neuron, chunk,
+    whether it is the neuron's last word (``last``) and the sweep's (``final``), and the
+    neuron's state before its update (``old``, filled in by the read stages)."""
 
     def __init__(self, n: int, chunks: int, name: str):
         self.valid = Signal(name=f"{name}_valid")
@@ -90,12 +106,14 @@ class _Tag:
         self.chunk = Signal(range(chunks), name=f"{name}_chunk")
         self.last = Signal(name=f"{name}_last")
         self.final = Signal(name=f"{name}_final")
+        self.old = Signal(name=f"{name}_old")
         self._n, self._chunks = n, chunks
 
-    def delayed(self, m: Module, name: str) -> _Tag:
-        """The same tag one clock later (registered; ``valid`` low outside ``RUN`` issues)."""
+    def delayed(self, m: Module, name: str, *, old=None) -> _Tag:
+        """The same tag one clock later (registered), with ``old`` replaced if given."""
         out = _Tag(self._n, self._chunks, name)
         m.d.sync += [
+            out.old.eq(self.old if old is None else old),
             out.valid.eq(self.valid),
             out.ni.eq(self.ni),
             out.chunk.eq(self.chunk),
@@ -203,6 +221,11 @@ class HopfieldTop(wiring.Component):
 
         j = Signal(range(np_))  # column of the entry the pulse engine is at
         m.d.comb += j.eq(ec * p + ek)
+        si, sj = _select_bit(m, cur, ei, "si"), _select_bit(m, cur, j, "sj")
+        ui, uj = _select_bit(m, unst, ei, "ui"), _select_bit(m, unst, j, "uj")
+        d_old = Signal(signed(lb))
+        rom_a_q = Signal(signed(spec.rom_bits))
+        rom_b_q = Signal(signed(spec.rom_bits))
         rot = Signal(range(n))
         m.d.comb += [
             rot.eq((lfsr.word * n)[16:]),
@@ -219,16 +242,21 @@ class HopfieldTop(wiring.Component):
         m.d.sync += word_q.eq(rd.data)
         issue = _Tag(n, c_n, "issue")
         m.d.comb += issue.valid.eq(0)
-        at_terms = issue
-        for k in range(2):  # block RAM read, then its output register
-            at_terms = at_terms.delayed(m, f"read{k}")
-        bits = cur.word_select(at_terms.chunk, p)
+        # the neuron's own bit cannot change before its decision: fetch it during the read
+        old_word = Signal(16 if np_ > 16 else np_)
+        m.d.sync += old_word.eq(cur.word_select(issue.ni >> 4, 16) if np_ > 16 else cur)
+        read0 = issue.delayed(m, "read0")
+        at_bits = read0.delayed(m, "read1", old=old_word.bit_select(read0.ni[:4], 1))
+        # the state bits of the word's lanes are sampled (registered) while the word leaves
+        # the block RAM; terms and the first adder level form the clock after
+        bits = Signal(p)
+        m.d.sync += bits.eq(cur.word_select(read0.chunk, p))
         level = []
         for k in range(p):
             w = lane(word_q, k)[:wb].as_signed()
             level.append(Mux(bits[k], w, -w))
-        at_acc = at_terms
-        for r in range(stages):
+        at_acc = at_bits
+        for r in range(stages - 2):
             sums = []
             for k in range(0, len(level), 2):
                 s_k = Signal(signed(wb + r + 2), name=f"tree{r}_{k // 2}")
@@ -237,6 +265,8 @@ class HopfieldTop(wiring.Component):
             level = sums
             at_acc = at_acc.delayed(m, f"tree{r}")
         chunk_sum = level[0]
+        field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
+        at_dec = at_acc.delayed(m, "decide")
 
         with m.If(self.sweep_ready):
             m.d.sync += self.sweep_valid.eq(0)
@@ -335,29 +365,28 @@ class HopfieldTop(wiring.Component):
                         ]
                     with m.Else():
                         m.d.sync += q.eq(q + 1)
-                # Decide: the accumulator stage of the MAC pipeline.
+                # Accumulate; a neuron's field is registered with its tag for the decision.
                 with m.If(at_acc.valid):
                     total = Signal(signed(acc_bits))
                     m.d.comb += total.eq(acc + chunk_sum)
-                    with m.If(at_acc.last):
-                        m.d.sync += acc.eq(0)
-                        old = cur.bit_select(at_acc.ni, 1)
-                        pos_h = total > 0
-                        neg_h = total < 0
-                        new = Mux(pos_h, 1, Mux(neg_h, 0, old))
-                        with m.If(learning):
-                            m.d.sync += [
-                                unst.bit_select(at_acc.ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
-                                unstable.eq(unstable + Mux(old, neg_h, pos_h)),
-                            ]
-                        with m.Elif(sync_mode):
-                            m.d.sync += [nxt.bit_select(at_acc.ni, 1).eq(new), flips.eq(flips + (new != old))]
-                        with m.Else():
-                            m.d.sync += [cur.bit_select(at_acc.ni, 1).eq(new), flips.eq(flips + (new != old))]
+                    m.d.sync += [acc.eq(Mux(at_acc.last, 0, total)), field.eq(total)]
+                # Decide (the clock after the neuron's last word was accumulated).
+                with m.If(at_dec.last):
+                    old = at_dec.old
+                    pos_h = ~field[-1] & (field != 0)
+                    neg_h = field[-1]
+                    new = Mux(pos_h, 1, Mux(neg_h, 0, old))
+                    with m.If(learning):
+                        m.d.sync += [
+                            unst.bit_select(at_dec.ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
+                            unstable.eq(unstable + Mux(old, neg_h, pos_h)),
+                        ]
+                    with m.Elif(sync_mode):
+                        m.d.sync += [nxt.bit_select(at_dec.ni, 1).eq(new), flips.eq(flips + (new != old))]
                     with m.Else():
-                        m.d.sync += acc.eq(total)
-                    with m.If(at_acc.final):
-                        m.next = "SEND"
+                        m.d.sync += [cur.bit_select(at_dec.ni, 1).eq(new), flips.eq(flips + (new != old))]
+                with m.If(at_dec.final):
+                    m.next = "SEND"
             with m.State("SEND"):
                 with m.If(learning):
                     with m.If(unstable != 0):
@@ -399,13 +428,11 @@ class HopfieldTop(wiring.Component):
                 m.d.comb += mixed.eq(_hash_stage(hash_mid ^ (hash_mid >> 15), HASH_MULTIPLIERS[1]))
                 x = mixed ^ (mixed >> 16)
                 m.d.sync += [cls_p.eq(x[:cb]), cls_m.eq(x[16 : 16 + cb])]
+                m.next = "E_LANE"
+            with m.State("E_LANE"):  # the entry's level from the registered row
+                m.d.sync += d_old.eq(lane(word_q, ek)[wb:].as_signed())
                 m.next = "E_LOOK"
-            with m.State("E_LOOK"):
-                d_old = lane(word_q, ek)[wb:].as_signed()
-                si = cur.bit_select(ei, 1)
-                sj = cur.bit_select(j, 1)
-                ui = unst.bit_select(ei, 1)
-                uj = unst.bit_select(j, 1)
+            with m.State("E_LOOK"):  # (the state bits of i and j arrived two clocks after E_READ)
                 amp = csr.AMP
                 mag = Signal(AMP_BITS + 1)
                 with m.If(eop == 0):
@@ -434,10 +461,13 @@ class HopfieldTop(wiring.Component):
                     rom_a.addr.eq(Cat(Mux(up, ed, -ed)[:kb], Mux(up, cls_p, cls_m), ~up)),
                     rom_b.addr.eq(Cat(Const(0, kb), Mux(up, cls_m, cls_p), up)),
                 ]
+                m.next = "E_ROMQ"
+            with m.State("E_ROMQ"):  # the two conductances, registered
+                m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
                 m.next = "E_WRITE"
             with m.State("E_WRITE"):
                 diff = Signal(signed(spec.rom_bits + 1))
-                m.d.comb += diff.eq(Mux(ed[-1], rom_b.data - rom_a.data, rom_a.data - rom_b.data))
+                m.d.comb += diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q))
                 wmax = spec.weight_max
                 weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
                 m.d.comb += [

@@ -449,23 +449,26 @@ class HopfieldSpec:
 
     @property
     def mac_stages(self) -> int:
-        """Registered adder-tree levels between the lanes and the accumulator, ``log2(lanes)``."""
-        return (self.lanes - 1).bit_length()
+        """Clocks from sampling the state bits of a synapse word to a decision that the next
+        sample sees: the state-bit register, ``log2(lanes)`` adder-tree levels, the
+        accumulator and the decision register, ``log2(lanes) + 2``."""
+        return (self.lanes - 1).bit_length() + 2
 
     def cycles_per_field(self) -> int:
         """Clock cycles between two neurons' decisions: ``max(C, mac_stages + 1)``.
 
-        A neuron's ``C`` synapse words are read back to back after the previous neuron's
-        (the word holding the previous neuron's column last, so its new state has left the
-        ``mac_stages``-deep adder tree when that word's terms are formed); a row shorter than
-        the tree waits the difference."""
+        A neuron's ``C`` synapse words are read back to back after the previous neuron's,
+        the word holding the previous neuron's column last, so the previous decision has
+        left the ``mac_stages``-deep pipeline when that word samples the state; a row
+        shorter than the pipeline waits the difference."""
         return max(self.chunks, self.mac_stages + 1)
 
     def recall_cycles(self, sweeps: int) -> int:
         """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps:
-        ``N`` neuron slots, then the last word's read latency (2: block RAM and its output
-        register), the adder tree and the decision, and the sweep's end (``SEND``)."""
-        return sweeps * (self.n_neurons * self.cycles_per_field() + self.mac_stages + 3)
+        ``N`` neuron slots, then the last word's read latency (block RAM and its output
+        register, 2), the pipeline to the decision (``mac_stages - 1``) and the sweep's end
+        (``SEND``, 1)."""
+        return sweeps * (self.n_neurons * self.cycles_per_field() + self.mac_stages + 2)
 
     def __repr__(self):  # compact: the cached tables are not fields
         return (
