@@ -11,9 +11,14 @@ Prints two Markdown tables:
    ``N ceil(N / lanes) + 2`` (reads back to back), the model for larger grids and its
    lane use ``N^2 / (lanes x cycles)``.
 
-Resources (LUT/FF/DSP/BRAM from yosys) are reported by the synthesis benchmark.
+3. **Resources** (unless ``--no-synth``; needs ``spinemu[synth]``): yosys ``synth_xilinx`` of
+   N = 64, 256 and 1,024 (16 lanes; and 64 lanes at 1,024) with LUT/FF/BRAM36/DSP per
+   neuron and per lane and the synthesis time; nextpnr's ECP5 Fmax at N = 256; and the
+   largest N (16 lanes) that fits each board, from a fit of the measured logic (linear in
+   N) and the synapse memory (``N^2`` entries of ``level + weight`` bits, block RAM
+   counted as yosys maps it at N = 1,024; UltraRAM not counted).
 
-Run: ``.venv/bin/python benchmarks/bench_hopfield.py [--recalls 200] [--build N:LANES ...]``
+Run: ``.venv/bin/python benchmarks/bench_hopfield.py [--recalls 200] [--build N:LANES ...] [--no-synth]``
 """
 
 from __future__ import annotations
@@ -95,6 +100,7 @@ def measure_golden(n: int, kernel: str, recalls: int = 10, seed: int = 0) -> tup
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--recalls", type=int, default=200)
+    ap.add_argument("--no-synth", action="store_true", help="skip the synthesis tables (minutes when cold)")
     ap.add_argument(
         "--build",
         action="append",
@@ -140,6 +146,73 @@ def main(argv=None) -> None:
             cyc = HopfieldSpec(n_neurons=n, lanes=p).recall_cycles(1)
             cells.append(f"{cyc} ({100 * n * n / (p * cyc):.1f} % lane use)")
         print(f"| {n} | " + " | ".join(cells) + " |")
+
+
+    if not args.no_synth:
+        from spinemu.gen.synth import SynthError
+
+        try:
+            synth_tables()
+        except SynthError as exc:
+            print(f"\n(no resource tables: {exc})")
+
+
+#: (N, lanes) synthesised for the resource table (the 16-lane ones also give the fit)
+SYNTH_DESIGNS = ((64, 4), (64, 16), (256, 16), (1024, 16), (1024, 64))
+
+
+def _synth_spec(n: int, lanes: int) -> HopfieldSpec:
+    return HopfieldSpec(n_neurons=n, lanes=lanes, nonlinearity=3.0, spread=0.5, device_seed=3)
+
+
+def synth_tables() -> dict:
+    """Print the resource, Fmax and board-fit tables; return the numbers."""
+    from spinemu.boards.catalog import get_board, list_boards
+    from spinemu.gen.synth import estimate
+
+    quiet = lambda msg: None  # noqa: E731
+    print("\n## Resources (yosys synth_xilinx, xc7; whole core incl. AXI4-Lite bank)\n")
+    print("| N | lanes | LUT | FF | BRAM36 | DSP | LUT/neuron | FF/neuron | LUT/lane | yosys s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    res = {}
+    for n, lanes in SYNTH_DESIGNS:
+        r = estimate(_synth_spec(n, lanes), target="xc7", check_fit=False, log=quiet)
+        secs = r.seconds  # of the yosys run (also when the result comes from the cache)
+        res[n, lanes] = r
+        print(
+            f"| {n} | {lanes} | {r.lut:,} | {r.ff:,} | {r.bram:g} | {r.dsp} | {r.lut / n:.1f} | "
+            f"{r.ff / n:.1f} | {r.lut / lanes:.0f} | {secs:.0f}{' (cached)' if r.cached else ''} |"
+        )
+    ecp5 = estimate(_synth_spec(256, 16), target="ecp5", log=quiet)
+    print(f"\nECP5 (LFE5U-85F, nextpnr) at N = 256, 16 lanes: Fmax {ecp5.fmax_mhz:.1f} MHz "
+          f"(goal 150), {ecp5.lut:,} LUT4, {ecp5.ff:,} FF, {ecp5.bram:g} DP16KD")
+
+    # largest N at 16 lanes: logic a + b N from N = 256 and 1,024, memory c N^2
+    lo, hi = res[256, 16], res[1024, 16]
+    fit = {}
+    for key in ("lut", "ff"):
+        b = (getattr(hi, key) - getattr(lo, key)) / (1024 - 256)
+        fit[key] = (getattr(lo, key) - 256 * b, b)
+    bram_per_entry = hi.bram / 1024**2
+    print("\n## Largest network per board (16 lanes, block RAM only)\n")
+    print("| board | part LUT | BRAM36 | largest N | limited by |")
+    print("|---|---|---|---|---|")
+    out = {}
+    for name in list_boards():
+        board = get_board(name)
+        have = board.resources.as_dict()
+        best, why = 0, ""
+        for n in range(64, 8193, 32):
+            need = {k: a + b * n for k, (a, b) in fit.items()}
+            need["bram36"] = bram_per_entry * n * n
+            over = [k for k, v in need.items() if v > have[k]]
+            if over:
+                why = over[0]
+                break
+            best = n
+        out[name] = best
+        print(f"| {board.title} | {have['lut']:,} | {have['bram36']} | {best:,} | {why} |")
+    return {"xc7": {f"{n}x{k}": r.to_dict() for (n, k), r in res.items()}, "ecp5": ecp5.to_dict(), "fit": out}
 
 
 if __name__ == "__main__":

@@ -6,22 +6,28 @@ register map is ``spec.regmap`` and every constant comes from the
 
 Datapath
 --------
-* **Synapse memory** (inferred block RAM, synchronous read, one read and one write
-  port): row ``i * C + c`` (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k``
-  being entry ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.
-  A field ``h_i`` reads the ``C`` rows of neuron ``i``, one per cycle, and the ``lanes``
-  multiply-accumulate units add ``+-w`` (the neuron states are bits) into one accumulator.
-  Reads run back to back across neurons: a neuron decides in the clock its last word
-  arrives, and the next neuron's first word arrives a clock later and takes the state
-  bits then, so a sweep is ``N C + 2`` clocks and an asynchronous update is seen by
-  every later field.
-* **Device ROM**: the quantized conductance table of every synapse, ``2L - 1`` weights
-  per entry, indexed ``((row * lanes + k) << SB) | (d + L - 1)``.
+* **Synapse memory** (inferred block RAM, synchronous read plus an output register, one
+  read and one write port): row ``i * C + c`` (``C = ceil(N / lanes)``) holds ``lanes``
+  fields, lane ``k`` being entry ``(i, c * lanes + k)`` as ``{level d (level_bits),
+  weight w (weight_bits)}``.  Per synapse nothing else is stored.
+* **MAC pipeline**: a neuron's ``C`` rows are read one per clock, back to back across
+  neurons; each word's lanes form ``+-w`` from state bits registered the clock before, a
+  registered adder tree (``log2(lanes)`` levels) sums them, an accumulator adds the
+  chunks, and a decision stage sets the neuron.  So that an asynchronous update is seen
+  by every later field, a neuron reads the word holding the previous neuron's column
+  last; the pipeline depth is ``spec.mac_stages`` and a neuron takes
+  ``spec.cycles_per_field()`` clocks (``C`` when ``C > mac_stages``).
+* **Device classes**: one ROM of ``2 M L`` quantized conductances
+  (``spec.class_tables``); the pulse engine hashes the pair ``(min(i, j), max(i, j))``
+  (``pair_hash``, two multiplies) into its ``+`` and ``-`` classes and reads the two
+  conductances of a new level.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
-  (read row, new level with saturation, ROM look-up, lane write), so the weight the
-  neurons read is always the device table at the device's level.
+  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 7 clocks per
+  entry), so the weight the neurons read is always its devices' at the pair's level.
 * **Order**: a permutation ROM (comb read) rotated per asynchronous sweep by a 16-bit
   LFSR (:class:`spinemu.hdl.rng.LFSR`).
+* ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
+  holds reads back (``read_hold``) for the three clocks it takes to arrive.
 
 Every sweep end sends the new state on the ``sweep`` stream (``sweep_payload``, bit
 ``i`` set = neuron ``i`` is +1; ``sweep_valid``/``sweep_ready``/``sweep_last``, AXI4-Stream
