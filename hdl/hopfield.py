@@ -6,10 +6,11 @@ register map is ``spec.regmap`` and every constant comes from the
 
 Datapath
 --------
-* **Synapse memory** (inferred block RAM, synchronous read plus an output register, one
-  read and one write port): row ``i * C + c`` (``C = ceil(N / lanes)``) holds ``lanes``
-  fields, lane ``k`` being entry ``(i, c * lanes + k)`` as ``{level d (level_bits),
-  weight w (weight_bits)}``.  Per synapse nothing else is stored.
+* **Synapse memory** (inferred block RAM, registered address, synchronous read and an
+  output register: three clocks per read; one read and one write port): row ``i * C + c``
+  (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k`` being entry
+  ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.  Per
+  synapse nothing else is stored.
 * **MAC pipeline**: a neuron's ``C`` rows are read one per clock, back to back across
   neurons; each word's lanes form ``+-w`` from state bits registered the clock before, a
   registered adder tree (``log2(lanes)`` levels) sums them, an accumulator adds the
@@ -22,12 +23,12 @@ Datapath
   (``pair_hash``, two multiplies) into its ``+`` and ``-`` classes and reads the two
   conductances of a new level.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
-  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 7 clocks per
+  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 8 clocks per
   entry), so the weight the neurons read is always its devices' at the pair's level.
 * **Order**: a permutation ROM (comb read) rotated per asynchronous sweep by a 16-bit
   LFSR (:class:`spinemu.hdl.rng.LFSR`).
 * ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
-  holds reads back (``read_hold``) for the three clocks it takes to arrive.
+  holds reads back (``read_hold``) for the four clocks it takes to arrive.
 
 Every sweep end sends the new state on the ``sweep`` stream (``sweep_payload``, bit
 ``i`` set = neuron ``i`` is +1; ``sweep_valid``/``sweep_ready``/``sweep_last``, AXI4-Stream
@@ -244,19 +245,25 @@ class HopfieldTop(wiring.Component):
             return word.word_select(k, e)
 
         # -- MAC pipeline: issue -> block RAM -> output register -> terms + adder tree -> acc --
+        # The read address is registered (it fans out to every block RAM of the memory) and
+        # so is the word read (block RAM clock-to-out is slow): a read takes three clocks.
+        addr_next = Signal(range(rows))
+        addr_q = Signal(range(rows))
         word_q = Signal(p * e)  # the synapse word, registered (also the engine's and CSRs' view)
-        m.d.sync += word_q.eq(rd.data)
+        m.d.sync += [addr_q.eq(addr_next), word_q.eq(rd.data)]
+        m.d.comb += rd.addr.eq(addr_q)
         issue = _Tag(n, c_n, "issue")
         m.d.comb += issue.valid.eq(0)
         # the neuron's own bit cannot change before its decision: fetch it during the read
         old_word = Signal(16 if np_ > 16 else np_)
         m.d.sync += old_word.eq(cur.word_select(issue.ni >> 4, 16) if np_ > 16 else cur)
         read0 = issue.delayed(m, "read0")
-        at_bits = read0.delayed(m, "read1", old=old_word.bit_select(read0.ni[:4], 1))
+        read1 = read0.delayed(m, "read1", old=old_word.bit_select(read0.ni[:4], 1))
+        at_bits = read1.delayed(m, "read2")
         # the state bits of the word's lanes are sampled (registered) while the word leaves
         # the block RAM; terms and the first adder level form the clock after
         bits = Signal(p)
-        m.d.sync += bits.eq(cur.word_select(read0.chunk, p))
+        m.d.sync += bits.eq(cur.word_select(read1.chunk, p))
         level = []
         for k in range(p):
             w = lane(word_q, k)[:wb].as_signed()
@@ -280,7 +287,7 @@ class HopfieldTop(wiring.Component):
         with m.FSM() as fsm:
             with m.State("IDLE"):
                 wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ
-                m.d.comb += rd.addr.eq(csr.WI * c_n + wj_chunk)
+                m.d.comb += addr_next.eq(csr.WI * c_n + wj_chunk)
                 cue = csr.CUE if spec.state_words > 1 else [csr.CUE]
                 cue_stb = csr.CUE_wstb if spec.state_words > 1 else [csr.CUE_wstb]
                 for k in range(spec.state_words):
@@ -352,7 +359,7 @@ class HopfieldTop(wiring.Component):
                 iss_ni = Mux(sync_mode, t, perm_rd.data)
                 in_window = (t < n) & (q >= slot - c_n) if slot > c_n else t < n
                 with m.If(in_window):
-                    m.d.comb += [rd.addr.eq(iss_ni * c_n + c), issue.valid.eq(1)]
+                    m.d.comb += [addr_next.eq(iss_ni * c_n + c), issue.valid.eq(1)]
                     m.d.sync += c.eq(Mux(c == c_n - 1, 0, c + 1))
                 m.d.comb += [
                     issue.ni.eq(iss_ni),
@@ -423,17 +430,20 @@ class HopfieldTop(wiring.Component):
 
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):
-                m.d.comb += rd.addr.eq(erow)
+                m.d.comb += addr_next.eq(erow)
                 lo, hi = Mux(ei < j, ei, j), Mux(ei < j, j, ei)
                 key = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(spec.hash_seed, 32)  # lo << 16 | hi
                 m.d.sync += hash_mid.eq(_hash_stage(key ^ (key >> 16), HASH_MULTIPLIERS[0]))
                 m.next = "E_WAIT"
             with m.State("E_WAIT"):  # the row arrives (into word_q); the hash's second round
-                m.d.comb += rd.addr.eq(erow)
+                m.d.comb += addr_next.eq(erow)
                 mixed = Signal(32)
                 m.d.comb += mixed.eq(_hash_stage(hash_mid ^ (hash_mid >> 15), HASH_MULTIPLIERS[1]))
                 x = mixed ^ (mixed >> 16)
                 m.d.sync += [cls_p.eq(x[:cb]), cls_m.eq(x[16 : 16 + cb])]
+                m.next = "E_WAIT2"
+            with m.State("E_WAIT2"):  # the row leaves the block RAM
+                m.d.comb += addr_next.eq(erow)
                 m.next = "E_LANE"
             with m.State("E_LANE"):  # the entry's level from the registered row
                 m.d.sync += d_old.eq(lane(word_q, ek)[wb:].as_signed())
@@ -463,7 +473,7 @@ class HopfieldTop(wiring.Component):
                 # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
                 up = ~ed[-1]
                 m.d.comb += [
-                    rd.addr.eq(erow),
+                    addr_next.eq(erow),
                     rom_a.addr.eq(Cat(Mux(up, ed, -ed)[:kb], Mux(up, cls_p, cls_m), ~up)),
                     rom_b.addr.eq(Cat(Const(0, kb), Mux(up, cls_m, cls_p), up)),
                 ]
@@ -477,7 +487,7 @@ class HopfieldTop(wiring.Component):
                 wmax = spec.weight_max
                 weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
                 m.d.comb += [
-                    rd.addr.eq(erow),
+                    addr_next.eq(erow),
                     wr.addr.eq(erow),
                     wr.data.eq(Cat(*([Cat(weight[:wb], ed)] * p))),
                     wr.en.eq(Mux(evalid, Const(1, p) << ek, 0)),
@@ -502,10 +512,10 @@ class HopfieldTop(wiring.Component):
         busy = Signal()
         m.d.comb += busy.eq(~fsm.ongoing("IDLE"))
         # LEVEL_RD/WEIGHT come from the registered synapse word: reads wait until the word
-        # of (WI, WJ) has arrived (3 clocks after a write of WI/WJ or the end of a command).
-        settle = Signal(2)
+        # of (WI, WJ) has arrived (4 clocks after a write of WI/WJ or the end of a command).
+        settle = Signal(3)
         with m.If(busy | csr.WI_wstb | csr.WJ_wstb):
-            m.d.sync += settle.eq(3)
+            m.d.sync += settle.eq(4)
         with m.Elif(settle != 0):
             m.d.sync += settle.eq(settle - 1)
         m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy
