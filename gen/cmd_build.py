@@ -15,6 +15,7 @@ refused with the number of such p-bits that does fit.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 from .errors import UserError
@@ -41,24 +42,40 @@ def lower_bound(spec) -> dict[str, int]:
 
 def structural_usage(spec) -> tuple[dict, str]:
     """``(usage, what)``: the structural resource figure of ``spec`` and how to call it."""
+    from ..sim_golden.hopfield_spec import HopfieldSpec
     from ..sim_golden.pbit_net_spec import PBitNetSpec
 
     if isinstance(spec, PBitNetSpec):
         from .pbit_cost import network_cost
 
         return {k: round(v) for k, v in network_cost(spec).items()}, "the per-p-bit model estimates"
+    if isinstance(spec, HopfieldSpec):
+        from .hopfield_cost import memory_usage
+
+        return memory_usage(spec), "its memories need"
     return lower_bound(spec), "it needs at least"
 
 
 def _fit_hint(spec, board) -> str:
-    """For a p-bit network: how many p-bits of its kind the board holds."""
+    """For a p-bit network or a Hopfield core: how many p-bits or neurons the board holds."""
+    from ..sim_golden.hopfield_spec import HopfieldSpec
     from ..sim_golden.pbit_net_spec import PBitNetSpec
 
+    have = board.resources.as_dict()
+    if isinstance(spec, HopfieldSpec):
+        from .hopfield_cost import max_neurons
+
+        hint = f"; {board.title} holds at most {max_neurons(spec, have):,} neurons with this [hopfield] setup"
+        other = "ultra" if spec.synapse_ram == "block" else "block"
+        if other == "block" or have["uram"]:
+            most = max_neurons(dataclasses.replace(spec, synapse_ram=other), have)
+            hint += f' ({most:,} with hopfield.synapse_ram = "{other}")'
+        return hint
     if not isinstance(spec, PBitNetSpec):
         return ""
     from .pbit_cost import max_pbits
 
-    most = max_pbits(spec, board.resources.as_dict())
+    most = max_pbits(spec, have)
     return f"; {board.title} holds at most {most:,} p-bits of degree {spec.max_degree} with this [pbit] setup"
 
 
@@ -72,14 +89,37 @@ def _estimate(config, mode: str, log):
         if mode == "yes":
             raise UserError("--estimate yes needs spinemu.gen.synth, which this installation lacks") from None
         return None
+    spec, in_uram = _yosys_variant(config.spec)
     try:
-        result = synth.estimate(config.spec, target="xc7", check_fit=False, log=log)
+        result = synth.estimate(spec, target="xc7", check_fit=False, log=log)
     except UserError:
         if mode == "yes":
             raise
         log("no resource estimate (synthesis tools unavailable); checking the lower bound only")
         return None
-    return {"lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram36": result.bram}
+    usage = {"lut": result.lut, "ff": result.ff, "dsp": result.dsp, "bram36": result.bram}
+    if in_uram:  # the synapse memory, estimated as block RAM, goes to UltraRAM
+        usage["bram36"] = max(0.0, usage["bram36"] - in_uram["bram36"])
+        usage["uram"] = in_uram["uram"]
+    return usage
+
+
+def _yosys_variant(spec):
+    """``(spec to synthesise, {"bram36", "uram"} moved to UltraRAM or None)``.
+
+    yosys maps no UltraRAM: a Hopfield core with ``synapse_ram = "ultra"`` is estimated
+    with its synapse memory in block RAM, and that memory's blocks are moved over."""
+    from ..sim_golden.hopfield_spec import HopfieldSpec
+
+    if not (isinstance(spec, HopfieldSpec) and spec.synapse_ram == "ultra"):
+        return spec, None
+    from .hopfield_cost import bram36_blocks, uram_blocks
+
+    shape = spec.synapse_memory_shape
+    return dataclasses.replace(spec, synapse_ram="block"), {
+        "bram36": bram36_blocks(*shape),
+        "uram": uram_blocks(*shape),
+    }
 
 
 def check_fits(config, board, usage: dict, *, what: str) -> None:

@@ -110,6 +110,13 @@ def run(args) -> int:
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, not {args.seed}")
     config = load_config(args.config)
+    if getattr(config.spec, "synapse_ram", "block") == "ultra":
+        raise UserError(
+            f'{args.config}: hopfield.synapse_ram = "ultra" places the synapse memory in UltraRAM, which '
+            "the xc7 and ECP5 parts of this estimate do not have; estimate it with "
+            'hopfield.synapse_ram = "block" (the same logic), or let `spinemu build --board zcu104` check '
+            "it against a part with UltraRAM"
+        )
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     result = estimate(
         config.spec, target=args.target, device=args.device, freq_mhz=args.freq, seed=args.seed, log=log

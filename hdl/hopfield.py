@@ -184,7 +184,9 @@ class HopfieldTop(wiring.Component):
 
         syn_init, rom_init, kb = memory_images(spec)
         cb = spec.class_bits
-        m.submodules.syn = syn = Memory(shape=p * e, depth=rows, init=syn_init)
+        width, depth = spec.synapse_memory_shape
+        attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else None
+        m.submodules.syn = syn = Memory(shape=width, depth=depth, init=syn_init, attrs=attrs)
         m.submodules.rom = rom = Memory(shape=signed(spec.rom_bits), depth=len(rom_init), init=rom_init)
         m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
         rd = syn.read_port()

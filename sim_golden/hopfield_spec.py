@@ -71,6 +71,8 @@ __all__ = [
 HOPFIELD_IDENT = 0x484F5046
 #: Largest network the generator accepts.
 MAX_NEURONS = 4096
+#: Where the synapse memory can go (``HopfieldSpec.synapse_ram``).
+SYNAPSE_RAMS = ("block", "ultra")
 #: Largest library of device classes per polarity.
 MAX_DEVICE_CLASSES = 4096
 #: The two odd multipliers of the "lowbias32" hash (C. Wellons' hash-prospector).
@@ -141,6 +143,9 @@ class HopfieldSpec:
         exactly ``4 d``).
     g_min, g_max, nonlinearity, spread : float
         Device model (see :class:`~spinemu.sim_golden.memristor.MemristorArray`).
+    synapse_ram : {"block", "ultra"}
+        Where the synapse memory goes: block RAM, or UltraRAM (Zynq UltraScale+ parts;
+        the memory then carries ``ram_style = "ultra"`` for Vivado).
     device_classes : int
         Devices per polarity in the library the synapses draw from (a power of two,
         1..4096; see the module docstring).
@@ -161,6 +166,7 @@ class HopfieldSpec:
     g_max: float = 1e-5
     nonlinearity: float = 0.0
     spread: float = 0.0
+    synapse_ram: str = "block"
     device_classes: int = 64
     device_seed: int = 0
     order_seed: int = 0
@@ -182,6 +188,8 @@ class HopfieldSpec:
         object.__setattr__(self, "g_max", gmax)
         object.__setattr__(self, "nonlinearity", check_float("nonlinearity", self.nonlinearity, -50.0, 50.0))
         object.__setattr__(self, "spread", check_float("spread", self.spread, 0.0, 1.0))
+        if self.synapse_ram not in SYNAPSE_RAMS:
+            raise SpecError("synapse_ram", self.synapse_ram, " or ".join(map(repr, SYNAPSE_RAMS)))
         check_int("device_classes", self.device_classes, 1, MAX_DEVICE_CLASSES)
         if self.device_classes & (self.device_classes - 1):
             raise SpecError(
@@ -219,6 +227,12 @@ class HopfieldSpec:
     def max_patterns(self) -> int:
         """Most patterns one open-loop Hebbian write holds: one pulse per pattern and level."""
         return self.level_max
+
+    @property
+    def synapse_memory_shape(self) -> tuple[int, int]:
+        """``(width, depth)`` of the synapse memory: ``lanes`` fields of level and weight
+        per word, ``N C`` words."""
+        return self.lanes * (self.level_bits + self.weight_bits), self.n_neurons * self.chunks
 
     # -- devices ------------------------------------------------------------------------
     @property
@@ -436,6 +450,7 @@ class HopfieldSpec:
             "g_max": self.g_max,
             "nonlinearity": self.nonlinearity,
             "spread": self.spread,
+            "synapse_ram": self.synapse_ram,
             "device_classes": self.device_classes,
             "device_seed": self.device_seed,
             "order_seed": self.order_seed,
