@@ -18,9 +18,8 @@ Prints two Markdown tables:
 4. **Resources** (unless ``--no-synth``; needs ``spinemu[synth]``): yosys ``synth_xilinx`` of
    N = 64, 256 and 1,024 (16 lanes; and 64 lanes at 1,024) with LUT/FF/BRAM36/DSP per
    neuron and per lane and the synthesis time; nextpnr's ECP5 Fmax at N = 256; and the
-   largest N (16 lanes) that fits each board, from a fit of the measured logic (linear in
-   N) and the synapse memory (``N^2`` entries of ``level + weight`` bits, block RAM
-   counted as yosys maps it at N = 1,024; UltraRAM not counted).
+   largest N (16 lanes) that fits each board, with the synapse memory in block RAM or
+   UltraRAM (``hopfield.synapse_ram``), from :mod:`spinemu.gen.hopfield_cost`.
 
 Run: ``.venv/bin/python benchmarks/bench_hopfield.py [--recalls 200] [--build N:LANES ...] [--no-synth]``
 """
@@ -28,6 +27,7 @@ Run: ``.venv/bin/python benchmarks/bench_hopfield.py [--recalls 200] [--build N:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -230,31 +230,28 @@ def synth_tables() -> dict:
     print(f"\nECP5 (LFE5U-85F, nextpnr) at N = 256, 16 lanes: Fmax {ecp5.fmax_mhz:.1f} MHz "
           f"(goal 150), {ecp5.lut:,} LUT4, {ecp5.ff:,} FF, {ecp5.bram:g} DP16KD")
 
-    # largest N at 16 lanes: logic a + b N from N = 256 and 1,024, memory c N^2
+    # largest N at 16 lanes: memories from the model spinemu build uses, logic a + b N
+    # from the yosys runs at N = 256 and 1,024 (it is never the limit)
+    from spinemu.gen.hopfield_cost import max_neurons
+
     lo, hi = res[256, 16], res[1024, 16]
-    fit = {}
-    for key in ("lut", "ff"):
-        b = (getattr(hi, key) - getattr(lo, key)) / (1024 - 256)
-        fit[key] = (getattr(lo, key) - 256 * b, b)
-    bram_per_entry = hi.bram / 1024**2
-    print("\n## Largest network per board (16 lanes, block RAM only)\n")
-    print("| board | part LUT | BRAM36 | largest N | limited by |")
-    print("|---|---|---|---|---|")
+    b = (hi.lut - lo.lut) / (1024 - 256)
+    print("\n## Largest network per board (16 lanes; memory model of spinemu build)\n")
+    print("| board | BRAM36 | URAM | largest N (block RAM) | largest N (UltraRAM) | LUT at that N (fit) |")
+    print("|---|---|---|---|---|---|")
     out = {}
     for name in list_boards():
         board = get_board(name)
         have = board.resources.as_dict()
-        best, why = 0, ""
-        for n in range(64, 8193, 32):
-            need = {k: a + b * n for k, (a, b) in fit.items()}
-            need["bram36"] = bram_per_entry * n * n
-            over = [k for k, v in need.items() if v > have[k]]
-            if over:
-                why = over[0]
-                break
-            best = n
-        out[name] = best
-        print(f"| {board.title} | {have['lut']:,} | {have['bram36']} | {best:,} | {why} |")
+        block = max_neurons(_synth_spec(64, 16), have)
+        ultra = max_neurons(dataclasses.replace(_synth_spec(64, 16), synapse_ram="ultra"), have)
+        best = max(block, ultra if have["uram"] else 0)
+        lut = lo.lut + b * (best - 256)
+        out[name] = {"block": block, "ultra": ultra if have["uram"] else None}
+        print(
+            f"| {board.title} | {have['bram36']} | {have['uram']} | {block:,} | "
+            f"{f'{ultra:,}' if have['uram'] else '-'} | {lut:,.0f} of {have['lut']:,} |"
+        )
     return {"xc7": {f"{n}x{k}": r.to_dict() for (n, k), r in res.items()}, "ecp5": ecp5.to_dict(), "fit": out}
 
 
