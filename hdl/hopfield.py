@@ -97,9 +97,31 @@ def _select_bit(m: Module, vec, index, name: str):
     return bit
 
 
-def _hash_stage(x, mult):
-    """One multiply round of :func:`~spinemu.sim_golden.hopfield_spec.pair_hash` (mod 2^32)."""
-    return (x * mult)[:32]
+def _mul32(m: Module, x, mult: int, name: str):
+    """``(x * mult) mod 2^32`` in two registered steps: three 16 x 16 products (one
+    multiplier block each), then their sum."""
+    lo, hi = mult & 0xFFFF, mult >> 16
+    products = [Signal(32, name=f"{name}_p{k}") for k in range(3)]
+    m.d.sync += [
+        products[0].eq(x[:16] * lo),
+        products[1].eq(x[:16] * hi),
+        products[2].eq(x[16:32] * lo),
+    ]
+    out = Signal(32, name=name)
+    m.d.sync += out.eq((products[0] + ((products[1] + products[2]) << 16))[:32])
+    return out
+
+
+def _pair_hash(m: Module, i, j, seed: int):
+    """:func:`~spinemu.sim_golden.hopfield_spec.pair_hash` of the pair ``{i, j}``, free
+    running: the hash of the ``(i, j)`` held five clocks earlier."""
+    lo, hi = Mux(i < j, i, j), Mux(i < j, j, i)
+    key = Signal(32)
+    x0 = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(seed, 32)  # lo << 16 | hi
+    m.d.sync += key.eq(x0 ^ (x0 >> 16))
+    x1 = _mul32(m, key, HASH_MULTIPLIERS[0], "hash_m1")
+    x2 = _mul32(m, x1 ^ (x1 >> 15), HASH_MULTIPLIERS[1], "hash_m2")
+    return x2 ^ (x2 >> 16)
 
 
 class _Tag:
@@ -222,14 +244,15 @@ class HopfieldTop(wiring.Component):
         erow = Signal(range(rows))
         ed = Signal(signed(lb))
         evalid = Signal()
-        hash_mid = Signal(32)  # pair_hash after its first multiply
-        cls_p = Signal(cb)  # device classes of the entry's pair
-        cls_m = Signal(cb)
         single = Signal()
         set_val = Signal(signed(lb))
 
         j = Signal(range(np_))  # column of the entry the pulse engine is at
         m.d.comb += j.eq(ec * p + ek)
+        # (i, j) stay put for the eight clocks of an entry: the hash and the state bits
+        # of the pair run free and are ready when E_LOOK / E_ROM use them
+        pair = _pair_hash(m, ei, j, spec.hash_seed)
+        cls_p, cls_m = pair[:cb], pair[16 : 16 + cb]  # device classes of the entry's pair
         si, sj = _select_bit(m, cur, ei, "si"), _select_bit(m, cur, j, "sj")
         ui, uj = _select_bit(m, unst, ei, "ui"), _select_bit(m, unst, j, "uj")
         d_old = Signal(signed(lb))
@@ -433,16 +456,9 @@ class HopfieldTop(wiring.Component):
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):
                 m.d.comb += addr_next.eq(erow)
-                lo, hi = Mux(ei < j, ei, j), Mux(ei < j, j, ei)
-                key = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(spec.hash_seed, 32)  # lo << 16 | hi
-                m.d.sync += hash_mid.eq(_hash_stage(key ^ (key >> 16), HASH_MULTIPLIERS[0]))
                 m.next = "E_WAIT"
-            with m.State("E_WAIT"):  # the row arrives (into word_q); the hash's second round
+            with m.State("E_WAIT"):  # the row is read
                 m.d.comb += addr_next.eq(erow)
-                mixed = Signal(32)
-                m.d.comb += mixed.eq(_hash_stage(hash_mid ^ (hash_mid >> 15), HASH_MULTIPLIERS[1]))
-                x = mixed ^ (mixed >> 16)
-                m.d.sync += [cls_p.eq(x[:cb]), cls_m.eq(x[16 : 16 + cb])]
                 m.next = "E_WAIT2"
             with m.State("E_WAIT2"):  # the row leaves the block RAM
                 m.d.comb += addr_next.eq(erow)
