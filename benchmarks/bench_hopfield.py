@@ -1,6 +1,6 @@
 """Hopfield core benchmark: neuron updates per second on the RTL, recall latency in cycles.
 
-Prints two Markdown tables:
+Prints these Markdown tables:
 
 1. **Throughput on rtl**: for each built design, random recalls through the register
    driver on the native Verilator model; neuron updates per second of wall-clock time
@@ -8,9 +8,9 @@ Prints two Markdown tables:
    FPGA clock.
 2. **Recall latency** (busy cycles of one sweep) versus N and lanes: the measured
    ``CYCLES`` register of the built designs next to the Spec's cycle model
-   ``N ceil(N / lanes) + 2`` (reads back to back), the model for larger grids and its
+   ``HopfieldSpec.recall_cycles`` (``N max(C, log2(lanes) + 3) + log2(lanes) + 5``,
+   ``C = ceil(N / lanes)``: reads back to back), the model for larger grids and its
    lane use ``N^2 / (lanes x cycles)``.
-
 3. **Device classes vs per-synapse devices**: exact retrieval at N = 100, P = 10, 10 %
    noise (float model, 600 probes per row) with every synapse its own device (the model
    before the class library) and with libraries of 1, 8, 64 (the default) and 4,096
