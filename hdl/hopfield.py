@@ -25,7 +25,7 @@ Datapath
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
   (read row, hash, new level with saturation, class-ROM look-ups, lane write; 8 clocks per
   entry), so the weight the neurons read is always its devices' at the pair's level.
-* **Order**: a permutation ROM (comb read) rotated per asynchronous sweep by a 16-bit
+* **Order**: a permutation ROM (read a clock ahead) rotated per asynchronous sweep by a 16-bit
   LFSR (:class:`spinemu.hdl.rng.LFSR`).
 * ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
   holds reads back (``read_hold``) for the four clocks it takes to arrive.
@@ -215,7 +215,7 @@ class HopfieldTop(wiring.Component):
         wr = syn.write_port(granularity=e)
         rom_a = rom.read_port()  # the device away from level 0 (or either, d = 0)
         rom_b = rom.read_port()  # the other device of the pair, at level 0
-        perm_rd = perm.read_port(domain="comb")
+        perm_rd = perm.read_port()  # addressed with pos_next: holds perm[pos]
         m.submodules.lfsr = lfsr = LFSR(model=ORDER_LFSR, init_words=[spec.lfsr_seed])
 
         cur = Signal(np_)
@@ -224,7 +224,10 @@ class HopfieldTop(wiring.Component):
         unst = Signal(np_)
         t = Signal(range(n + 1))  # neuron slot being issued (n: the sweep is draining)
         q = Signal(range(slot))  # clock within the slot
-        pos = Signal(range(n))
+        pos = Signal(range(n))  # position in the visiting order of the neuron being issued
+        pos_next = Signal(range(n))  # ... next clock (the permutation ROM reads it a clock early)
+        m.d.comb += pos_next.eq(pos)
+        m.d.sync += pos.eq(pos_next)
         c = Signal(range(c_n))  # chunk of the next read
         acc = Signal(signed(acc_bits))
         sync_mode = Signal()
@@ -263,7 +266,7 @@ class HopfieldTop(wiring.Component):
             rot.eq((lfsr.word * n)[16:]),
             lfsr.shift.eq(csr.ORDER_SEED_wstb),
             lfsr.shift_in.eq(csr.ORDER_SEED),
-            perm_rd.addr.eq(pos),
+            perm_rd.addr.eq(pos_next),
         ]
 
         def lane(word, k):
@@ -336,9 +339,8 @@ class HopfieldTop(wiring.Component):
                                 q.eq(0),
                                 c.eq(0),
                                 acc.eq(0),
-                                pos.eq(Mux(is_sync, 0, rot)),
                             ]
-                            m.d.comb += lfsr.en.eq(~is_sync)
+                            m.d.comb += [lfsr.en.eq(~is_sync), pos_next.eq(Mux(is_sync, 0, rot))]
                             m.next = "RUN"
                         with m.Case(Command.LEARN):
                             m.d.sync += [
@@ -348,7 +350,6 @@ class HopfieldTop(wiring.Component):
                                 q.eq(0),
                                 c.eq(0),
                                 acc.eq(0),
-                                pos.eq(0),
                                 unstable.eq(0),
                                 unst.eq(0),
                             ]
@@ -398,9 +399,9 @@ class HopfieldTop(wiring.Component):
                         m.d.sync += [
                             q.eq(0),
                             t.eq(t + 1),
-                            pos.eq(Mux(pos == n - 1, 0, pos + 1)),
                             c.eq(Mux(col_chunk == c_n - 1, 0, col_chunk + 1)),
                         ]
+                        m.d.comb += pos_next.eq(Mux(pos == n - 1, 0, pos + 1))
                     with m.Else():
                         m.d.sync += q.eq(q + 1)
                 # Accumulate; a neuron's field is registered with its tag for the decision.
@@ -449,7 +450,8 @@ class HopfieldTop(wiring.Component):
                         m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
                         m.next = "IDLE"
                     with m.Else():
-                        m.d.sync += [t.eq(0), q.eq(0), c.eq(0), flips.eq(0), pos.eq(Mux(sync_mode, 0, rot))]
+                        m.d.sync += [t.eq(0), q.eq(0), c.eq(0), flips.eq(0)]
+                        m.d.comb += pos_next.eq(Mux(sync_mode, 0, rot))
                         m.d.comb += lfsr.en.eq(~sync_mode)
                         m.next = "RUN"
 
