@@ -307,6 +307,7 @@ class HopfieldTop(wiring.Component):
             at_acc = at_acc.delayed(m, f"tree{r}")
         chunk_sum = level[0]
         field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
+        no_flip, same_as_prev, last_allowed = Signal(), Signal(), Signal()  # a sweep's end flags
         at_dec = at_acc.delayed(m, "decide")
 
         with m.If(self.sweep_ready):
@@ -425,7 +426,14 @@ class HopfieldTop(wiring.Component):
                     with m.Else():
                         m.d.sync += [cur.bit_select(at_dec.ni, 1).eq(new), flips.eq(flips + (new != old))]
                 with m.If(at_dec.final):
-                    m.next = "SEND"
+                    m.next = "CHECK"
+            with m.State("CHECK"):  # the sweep's flags, registered (N-bit compare)
+                m.d.sync += [
+                    no_flip.eq(flips == 0),
+                    same_as_prev.eq(nxt == prev),
+                    last_allowed.eq(sweeps + 1 >= csr.MAX_SWEEPS),
+                ]
+                m.next = "SEND"
             with m.State("SEND"):
                 with m.If(learning):
                     with m.If(unstable != 0):
@@ -435,9 +443,9 @@ class HopfieldTop(wiring.Component):
                         m.next = "IDLE"
                 with m.Elif(~self.sweep_valid | self.sweep_ready):
                     # (otherwise stall: the previous sweep's word has not been taken)
-                    conv = flips == 0
-                    cyc = sync_mode & (sweeps != 0) & (nxt == prev) & ~conv
-                    end = conv | cyc | (sweeps + 1 >= csr.MAX_SWEEPS)
+                    conv = no_flip
+                    cyc = sync_mode & (sweeps != 0) & same_as_prev & ~conv
+                    end = conv | cyc | last_allowed
                     m.d.sync += [
                         sweeps.eq(sweeps + 1),
                         self.sweep_payload.eq(Mux(sync_mode, nxt, cur)[:n]),
