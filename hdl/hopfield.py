@@ -23,8 +23,8 @@ Datapath
   (``pair_hash``, two multiplies) into its ``+`` and ``-`` classes and reads the two
   conductances of a new level.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
-  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 8 clocks per
-  entry), so the weight the neurons read is always its devices' at the pair's level.
+  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 10 clocks
+  per entry), so the weight the neurons read is always its devices' at the pair's level.
 * **Order**: a permutation ROM (read a clock ahead) rotated per asynchronous sweep by a 16-bit
   LFSR (:class:`spinemu.hdl.rng.LFSR`).
 * ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
@@ -259,6 +259,9 @@ class HopfieldTop(wiring.Component):
         si, sj = _select_bit(m, cur, ei, "si"), _select_bit(m, cur, j, "sj")
         ui, uj = _select_bit(m, unst, ei, "ui"), _select_bit(m, unst, j, "uj")
         d_old = Signal(signed(lb))
+        pulses = Signal(signed(AMP_BITS + 2))  # signed pulse count of the entry
+        dnew = Signal(signed(lb + AMP_BITS + 3))  # its new level before saturation
+        diff = Signal(signed(spec.rom_bits + 1))  # its new weight before saturation
         rom_a_q = Signal(signed(spec.rom_bits))
         rom_b_q = Signal(signed(spec.rom_bits))
         rot = Signal(range(n))
@@ -473,29 +476,31 @@ class HopfieldTop(wiring.Component):
             with m.State("E_WAIT2"):  # the row leaves the block RAM
                 m.d.comb += addr_next.eq(erow)
                 m.next = "E_LANE"
-            with m.State("E_LANE"):  # the entry's level from the registered row
+            with m.State("E_LANE"):  # the entry's level and the pulses it gets, registered
+                # (the state bits of i and j arrived two clocks after E_READ)
                 m.d.sync += d_old.eq(lane(word_q, ek)[wb:].as_signed())
-                m.next = "E_LOOK"
-            with m.State("E_LOOK"):  # (the state bits of i and j arrived two clocks after E_READ)
                 amp = csr.AMP
                 mag = Signal(AMP_BITS + 1)
                 with m.If(eop == 0):
                     m.d.comb += mag.eq(amp)
                 with m.Else():
                     m.d.comb += mag.eq(Mux(ui & uj, amp << 1, Mux(ui | uj, amp, 0)))
-                dsum = Signal(signed(lb + AMP_BITS + 3))
-                m.d.comb += dsum.eq(d_old + Mux(si == sj, mag, -mag))
-                dnew = Signal(signed(lb + AMP_BITS + 3))
+                m.d.sync += pulses.eq(Mux(si == sj, mag, -mag))
+                m.next = "E_SUM"
+            with m.State("E_SUM"):
                 with m.Switch(eop):
                     with m.Case(2):
-                        m.d.comb += dnew.eq(0)
+                        m.d.sync += dnew.eq(0)
                     with m.Case(3):
-                        m.d.comb += dnew.eq(set_val)
+                        m.d.sync += dnew.eq(set_val)
                     with m.Default():
-                        m.d.comb += dnew.eq(dsum)
-                dclip = Signal(signed(lb))
-                m.d.comb += dclip.eq(Mux(dnew > lm, lm, Mux(dnew < -lm, -lm, dnew)))
-                m.d.sync += [ed.eq(dclip), evalid.eq((j < n) & (j != ei))]
+                        m.d.sync += dnew.eq(d_old + pulses)
+                m.next = "E_CLIP"
+            with m.State("E_CLIP"):
+                m.d.sync += [
+                    ed.eq(Mux(dnew > lm, lm, Mux(dnew < -lm, -lm, dnew))),
+                    evalid.eq((j < n) & (j != ei)),
+                ]
                 m.next = "E_ROM"
             with m.State("E_ROM"):
                 # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
@@ -508,10 +513,11 @@ class HopfieldTop(wiring.Component):
                 m.next = "E_ROMQ"
             with m.State("E_ROMQ"):  # the two conductances, registered
                 m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
+                m.next = "E_DIFF"
+            with m.State("E_DIFF"):  # their difference, registered
+                m.d.sync += diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q))
                 m.next = "E_WRITE"
             with m.State("E_WRITE"):
-                diff = Signal(signed(spec.rom_bits + 1))
-                m.d.comb += diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q))
                 wmax = spec.weight_max
                 weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
                 m.d.comb += [
