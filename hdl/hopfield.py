@@ -295,20 +295,24 @@ class HopfieldTop(wiring.Component):
         # the block RAM; terms and the first adder level form the clock after
         bits = Signal(p)
         m.d.sync += bits.eq(cur.word_select(read1.chunk, p))
+        # A term s_j w_j is (w_j XOR m) + [s_j = -1] with m all ones when s_j = -1: the tree
+        # adds the XORed weights (no negation on its first level) and, beside them, counts
+        # the -1 states; the accumulator adds both.
         level = []
         for k in range(p):
             w = lane(word_q, k)[:wb].as_signed()
-            level.append(Mux(bits[k], w, -w))
+            level.append((w ^ (~bits[k]).replicate(wb).as_signed(), ~bits[k]))
         at_acc = at_bits
         for r in range(stages - 2):
             sums = []
             for k in range(0, len(level), 2):
-                s_k = Signal(signed(wb + r + 2), name=f"tree{r}_{k // 2}")
-                m.d.sync += s_k.eq(level[k] + level[k + 1])
-                sums.append(s_k)
+                s_k = Signal(signed(wb + r + 1), name=f"tree{r}_{k // 2}")
+                n_k = Signal(r + 2, name=f"tree{r}_{k // 2}_neg")
+                m.d.sync += [s_k.eq(level[k][0] + level[k + 1][0]), n_k.eq(level[k][1] + level[k + 1][1])]
+                sums.append((s_k, n_k))
             level = sums
             at_acc = at_acc.delayed(m, f"tree{r}")
-        chunk_sum = level[0]
+        chunk_sum = level[0][0] + level[0][1]
         field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
         no_flip, same_as_prev, last_allowed = Signal(), Signal(), Signal()  # a sweep's end flags
         at_dec = at_acc.delayed(m, "decide")
