@@ -6,8 +6,8 @@ register map is ``spec.regmap`` and every constant comes from the
 
 Datapath
 --------
-* **Synapse memory** (inferred block RAM, registered address, synchronous read and an
-  output register: three clocks per read; one read and one write port): row ``i * C + c``
+* **Synapse memory** (inferred block RAM, registered address, synchronous read and two
+  output registers: four clocks per read; one read and one write port): row ``i * C + c``
   (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k`` being entry
   ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.  Per
   synapse nothing else is stored.
@@ -23,12 +23,12 @@ Datapath
   (``pair_hash``, two multiplies) into its ``+`` and ``-`` classes and reads the two
   conductances of a new level.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
-  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 10 clocks
+  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 11 clocks
   per entry), so the weight the neurons read is always its devices' at the pair's level.
 * **Order**: a permutation ROM (read a clock ahead) rotated per asynchronous sweep by a 16-bit
   LFSR (:class:`spinemu.hdl.rng.LFSR`).
 * ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
-  holds reads back (``read_hold``) for the four clocks it takes to arrive.
+  holds reads back (``read_hold``) for the five clocks it takes to arrive.
 
 Every sweep end sends the new state on the ``sweep`` stream (``sweep_payload``, bit
 ``i`` set = neuron ``i`` is +1; ``sweep_valid``/``sweep_ready``/``sweep_last``, AXI4-Stream
@@ -280,8 +280,11 @@ class HopfieldTop(wiring.Component):
         # so is the word read (block RAM clock-to-out is slow): a read takes three clocks.
         addr_next = Signal(range(rows))
         addr_q = Signal(range(rows))
+        # Two registers after the block RAM: the first sits next to it (its clock-to-out is
+        # slow), the second crosses the die to the lanes.
+        word_near = Signal(p * e)
         word_q = Signal(p * e)  # the synapse word, registered (also the engine's and CSRs' view)
-        m.d.sync += [addr_q.eq(addr_next), word_q.eq(rd.data)]
+        m.d.sync += [addr_q.eq(addr_next), word_near.eq(rd.data), word_q.eq(word_near)]
         m.d.comb += rd.addr.eq(addr_q)
         issue = _Tag(n, c_n, "issue")
         m.d.comb += issue.valid.eq(0)
@@ -290,11 +293,12 @@ class HopfieldTop(wiring.Component):
         m.d.sync += old_word.eq(cur.word_select(issue.ni >> 4, 16) if np_ > 16 else cur)
         read0 = issue.delayed(m, "read0")
         read1 = read0.delayed(m, "read1", old=old_word.bit_select(read0.ni[:4], 1))
-        at_bits = read1.delayed(m, "read2")
-        # the state bits of the word's lanes are sampled (registered) while the word leaves
-        # the block RAM; terms and the first adder level form the clock after
+        read2 = read1.delayed(m, "read2")
+        at_bits = read2.delayed(m, "read3")
+        # the state bits of the word's lanes are sampled (registered) while the word crosses
+        # to the lanes; terms and the first adder level form the clock after
         bits = Signal(p)
-        m.d.sync += bits.eq(cur.word_select(read1.chunk, p))
+        m.d.sync += bits.eq(cur.word_select(read2.chunk, p))
         # A term s_j w_j is (w_j XOR m) + [s_j = -1] with m all ones when s_j = -1: the tree
         # adds the XORed weights (no negation on its first level) and, beside them, counts
         # the -1 states; the accumulator adds both.
@@ -479,6 +483,9 @@ class HopfieldTop(wiring.Component):
                 m.next = "E_WAIT2"
             with m.State("E_WAIT2"):  # the row leaves the block RAM
                 m.d.comb += addr_next.eq(erow)
+                m.next = "E_WAIT3"
+            with m.State("E_WAIT3"):  # ... and crosses to word_q
+                m.d.comb += addr_next.eq(erow)
                 m.next = "E_LANE"
             with m.State("E_LANE"):  # the entry's level and the pulses it gets, registered
                 # (the state bits of i and j arrived two clocks after E_READ)
@@ -550,10 +557,10 @@ class HopfieldTop(wiring.Component):
         busy = Signal()
         m.d.comb += busy.eq(~fsm.ongoing("IDLE"))
         # LEVEL_RD/WEIGHT come from the registered synapse word: reads wait until the word
-        # of (WI, WJ) has arrived (4 clocks after a write of WI/WJ or the end of a command).
+        # of (WI, WJ) has arrived (5 clocks after a write of WI/WJ or the end of a command).
         settle = Signal(3)
         with m.If(busy | csr.WI_wstb | csr.WJ_wstb):
-            m.d.sync += settle.eq(4)
+            m.d.sync += settle.eq(5)
         with m.Elif(settle != 0):
             m.d.sync += settle.eq(settle - 1)
         m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy

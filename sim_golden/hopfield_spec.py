@@ -481,9 +481,9 @@ class HopfieldSpec:
     def recall_cycles(self, sweeps: int) -> int:
         """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps:
         ``N`` neuron slots, then the last word's read latency (address register, block RAM
-        and its output register, 3), the pipeline to the decision (``mac_stages - 1``) and the
-        sweep's end (``CHECK`` and ``SEND``, 2)."""
-        return sweeps * (self.n_neurons * self.cycles_per_field() + self.mac_stages + 4)
+        and its two output registers, 4), the pipeline to the decision (``mac_stages - 1``)
+        and the sweep's end (``CHECK`` and ``SEND``, 2)."""
+        return sweeps * (self.n_neurons * self.cycles_per_field() + self.mac_stages + 5)
 
     def __repr__(self):  # compact: the cached tables are not fields
         return (
