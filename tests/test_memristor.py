@@ -188,3 +188,21 @@ def test_misc_validation():
         SynapsePair().program(0.1, model="exact")
     with pytest.raises(TypeError):
         Memristor(8)  # keyword-only
+
+
+def test_take_copies_devices_of_a_library():
+    lib = DifferentialSynapseArray((8,), n_levels=6, nonlinearity=2.0, spread=0.4, seed=5)
+    pairs = lib.take([3, 3, 7], [0, 5, 5])
+    assert pairs.shape == (3,) and np.all(np.asarray(pairs.level_difference) == 0)
+    np.testing.assert_array_equal(pairs.plus.g_max_dev, lib.plus.g_max_dev[[3, 3, 7]])
+    np.testing.assert_array_equal(pairs.minus.nu_dev, lib.minus.nu_dev[[0, 5, 5]])
+    # a copy behaves like its class: the same conductances at every level
+    pairs.apply_pulses([4, -2, 5])
+    np.testing.assert_array_equal(pairs.plus.conductance[[0, 2]], lib.plus.level_table()[[3, 7], [4, 5]])
+    np.testing.assert_array_equal(pairs.minus.conductance[1], lib.minus.level_table()[5, 2])
+    with pytest.raises(ValueError, match=r"indices must be integers in \[0, 8\)"):
+        lib.take([8], [0])
+    with pytest.raises(ValueError, match="differ in shape"):
+        lib.take([1, 2], [0])
+    with pytest.raises(ValueError, match="1-d library"):
+        MemristorArray((2, 2)).take([0])
