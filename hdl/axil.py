@@ -15,7 +15,7 @@ amaranth-soc has no AXI, so this is spinemu's own bridge.  Behaviour:
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Module, Signal
+from amaranth import Cat, Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -186,19 +186,21 @@ class CSRBank(wiring.Component):
         # -- read channel ---------------------------------------------------------------
         # A core whose register values settle a few clocks after a write (a value read
         # from block RAM) holds ``read_hold`` high meanwhile: reads wait, none is stale.
-        hold = self.read_hold if "read_hold" in self.signature.members else Const(0)
         r_valid = Signal()
+        can_take = ~r_valid
+        if "read_hold" in self.signature.members:
+            can_take = ~r_valid & ~self.read_hold
         r_data = Signal(32)
         r_resp = Signal(AXIResp)
         m.d.comb += [
-            bus.arready.eq(~r_valid & ~hold),
+            bus.arready.eq(can_take),
             bus.rvalid.eq(r_valid),
             bus.rdata.eq(r_data),
             bus.rresp.eq(r_resp),
         ]
         with m.If(r_valid & bus.rready):
             m.d.sync += r_valid.eq(0)
-        with m.If(bus.arvalid & ~r_valid & ~hold):
+        with m.If(bus.arvalid & can_take):
             m.d.sync += r_valid.eq(1)
             with m.Switch(bus.araddr[2:]):
                 for r, _i, word, val, _stb in self._elements():
