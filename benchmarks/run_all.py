@@ -47,13 +47,16 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     only = set(argv if argv is not None else sys.argv[1:])
     summary = {}
+    from spinemu.gen.progress import activity
+
     for script in sorted(HERE.glob("bench_*.py")):
         name = script.stem
         if only and name not in only:
             continue
         print(f"== {name}", flush=True)
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+        with activity(name):
+            proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         text = proc.stdout + (f"\n\nstderr:\n{proc.stderr[-3000:]}" if proc.returncode else "")
         (out / f"{name}.md").write_text(text)

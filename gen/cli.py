@@ -136,6 +136,7 @@ def _cmd_sim(args) -> int:
     import numpy as np
 
     from .cores import plugin_for_kind
+    from .progress import activity
 
     config = _load(args.config)
     if args.cycles < 1:
@@ -144,7 +145,8 @@ def _cmd_sim(args) -> int:
         raise UserError(f"--seed must be in 0..2**64-1, not {args.seed}")
     plugin = plugin_for_kind(config.kind)
     _check_memory(plugin, config, args.cycles, args.seed)
-    streams = plugin.run(config.spec, config.stimulus, args.cycles, seed=args.seed, backend=args.backend)
+    with activity(f"{args.backend}: {args.cycles:,} samples of {config.name}", quiet=args.quiet):
+        streams = plugin.run(config.spec, config.stimulus, args.cycles, seed=args.seed, backend=args.backend)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(out, **streams, **plugin.extras(config.spec, config.stimulus))
@@ -163,7 +165,7 @@ def _cmd_verify(args) -> int:
         raise UserError(f"--cycles must be >= 1, not {args.cycles}")
     log = (lambda *a: None) if args.quiet else print
     result = verify(config, samples=args.cycles, seeds=args.seed or (12345,), log=log,
-                    fidelity=not args.no_fidelity, synth_target=args.synth)
+                    fidelity=not args.no_fidelity, synth_target=args.synth, progress=not args.quiet)
     jpath, hpath = write_report(result, args.output)
     print(f"{'PASS' if result.ok else 'FAIL'}: {config.name} — report in {hpath} and {jpath}")
     return 0 if result.ok else 1

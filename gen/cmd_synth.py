@@ -103,6 +103,7 @@ def run(args) -> int:
 
     from .config import load_config
     from .errors import UserError
+    from .progress import activity
     from .synth import estimate
 
     if not (math.isfinite(args.freq) and args.freq > 0):
@@ -118,9 +119,11 @@ def run(args) -> int:
             "it against a part with UltraRAM"
         )
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    result = estimate(
-        config.spec, target=args.target, device=args.device, freq_mhz=args.freq, seed=args.seed, log=log
-    )
+    flow = "yosys" if args.target == "xc7" else "yosys + nextpnr"
+    with activity(f"{flow} on {config.name} ({args.target})", quiet=args.quiet):
+        result = estimate(
+            config.spec, target=args.target, device=args.device, freq_mhz=args.freq, seed=args.seed, log=log
+        )
     d = result_json(result, config.spec, config.name)
     print(json.dumps(d, indent=1, sort_keys=True) if args.json else format_table(d))
     return 0

@@ -90,7 +90,8 @@ def _resource_section(config: Config, target: str, log) -> Section:
 
 
 def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=None,
-           log=print, fidelity: bool = True, synth_target: str | None = None) -> VerifyResult:
+           log=print, fidelity: bool = True, synth_target: str | None = None,
+           progress: bool = False) -> VerifyResult:
     """Verify ``config``'s generated design against its golden model.
 
     Parameters
@@ -109,9 +110,12 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         Add the plugin's fidelity sections (plots against physics and known answers).
     synth_target : {"xc7", "ecp5"} or None
         Add a resource section estimated with yosys.
+    progress : bool
+        Show a bar with the elapsed time of each long step (:mod:`.progress`).
     """
     from .cores import plugin_for_kind
     from .native import lint
+    from .progress import activity
     from .verilog import design_for_spec
 
     plugin = plugin_for_kind(config.kind)
@@ -120,29 +124,37 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         return plugin.run(cfg.spec, cfg.stimulus, n, seed=seed, backend="golden")
 
     golden_fn = golden_fn or golden
-    design = design_for_spec(config.spec)
+    quiet = not progress
+    with activity(f"{config.name}: generating Verilog", quiet=quiet):
+        design = design_for_spec(config.spec)
     log(f"[verify] {config.name}: linting {design.top}.v with verilator -Wall")
-    result = VerifyResult(name=config.name, kind=config.kind, top=design.top, lint_warnings=lint(design))
+    with activity("verilator --lint-only -Wall", quiet=quiet):
+        warnings = lint(design)
+    result = VerifyResult(name=config.name, kind=config.kind, top=design.top, lint_warnings=warnings)
     runs = (None, *seeds)
     for k, seed in enumerate(runs, 1):
         label = "reset state" if seed is None else f"seed {seed} loaded over the bus"
         log(f"[verify] run {k}/{len(runs)}, {label}: {samples} samples, golden vs RTL (native Verilator)")
         t0 = time.perf_counter()
-        rtl = plugin.run(config.spec, config.stimulus, samples, seed=seed, backend="rtl")
+        with activity(f"run {k}/{len(runs)}: RTL ({samples:,} samples; built on first use)", quiet=quiet):
+            rtl = plugin.run(config.spec, config.stimulus, samples, seed=seed, backend="rtl")
         t1 = time.perf_counter()
-        gold = golden_fn(config, samples, seed)
+        with activity(f"run {k}/{len(runs)}: golden model", quiet=quiet):
+            gold = golden_fn(config, samples, seed)
         t2 = time.perf_counter()
         cmp_ = compare_streams(gold, rtl)
         log(f"[verify]   {cmp_}")
         result.runs.append(VerifyRun(label, seed, samples, cmp_, t1 - t0, t2 - t1))
     if fidelity and hasattr(plugin, "fidelity"):
         log("[verify] fidelity: RTL and golden model against physics and known answers")
-        result.sections.extend(plugin.fidelity(config, log=log))
+        with activity("fidelity sections", quiet=quiet):
+            result.sections.extend(plugin.fidelity(config, log=log))
         for s in result.sections:
             if s.ok is not None:
                 log(f"[verify]   {s.title}: {'PASS' if s.ok else 'FAIL'}")
     if synth_target:
-        result.sections.append(_resource_section(config, synth_target, log))
+        with activity(f"yosys estimate ({synth_target})", quiet=quiet):
+            result.sections.append(_resource_section(config, synth_target, log))
     return result
 
 
