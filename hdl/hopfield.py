@@ -379,6 +379,19 @@ class HopfieldTop(wiring.Component):
         with m.If(self.sweep_ready):
             m.d.sync += self.sweep_valid.eq(0)
 
+        # Commands and LEVEL writes are registered before the state machine takes them
+        # (a write taken while the core is busy is ignored, as before); STATUS.BUSY covers
+        # the clock in between.
+        idle = Signal()
+        cmd_pending, cmd_q = Signal(), Signal(3)
+        level_pending, level_q = Signal(), Signal(signed(lb))
+        m.d.sync += [
+            cmd_pending.eq(csr.CMD_wstb & idle),
+            cmd_q.eq(csr.CMD),
+            level_pending.eq(csr.LEVEL_wstb & idle & (csr.WI < n) & (csr.WJ < n)),
+            level_q.eq(csr.LEVEL.as_signed()),
+        ]
+
         with m.FSM() as fsm:
             with m.State("IDLE"):
                 wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ
@@ -389,11 +402,11 @@ class HopfieldTop(wiring.Component):
                     width = min(32, n - 32 * k)
                     with m.If(cue_stb[k]):
                         m.d.sync += cur[32 * k : 32 * k + width].eq(cue[k][:width])
-                with m.If(csr.CMD_wstb):
+                with m.If(cmd_pending):
                     m.d.sync += cycles.eq(0)
-                    with m.Switch(csr.CMD):
+                    with m.Switch(cmd_q):
                         with m.Case(Command.START_ASYNC, Command.START_SYNC):
-                            is_sync = csr.CMD == Command.START_SYNC
+                            is_sync = cmd_q == Command.START_SYNC
                             m.d.sync += [
                                 sync_mode.eq(is_sync),
                                 learning.eq(0),
@@ -423,7 +436,7 @@ class HopfieldTop(wiring.Component):
                             m.next = "RUN"
                         with m.Case(Command.HEBB, Command.CLEAR):
                             m.d.sync += [
-                                eop.eq(Mux(csr.CMD == Command.HEBB, 0, 2)),
+                                eop.eq(Mux(cmd_q == Command.HEBB, 0, 2)),
                                 erow.eq(0),
                                 ei.eq(0),
                                 ec.eq(0),
@@ -431,12 +444,12 @@ class HopfieldTop(wiring.Component):
                                 single.eq(0),
                             ]
                             m.next = "E_READ"
-                with m.Elif(csr.LEVEL_wstb & (csr.WI < n) & (csr.WJ < n)):
+                with m.Elif(level_pending):
                     m.d.sync += [
                         cycles.eq(0),
                         eop.eq(3),
                         single.eq(1),
-                        set_val.eq(csr.LEVEL.as_signed()),
+                        set_val.eq(level_q),
                         ei.eq(csr.WI),
                         ec.eq(wj_chunk),
                         ek.eq(csr.WJ[:lg_p] if p > 1 else 0),
@@ -610,7 +623,7 @@ class HopfieldTop(wiring.Component):
                     m.next = "E_READ"
 
         busy = Signal()
-        m.d.comb += busy.eq(~fsm.ongoing("IDLE"))
+        m.d.comb += [idle.eq(fsm.ongoing("IDLE")), busy.eq(~idle | cmd_pending | level_pending)]
         # LEVEL_RD/WEIGHT come from the registered synapse word: reads wait until the word
         # of (WI, WJ) has arrived (5 clocks after a write of WI/WJ or the end of a command).
         settle = Signal(3)
@@ -619,7 +632,7 @@ class HopfieldTop(wiring.Component):
         with m.Elif(settle != 0):
             m.d.sync += settle.eq(settle - 1)
         m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy
-        with m.If(busy):
+        with m.If(~idle):
             m.d.sync += cycles.eq(cycles + 1)
         peek = lane(word_q, csr.WJ[:lg_p]) if p > 1 else word_q
         words = csr.STATE if spec.state_words > 1 else [csr.STATE]
