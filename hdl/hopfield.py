@@ -124,68 +124,6 @@ def _pair_hash(m: Module, i, j, seed: int):
     return x2 ^ (x2 >> 16)
 
 
-#: Depth of one bank of the synapse memory in block RAM: one block deep (1K x 18 ECP5
-#: DP16KD, 1K x 36 Xilinx RAMB36), so that no multiplexer sits between a block and the
-#: register after it.
-SYNAPSE_BANK_DEPTH = 1024
-
-
-class _SynapseWrite:
-    """The synapse memory's write port: address, word and per-lane enables."""
-
-    def __init__(self, rows: int, lanes: int, field: int):
-        self.addr = Signal(range(rows), name="syn_waddr")
-        self.data = Signal(lanes * field, name="syn_wdata")
-        self.en = Signal(lanes, name="syn_wen")
-        self.field = field
-
-
-def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _SynapseWrite):
-    """The synapse memory; returns the word at ``addr`` three clocks later (registered).
-
-    In block RAM it is split into banks of :data:`SYNAPSE_BANK_DEPTH` words.  Each bank's
-    word is registered next to its block RAM (their clock-to-out is slow: 5.8 ns on ECP5,
-    whose output register yosys cannot use), zero unless the bank was addressed, and the
-    banks' registers are ORed into the word.  In UltraRAM (``synapse_ram = "ultra"``) the
-    memory is one array: Vivado cascades UltraRAM with its own registers.
-    """
-    width, depth = spec.synapse_memory_shape
-    ultra = spec.synapse_ram == "ultra"
-    bank_depth = depth if ultra or depth <= SYNAPSE_BANK_DEPTH else SYNAPSE_BANK_DEPTH
-    shift = (bank_depth - 1).bit_length() if bank_depth < depth else 0
-    near = []
-    if shift:
-        sel = Signal(range(-(-depth // bank_depth)), name="syn_bank")
-        m.d.sync += sel.eq(addr >> shift)
-    for b, base in enumerate(range(0, depth, bank_depth)):
-        size = min(bank_depth, depth - base)
-        mem = Memory(shape=width, depth=size, init=init[base : base + size],
-                     attrs={"ram_style": "ultra"} if ultra else None)
-        m.submodules[f"syn{b}"] = mem
-        rd = mem.read_port()
-        wp = mem.write_port(granularity=wr.field)
-        hit = (wr.addr >> shift) == b if shift else 1
-        m.d.comb += [
-            rd.addr.eq(addr[:shift] if shift else addr),
-            wp.addr.eq(wr.addr[:shift] if shift else wr.addr),
-            wp.data.eq(wr.data),
-            wp.en.eq(Mux(hit, wr.en, 0)),
-        ]
-        reg = Signal(width, name=f"syn{b}_word")
-        m.d.sync += reg.eq(Mux(sel == b, rd.data, 0) if shift else rd.data)
-        near.append(reg)
-    word = Signal(width, name="syn_word")
-    m.d.sync += word.eq(near[0] if len(near) == 1 else _or_all(near))
-    return word
-
-
-def _or_all(values):
-    out = values[0]
-    for v in values[1:]:
-        out = out | v
-    return out
-
-
 class _Tag:
     """What travels beside a synapse word down the MAC pipeline: valid, neuron, chunk,
     whether it is the neuron's last word (``last``) and the sweep's (``final``), and the
@@ -269,8 +207,12 @@ class HopfieldTop(wiring.Component):
         syn_init, rom_init, kb = memory_images(spec)
         cb = spec.class_bits
         width, depth = spec.synapse_memory_shape
+        attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else None
+        m.submodules.syn = syn = Memory(shape=width, depth=depth, init=syn_init, attrs=attrs)
         m.submodules.rom = rom = Memory(shape=signed(spec.rom_bits), depth=len(rom_init), init=rom_init)
         m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
+        rd = syn.read_port()
+        wr = syn.write_port(granularity=e)
         rom_a = rom.read_port()  # the device away from level 0 (or either, d = 0)
         rom_b = rom.read_port()  # the other device of the pair, at level 0
         perm_rd = perm.read_port()  # addressed with pos_next: holds perm[pos]
@@ -335,12 +277,15 @@ class HopfieldTop(wiring.Component):
 
         # -- MAC pipeline: issue -> block RAM -> output register -> terms + adder tree -> acc --
         # The read address is registered (it fans out to every block RAM of the memory) and
-        # so is the word read (block RAM clock-to-out is slow): a read takes four clocks.
+        # so is the word read (block RAM clock-to-out is slow): a read takes three clocks.
         addr_next = Signal(range(rows))
         addr_q = Signal(range(rows))
-        m.d.sync += addr_q.eq(addr_next)
-        wr = _SynapseWrite(rows, p, e)
-        word_q = _synapse_memory(m, spec, syn_init, addr_q, wr)  # (also the engine's and CSRs' view)
+        # Two registers after the block RAM: the first sits next to it (its clock-to-out is
+        # slow), the second crosses the die to the lanes.
+        word_near = Signal(p * e)
+        word_q = Signal(p * e)  # the synapse word, registered (also the engine's and CSRs' view)
+        m.d.sync += [addr_q.eq(addr_next), word_near.eq(rd.data), word_q.eq(word_near)]
+        m.d.comb += rd.addr.eq(addr_q)
         issue = _Tag(n, c_n, "issue")
         m.d.comb += issue.valid.eq(0)
         # the neuron's own bit cannot change before its decision: fetch it during the read
