@@ -42,8 +42,7 @@ def uram_blocks(width: int, depth: int) -> int:
 def memory_usage(spec: HopfieldSpec) -> dict[str, int]:
     """``{"bram36": ..., "uram": ...}`` of the synapse memory and the class ROM."""
     width, depth = spec.synapse_memory_shape
-    rom_depth = 2 * spec.device_classes << spec.level_max.bit_length()
-    rom = bram36_blocks(spec.rom_bits, rom_depth)
+    rom = bram36_blocks(*spec.class_rom_shape)
     if spec.synapse_ram == "ultra":
         return {"bram36": rom, "uram": uram_blocks(width, depth)}
     return {"bram36": rom + bram36_blocks(width, depth), "uram": 0}

@@ -53,6 +53,7 @@ from ..sim_golden.hopfield_spec import (
     HASH_MULTIPLIERS,
     ORDER_LFSR,
     SWEEP_BITS,
+    SYNAPSE_READ_LATENCY,
     Command,
     HopfieldSpec,
 )
@@ -71,7 +72,7 @@ def memory_images(spec: HopfieldSpec) -> tuple[list[int], list[int], int]:
     n, p, c_n = spec.n_neurons, spec.lanes, spec.chunks
     wb, lb = spec.weight_bits, spec.level_bits
     e = wb + lb
-    kb = spec.level_max.bit_length()
+    kb = spec.rom_level_bits
     w0 = spec.weights_of(np.zeros((n, n), dtype=np.int64)) & ((1 << wb) - 1)
     w0 = np.pad(w0, ((0, 0), (0, c_n * p - n))).reshape(n * c_n, p)
     shifts = [k * e for k in range(p)]
@@ -198,7 +199,6 @@ class HopfieldTop(wiring.Component):
         lg_p = (p - 1).bit_length()
         acc_bits = wb + np_.bit_length() + 2
         slot = spec.cycles_per_field()
-        stages = spec.mac_stages
 
         m.submodules.bank = bank = CSRBank(regmap=spec.regmap, read_hold=True)
         wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
@@ -209,7 +209,8 @@ class HopfieldTop(wiring.Component):
         width, depth = spec.synapse_memory_shape
         attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else None
         m.submodules.syn = syn = Memory(shape=width, depth=depth, init=syn_init, attrs=attrs)
-        m.submodules.rom = rom = Memory(shape=signed(spec.rom_bits), depth=len(rom_init), init=rom_init)
+        rom_width, rom_depth = spec.class_rom_shape
+        m.submodules.rom = rom = Memory(shape=signed(rom_width), depth=rom_depth, init=rom_init)
         m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
         rd = syn.read_port()
         wr = syn.write_port(granularity=e)
@@ -292,13 +293,14 @@ class HopfieldTop(wiring.Component):
         old_word = Signal(16 if np_ > 16 else np_)
         m.d.sync += old_word.eq(cur.word_select(issue.ni >> 4, 16) if np_ > 16 else cur)
         read0 = issue.delayed(m, "read0")
-        read1 = read0.delayed(m, "read1", old=old_word.bit_select(read0.ni[:4], 1))
-        read2 = read1.delayed(m, "read2")
-        at_bits = read2.delayed(m, "read3")
-        # the state bits of the word's lanes are sampled (registered) while the word crosses
-        # to the lanes; terms and the first adder level form the clock after
+        reads = [read0, read0.delayed(m, "read1", old=old_word.bit_select(read0.ni[:4], 1))]
+        while len(reads) < SYNAPSE_READ_LATENCY:
+            reads.append(reads[-1].delayed(m, f"read{len(reads)}"))
+        at_bits = reads[-1]  # the tag of the word now in word_q
+        # the state bits of the word's lanes are sampled (registered) the clock before;
+        # terms and the first adder level form in this one
         bits = Signal(p)
-        m.d.sync += bits.eq(cur.word_select(read2.chunk, p))
+        m.d.sync += bits.eq(cur.word_select(reads[-2].chunk, p))
         # A term s_j w_j is (w_j XOR m) + [s_j = -1] with m all ones when s_j = -1: the tree
         # adds the XORed weights (no negation on its first level) and, beside them, counts
         # the -1 states; the accumulator adds both.
@@ -307,7 +309,7 @@ class HopfieldTop(wiring.Component):
             w = lane(word_q, k)[:wb].as_signed()
             level.append((w ^ (~bits[k]).replicate(wb).as_signed(), ~bits[k]))
         at_acc = at_bits
-        for r in range(stages - 2):
+        for r in range(spec.adder_levels):
             sums = []
             for k in range(0, len(level), 2):
                 s_k = Signal(signed(wb + r + 1), name=f"tree{r}_{k // 2}")
@@ -570,10 +572,11 @@ class HopfieldTop(wiring.Component):
         busy = Signal()
         m.d.comb += [idle.eq(fsm.ongoing("IDLE")), busy.eq(~idle | cmd_pending | level_pending)]
         # LEVEL_RD/WEIGHT come from the registered synapse word: reads wait until the word
-        # of (WI, WJ) has arrived (5 clocks after a write of WI/WJ or the end of a command).
-        settle = Signal(3)
+        # of (WI, WJ) has arrived (a read latency and a clock after a write of WI/WJ or the
+        # end of a command).
+        settle = Signal(range(SYNAPSE_READ_LATENCY + 2))
         with m.If(busy | csr.WI_wstb | csr.WJ_wstb):
-            m.d.sync += settle.eq(5)
+            m.d.sync += settle.eq(SYNAPSE_READ_LATENCY + 1)
         with m.Elif(settle != 0):
             m.d.sync += settle.eq(settle - 1)
         m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy

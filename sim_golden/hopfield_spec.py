@@ -57,6 +57,7 @@ __all__ = [
     "HopfieldSpec",
     "HOPFIELD_IDENT",
     "HASH_MULTIPLIERS",
+    "SYNAPSE_READ_LATENCY",
     "pair_hash",
     "MAX_NEURONS",
     "ORDER_LFSR",
@@ -71,6 +72,9 @@ __all__ = [
 HOPFIELD_IDENT = 0x484F5046
 #: Largest network the generator accepts.
 MAX_NEURONS = 4096
+#: Clocks from a synapse-memory address to its word at the lanes: the address register,
+#: the block RAM and two registers after it.
+SYNAPSE_READ_LATENCY = 4
 #: Where the synapse memory can go (``HopfieldSpec.synapse_ram``).
 SYNAPSE_RAMS = ("block", "ultra")
 #: Largest library of device classes per polarity.
@@ -276,6 +280,16 @@ class HopfieldSpec:
         return np.stack(tables).astype(np.int64)
 
     @property
+    def rom_level_bits(self) -> int:
+        """Level bits of a class-ROM address: ``(pol << (CB + KB)) | (class << KB) | level``."""
+        return self.level_max.bit_length()
+
+    @property
+    def class_rom_shape(self) -> tuple[int, int]:
+        """``(width, depth)`` of the class ROM: ``rom_bits`` wide, ``2 M 2^KB`` deep."""
+        return self.rom_bits, (2 * self.device_classes) << self.rom_level_bits
+
+    @property
     def rom_bits(self) -> int:
         """Two's-complement width that holds every entry of :attr:`class_tables`."""
         t = self.class_tables
@@ -463,11 +477,16 @@ class HopfieldSpec:
         return cls(**{k: v for k, v in data.items() if k != "kind"})
 
     @property
+    def adder_levels(self) -> int:
+        """Registered levels of the lanes' adder tree, ``log2(lanes)``."""
+        return (self.lanes - 1).bit_length()
+
+    @property
     def mac_stages(self) -> int:
         """Clocks from sampling the state bits of a synapse word to a decision that the next
-        sample sees: the state-bit register, ``log2(lanes)`` adder-tree levels, the
-        accumulator and the decision register, ``log2(lanes) + 2``."""
-        return (self.lanes - 1).bit_length() + 2
+        sample sees: the state-bit register, the adder tree, the accumulator and the
+        decision register, ``adder_levels + 2``."""
+        return self.adder_levels + 2
 
     def cycles_per_field(self) -> int:
         """Clock cycles between two neurons' decisions: ``max(C, mac_stages + 1)``.
@@ -480,10 +499,11 @@ class HopfieldSpec:
 
     def recall_cycles(self, sweeps: int) -> int:
         """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps:
-        ``N`` neuron slots, then the last word's read latency (address register, block RAM
-        and its two output registers, 4), the pipeline to the decision (``mac_stages - 1``)
+        ``N`` neuron slots, then the last word's read latency
+        (:data:`SYNAPSE_READ_LATENCY`), the pipeline to the decision (``mac_stages - 1``)
         and the sweep's end (``CHECK`` and ``SEND``, 2)."""
-        return sweeps * (self.n_neurons * self.cycles_per_field() + self.mac_stages + 5)
+        tail = SYNAPSE_READ_LATENCY + self.mac_stages - 1 + 2
+        return sweeps * (self.n_neurons * self.cycles_per_field() + tail)
 
     def __repr__(self):  # compact: the cached tables are not fields
         return (
