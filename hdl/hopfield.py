@@ -51,6 +51,8 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.hopfield_spec import (
     AMP_BITS,
     HASH_MULTIPLIERS,
+    HASH_SHIFTS,
+    MINUS_CLASS_SHIFT,
     ORDER_LFSR,
     SWEEP_BITS,
     SYNAPSE_READ_LATENCY,
@@ -119,10 +121,11 @@ def _pair_hash(m: Module, i, j, seed: int):
     lo, hi = Mux(i < j, i, j), Mux(i < j, j, i)
     key = Signal(32)
     x0 = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(seed, 32)  # lo << 16 | hi
-    m.d.sync += key.eq(x0 ^ (x0 >> 16))
+    s0, s1, s2 = HASH_SHIFTS
+    m.d.sync += key.eq(x0 ^ (x0 >> s0))
     x1 = _mul32(m, key, HASH_MULTIPLIERS[0], "hash_m1")
-    x2 = _mul32(m, x1 ^ (x1 >> 15), HASH_MULTIPLIERS[1], "hash_m2")
-    return x2 ^ (x2 >> 16)
+    x2 = _mul32(m, x1 ^ (x1 >> s1), HASH_MULTIPLIERS[1], "hash_m2")
+    return x2 ^ (x2 >> s2)
 
 
 class _Tag:
@@ -253,10 +256,11 @@ class HopfieldTop(wiring.Component):
 
         j = Signal(range(np_))  # column of the entry the pulse engine is at
         m.d.comb += j.eq(ec * p + ek)
-        # (i, j) stay put for the eight clocks of an entry: the hash and the state bits
-        # of the pair run free and are ready when E_LOOK / E_ROM use them
+        # (i, j) stay put for the eleven clocks of an entry: the hash and the state bits
+        # of the pair run free and are ready when E_LANE / E_ROM use them
         pair = _pair_hash(m, ei, j, spec.hash_seed)
-        cls_p, cls_m = pair[:cb], pair[16 : 16 + cb]  # device classes of the entry's pair
+        # the device classes of the entry's pair
+        cls_p, cls_m = pair[:cb], pair[MINUS_CLASS_SHIFT : MINUS_CLASS_SHIFT + cb]
         si, sj = _select_bit(m, cur, ei, "si"), _select_bit(m, cur, j, "sj")
         ui, uj = _select_bit(m, unst, ei, "ui"), _select_bit(m, unst, j, "uj")
         d_old = Signal(signed(lb))

@@ -57,6 +57,8 @@ __all__ = [
     "HopfieldSpec",
     "HOPFIELD_IDENT",
     "HASH_MULTIPLIERS",
+    "HASH_SHIFTS",
+    "MINUS_CLASS_SHIFT",
     "SYNAPSE_READ_LATENCY",
     "pair_hash",
     "MAX_NEURONS",
@@ -81,6 +83,10 @@ SYNAPSE_RAMS = ("block", "ultra")
 MAX_DEVICE_CLASSES = 4096
 #: The two odd multipliers of the "lowbias32" hash (C. Wellons' hash-prospector).
 HASH_MULTIPLIERS = (0x7FEB352D, 0x846CA68B)
+#: Its xor-shifts: before the first multiply, between the two, after the second.
+HASH_SHIFTS = (16, 15, 16)
+#: Bit offset of the ``-`` device class in the hash (the ``+`` class is its low bits).
+MINUS_CLASS_SHIFT = 16
 _M32 = 0xFFFFFFFF
 #: The 16-bit LFSR that rotates the asynchronous order once per sweep.
 ORDER_LFSR = LFSRModel(width=16, taps=LFSR_TAPS[16], leap=16)
@@ -119,11 +125,12 @@ def pair_hash(a, b, seed: int):
         seed
     )
     m = np.uint64(_M32)
-    x = x ^ (x >> np.uint64(16))
+    s0, s1, s2 = (np.uint64(v) for v in HASH_SHIFTS)
+    x = x ^ (x >> s0)
     x = (x * np.uint64(HASH_MULTIPLIERS[0])) & m
-    x = x ^ (x >> np.uint64(15))
+    x = x ^ (x >> s1)
     x = (x * np.uint64(HASH_MULTIPLIERS[1])) & m
-    return x ^ (x >> np.uint64(16))
+    return x ^ (x >> s2)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,7 +261,7 @@ class HopfieldSpec:
         i, j = np.asarray(i), np.asarray(j)
         x = pair_hash(np.minimum(i, j), np.maximum(i, j), self.hash_seed)
         mask = np.uint64(self.device_classes - 1)
-        return (x & mask).astype(np.int64), ((x >> np.uint64(16)) & mask).astype(np.int64)
+        return (x & mask).astype(np.int64), ((x >> np.uint64(MINUS_CLASS_SHIFT)) & mask).astype(np.int64)
 
     @cached_property
     def class_library(self):
