@@ -32,11 +32,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def generate(config: Config, outdir) -> dict:
+def generate(config: Config, outdir, *, testbench: bool = False, tb_samples: int | None = None) -> dict:
     """Generate every artefact of ``config`` into ``outdir``; return the manifest.
 
     Files: ``<top>.v``, ``regmap.json``, ``regmap.h``, ``regmap.md``, ``manifest.json``
-    (spinemu and tool versions, the Spec, the top's ports, and a SHA-256 of each file).
+    (spinemu and tool versions, the Spec, the top's ports, and a SHA-256 of each file);
+    with ``testbench`` also the cocotb testbench ``tb/`` (:mod:`.testbench`) of
+    ``tb_samples`` workload samples (default: the core's).
     """
     from .verilog import design_for_spec
 
@@ -50,6 +52,10 @@ def generate(config: Config, outdir) -> dict:
     (out / "regmap.h").write_text(regmap.to_c_header(prefix=config.name.replace("-", "_")))
     (out / "regmap.md").write_text(regmap.to_markdown(title=config.name))
     files = [vfile.name, *REGMAP_FILES]
+    if testbench:
+        from .testbench import write_testbench
+
+        files += write_testbench(config, out, vfile.name, design.top, samples=tb_samples)
     manifest = {
         "name": config.name,
         "kind": config.kind,

@@ -76,12 +76,16 @@ def _cmd_gen(args) -> int:
     from .artifacts import generate
 
     config = _load(args.config)
-    manifest = generate(config, args.output)
+    if args.tb_samples is not None and args.tb_samples < 1:
+        raise UserError(f"--tb-samples must be >= 1, not {args.tb_samples}")
+    manifest = generate(config, args.output, testbench=not args.no_tb, tb_samples=args.tb_samples)
     if not args.quiet:
         print(f"wrote {len(manifest['files']) + 1} files to {args.output}:")
         for name, digest in manifest["files"].items():
             print(f"  {name:28s} sha256 {digest[:16]}")
         print("  manifest.json")
+        if not args.no_tb:
+            print(f"cocotb testbench: python {args.output}/tb/run.py (or pytest {args.output}/tb)")
     return 0
 
 
@@ -165,7 +169,8 @@ def _cmd_verify(args) -> int:
         raise UserError(f"--cycles must be >= 1, not {args.cycles}")
     log = (lambda *a: None) if args.quiet else print
     result = verify(config, samples=args.cycles, seeds=args.seed or (12345,), log=log,
-                    fidelity=not args.no_fidelity, synth_target=args.synth, progress=not args.quiet)
+                    fidelity=not args.no_fidelity, synth_target=args.synth, progress=not args.quiet,
+                    cocotb_dir=Path(args.output) / "design" if args.cocotb else None)
     jpath, hpath = write_report(result, args.output)
     print(f"{'PASS' if result.ok else 'FAIL'}: {config.name} — report in {hpath} and {jpath}")
     return 0 if result.ok else 1
@@ -197,11 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("gen", help="generate Verilog, register map and manifest",
-                       description="Generate the Verilog top level, regmap.json/.h/.md and "
-                                   "manifest.json (versions and SHA-256 of every file).",
+                       description="Generate the Verilog top level, regmap.json/.h/.md, "
+                                   "manifest.json (versions and SHA-256 of every file) and a cocotb "
+                                   "testbench in tb/ (golden vectors, `python tb/run.py` or "
+                                   "`pytest tb/` runs it with Verilator).",
                        epilog=_CONFIG_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="TOML config file")
     p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--no-tb", action="store_true", help="skip the cocotb testbench (tb/)")
+    p.add_argument("--tb-samples", type=int, default=None, metavar="N",
+                   help="workload samples the testbench compares (default: a few seconds of "
+                        "simulation for the core)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_gen)
 
@@ -233,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the fidelity sections (physics and known-answer plots)")
     p.add_argument("--synth", choices=("xc7", "ecp5"), default=None,
                    help="add a resource table estimated with yosys (needs spinemu[synth])")
+    p.add_argument("--cocotb", action="store_true",
+                   help="also generate the design with its cocotb testbench into OUTPUT/design and "
+                        "run it (Verilator); its result joins the report")
     p.add_argument("-o", "--output", required=True, help="report folder")
     p.add_argument("-q", "--quiet", action="store_true", help="only print the verdict")
     p.set_defaults(func=_cmd_verify)

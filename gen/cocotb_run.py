@@ -46,6 +46,7 @@ __all__ = [
     "cocotb_build_dir",
     "build_cocotb",
     "run_cocotb",
+    "parse_results",
 ]
 
 #: Extra Verilator arguments of the cocotb build (part of the cache key).
@@ -283,7 +284,8 @@ def _module_name(test_module) -> tuple[str, list[str]]:
     return name, []
 
 
-def _parse_results(xml_path: Path) -> tuple[CocotbTestResult, ...]:
+def parse_results(xml_path: Path) -> tuple[CocotbTestResult, ...]:
+    """The tests of a cocotb xUnit results file, in execution order."""
     root = ET.parse(xml_path).getroot()
     tests = []
     for case in root.iter("testcase"):
@@ -445,7 +447,7 @@ def _run_and_collect(
             f"cocotb run of {module} on {design.top} wrote no results "
             f"(exit code {exit_code}); log {log}:\n{_tail(log)}"
         )
-    tests = _parse_results(results_xml)
+    tests = parse_results(results_xml)
     if not tests:
         raise CocotbRunError(
             f"cocotb found no tests in {module} (filter {testcase!r}); log {log}:\n{_tail(log)}"

@@ -89,9 +89,28 @@ def _resource_section(config: Config, target: str, log) -> Section:
                         "an upper bound).")
 
 
+def _cocotb_section(config: Config, folder) -> Section:
+    """Generate ``config`` with its testbench into ``folder``, run it, and report each test."""
+    from .artifacts import generate
+    from .testbench import TB_DIR, run_testbench
+
+    generate(config, folder, testbench=True)
+    res = run_testbench(Path(folder) / TB_DIR)
+    rows = [["test", "result", "simulated time (us)", "message"]]
+    rows += [[t.name, "PASS" if t.passed else "FAIL", round(t.sim_time_ns / 1000, 1), t.message]
+             for t in res.tests]
+    return Section(
+        title="cocotb testbench (Verilator)",
+        text=f"The testbench spinemu gen writes ({Path(folder) / TB_DIR}), run on the generated Verilog: "
+             "the core's workload through its AXI4-Lite driver, streams drained with random "
+             "backpressure, against the golden vectors stored beside it. Rerun it with "
+             f"`python {Path(folder) / TB_DIR / 'run.py'}`.",
+        table=rows, metrics={"tests": res.n_tests, "failed": len(res.failures)}, ok=res.passed)
+
+
 def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=None,
            log=print, fidelity: bool = True, synth_target: str | None = None,
-           progress: bool = False) -> VerifyResult:
+           progress: bool = False, cocotb_dir=None) -> VerifyResult:
     """Verify ``config``'s generated design against its golden model.
 
     Parameters
@@ -112,6 +131,9 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         Add a resource section estimated with yosys.
     progress : bool
         Show a bar with the elapsed time of each long step (:mod:`.progress`).
+    cocotb_dir : path or None
+        Generate the design with its cocotb testbench there (``spinemu gen``'s output)
+        and run the testbench under Verilator; a section reports each test.
     """
     from .cores import plugin_for_kind
     from .native import lint
@@ -152,6 +174,11 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
         for s in result.sections:
             if s.ok is not None:
                 log(f"[verify]   {s.title}: {'PASS' if s.ok else 'FAIL'}")
+    if cocotb_dir is not None:
+        log(f"[verify] cocotb testbench: generating {cocotb_dir} and running tb/run.py (Verilator)")
+        with activity("cocotb testbench (Verilator; built on first use)", quiet=quiet):
+            result.sections.append(_cocotb_section(config, cocotb_dir))
+        log(f"[verify]   {result.sections[-1].title}: {'PASS' if result.sections[-1].ok else 'FAIL'}")
     if synth_target:
         with activity(f"yosys estimate ({synth_target})", quiet=quiet):
             result.sections.append(_resource_section(config, synth_target, log))
