@@ -92,10 +92,14 @@ def _resource_section(config: Config, target: str, log) -> Section:
 def _cocotb_section(config: Config, folder) -> Section:
     """Generate ``config`` with its testbench into ``folder``, run it, and report each test."""
     from .artifacts import generate
+    from .cocotb_run import CocotbRunError
     from .testbench import TB_DIR, run_testbench
 
     generate(config, folder, testbench=True)
-    res = run_testbench(Path(folder) / TB_DIR)
+    try:
+        res = run_testbench(Path(folder) / TB_DIR)
+    except CocotbRunError as exc:  # a crash or a timeout is a failed section, not a traceback
+        return Section(title="cocotb testbench (Verilator)", text=str(exc), ok=False)
     rows = [["test", "result", "simulated time (us)", "message"]]
     rows += [[t.name, "PASS" if t.passed else "FAIL", round(t.sim_time_ns / 1000, 1), t.message]
              for t in res.tests]

@@ -53,9 +53,16 @@ def inject_fault(folder: Path, core: str) -> str:
     return f"{m.group(0)} -> {value}"
 
 
-def run_tb(folder: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """``python tb/run.py ARGS`` in a subprocess, as a user runs it (from ``cwd``)."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+def run_tb(
+    folder: Path, *args: str, cwd: Path | None = None, path: str | None = None
+) -> subprocess.CompletedProcess:
+    """``python tb/run.py ARGS`` in a subprocess, as a user runs it (from ``cwd``).
+
+    ``path`` replaces ``$PATH`` (default: this interpreter's folder, then ``$PATH``).
+    """
+    if path is None:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "PATH": path}
     return subprocess.run(
         [sys.executable, str(folder / "tb" / "run.py"), *args],
         cwd=cwd or folder,

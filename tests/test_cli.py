@@ -39,7 +39,9 @@ def test_gen_writes_artifacts_with_hashes(config, tmp_path):
     out = tmp_path / "gen"
     assert main(["gen", str(config), "-o", str(out), "-q"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"spinemu_pbit_array.v", "regmap.json", "regmap.h", "regmap.md"}
+    tb = {f"tb/{f}" for f in ("workload.json", "golden.npz", "tb_design.py", "run.py",
+                              "test_generated_design.py", "README.md")}
+    assert set(manifest["files"]) == {"spinemu_pbit_array.v", "regmap.json", "regmap.h", "regmap.md", *tb}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
     assert manifest["spec"]["n"] == 8 and manifest["tools"]["amaranth"].startswith("0.5")
@@ -191,6 +193,25 @@ def test_cli_path_errors_are_one_line(argv, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"spinemu {argv[0]}: error: "), err
     assert "Traceback" not in err[0] and ("a_file" in err[0] or "/proc/no" in err[0])
+
+
+def test_gen_testbench_options(tmp_path, capsys):
+    """``--tb-samples`` sets the testbench's workload; 0 is one line, exit 2; ``--no-tb`` skips it."""
+    import json
+
+    from spinemu.gen.cli import main
+
+    cfg = Path(__file__).resolve().parent.parent / "examples" / "reservoir.toml"
+    assert main(["gen", str(cfg), "-o", str(tmp_path / "a"), "--tb-samples", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["spinemu gen: error: --tb-samples must be >= 1, not 0"]
+    assert main(["gen", str(cfg), "-o", str(tmp_path / "b"), "--tb-samples", "3", "-q"]) == 0
+    work = json.loads((tmp_path / "b" / "tb" / "workload.json").read_text())
+    assert work["samples"] == 3 and work["outputs"] == {"x": [3, 32], "y": [3]}
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert "tb/golden.npz" in manifest["files"] and "tb/run.py" in manifest["files"]
+    assert main(["gen", str(cfg), "-o", str(tmp_path / "c"), "--no-tb", "-q"]) == 0
+    assert not (tmp_path / "c" / "tb").exists()
 
 
 def test_cli_interrupt_is_one_line(monkeypatch, capsys):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -39,17 +40,28 @@ def run_verilator(top: str, verilog: Path, env: dict, timeout_s: float):
 
 
 def run_icarus(top: str, verilog: Path, env: dict, timeout_s: float):
-    """Build and run with cocotb's Icarus runner in ``tb/sim_build_icarus``."""
+    """Build and run with cocotb's Icarus runner in ``tb/sim_build_icarus``.
+
+    The generated Verilog's combinational blocks are ``always @*``, which Icarus first
+    evaluates when an input changes, never at time zero: a block whose inputs keep their
+    initial values (e.g. a state decode right after reset) would stay X. Every such
+    block also reads yosys' ``dump_module`` trigger register, so the copy Icarus compiles
+    toggles that register at time zero; nothing else changes.
+    """
     from cocotb_tools.runner import get_runner
     from spinemu.gen.cocotb_run import CocotbResult, parse_results
 
     build_dir = HERE / "sim_build_icarus"
+    build_dir.mkdir(exist_ok=True)
+    source = build_dir / verilog.name
+    trigger = re.compile(r"^(\s*)reg (\\\$auto\$verilog_backend\S*dump_module\$\d+)\s*= 0;$", re.M)
+    source.write_text(trigger.sub(r"\g<0>\n\1initial #0 \2 = 1;", verilog.read_text()))
     runner = get_runner("icarus")
-    runner.build(sources=[verilog], hdl_toplevel=top, build_dir=build_dir, always=True,
-                 timescale=("1ns", "1ps"))
+    runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir, always=True,
+                 timescale=("1ns", "1ps"), log_file=build_dir / "build.log")
     xml = build_dir / "results.xml"
     runner.test(test_module=TEST_MODULE.stem, hdl_toplevel=top, build_dir=build_dir, test_dir=HERE,
-                extra_env=env, results_xml=str(xml), test_args=[])
+                extra_env=env, results_xml=str(xml), log_file=build_dir / "sim.log")
     return CocotbResult(tests=parse_results(xml), results_xml=xml, log=build_dir / "sim.log",
                         build_dir=build_dir, built=True)
 
@@ -66,6 +78,7 @@ def run_tests(simulator: str = "verilator", *, seed: int = 1, ready: float = 0.5
     if not 0 < ready <= 1:
         raise TestbenchError(f"--ready must be in (0, 1], not {ready}")
     env = {"SPINEMU_TB_SEED": str(seed), "SPINEMU_TB_READY": str(ready)}
+    (HERE / "last_run.json").unlink(missing_ok=True)  # test_workload writes it afresh
     if simulator == "icarus":
         if shutil.which("iverilog") is None:
             raise TestbenchError("Icarus Verilog (iverilog) is not on PATH; install it (e.g. "
