@@ -14,6 +14,7 @@ With ``synth_target`` set, a resource section from yosys is added.
 from __future__ import annotations
 
 import html
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,13 +104,21 @@ def _cocotb_section(config: Config, folder) -> Section:
     rows = [["test", "result", "simulated time (us)", "message"]]
     rows += [[t.name, "PASS" if t.passed else "FAIL", round(t.sim_time_ns / 1000, 1), t.message]
              for t in res.tests]
+    metrics = {"tests": res.n_tests, "failed": len(res.failures)}
+    last = Path(folder) / TB_DIR / "last_run.json"
+    if last.is_file():  # what test_workload measured
+        run = json.loads(last.read_text())
+        metrics.update({"golden vs RTL": run["comparison"], "clocks": run["clocks"],
+                        "bus transactions": run["bus_transactions"],
+                        "stream stall clocks": ", ".join(f"{k} {v}" for k, v in run["stream_stalls"].items())
+                        or "no streams"})
     return Section(
         title="cocotb testbench (Verilator)",
         text=f"The testbench spinemu gen writes ({Path(folder) / TB_DIR}), run on the generated Verilog: "
-             "the core's workload through its AXI4-Lite driver, streams drained with random "
-             "backpressure, against the golden vectors stored beside it. Rerun it with "
-             f"`python {Path(folder) / TB_DIR / 'run.py'}`.",
-        table=rows, metrics={"tests": res.n_tests, "failed": len(res.failures)}, ok=res.passed)
+             "the core's workload through its AXI4-Lite driver (cocotbext-axi), streams drained with "
+             "random backpressure, against the golden vectors stored beside it. Rerun it with "
+             f"python {Path(folder) / TB_DIR / 'run.py'}.",
+        table=rows, metrics=metrics, ok=res.passed)
 
 
 def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=None,

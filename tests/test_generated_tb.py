@@ -89,6 +89,7 @@ def test_verify_cocotb_section(tmp_path):
     assert section["ok"] is True
     rows = [row[:2] for row in section["table"][1:]]
     assert rows == [["test_registers", "PASS"], ["test_workload", "PASS"]]
+    assert section["metrics"]["golden vs RTL"].startswith("PASS: 72 values identical")  # 6 recalls of 9 + 3
     assert (out / "design" / "tb" / "run.py").is_file()
     assert "cocotb testbench" in (out / "report.html").read_text()
 
