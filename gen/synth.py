@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .cache import cache_root, content_key, locked
+from .ecp5_outreg import absorb_output_registers
 from .errors import UserError
 
 __all__ = [
@@ -190,6 +191,9 @@ class SynthResult:
         Versions of the tool packages used.
     seconds : float
         Wall-clock time the tools took when the estimate was made.
+    bram_outreg_ffs : int
+        ECP5: flip-flops after block RAM folded into the blocks' output registers
+        (:mod:`spinemu.gen.ecp5_outreg`); 0 for xc7.
     cached : bool
         True if this call read the estimate from the cache.
     """
@@ -207,6 +211,7 @@ class SynthResult:
     log_path: Path | None = None
     tools: dict = field(default_factory=dict)
     seconds: float = 0.0
+    bram_outreg_ffs: int = 0
     cached: bool = False
 
     @property
@@ -371,7 +376,8 @@ def estimate(
     digest = content_key(vpath.read_text())
     options = {"target": target, "device": device, "top": design.top}
     if target == "ecp5":
-        options |= {"freq_mhz": float(freq_mhz), "seed": seed}
+        # (ECP5 flow change: registers after block RAM folded into it, gen/ecp5_outreg.py)
+        options |= {"freq_mhz": float(freq_mhz), "seed": seed, "outreg_fold": 1}
     key = content_key("synth", _FLOW_VERSION, digest, options, versions)
     folder = cache_root() / "synth" / key
     result_file = folder / "result.json"
@@ -543,6 +549,12 @@ def _run_ecp5(vpath, top, device, freq_mhz, seed, folder, timeout, say) -> dict:
     script = _yosys_script(vpath, folder, synth_cmd)
     _run_tool("yosys", ["-q", "-p", script], cwd=folder, log_file=folder / "yosys.log", timeout=timeout)
     cells = _cells_from_stat(folder / "stat.json", top)
+    netlist = json.loads((folder / "netlist.json").read_text())
+    folded = absorb_output_registers(netlist)
+    if folded:
+        (folder / "netlist.json").write_text(json.dumps(netlist))
+        cells["TRELLIS_FF"] = cells.get("TRELLIS_FF", 0) - folded
+        say(f"[synth] {folded} flip-flops after block RAM folded into their output registers (OUTREG)")
     used = {
         "lut": _weighted(cells, _ECP5_LUT_CELLS),
         "ff": _weighted(cells, _ECP5_FF_CELLS),
@@ -607,6 +619,7 @@ def _run_ecp5(vpath, top, device, freq_mhz, seed, folder, timeout, say) -> dict:
         "freq_target_mhz": freq_mhz,
         "cells": cells,
         "log_name": log_file.name,
+        "bram_outreg_ffs": folded,
     }
 
 
