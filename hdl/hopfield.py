@@ -128,6 +128,80 @@ def _pair_hash(m: Module, i, j, seed: int):
     return x2 ^ (x2 >> s2)
 
 
+#: Depth of one bank of the synapse memory in block RAM: one block deep (1K x 18 ECP5
+#: DP16KD, 1K x 36 Xilinx RAMB36), so that a register can follow each block directly.
+SYNAPSE_BANK_DEPTH = 1024
+
+
+class _SynapseWrite:
+    """The synapse memory's write port: row, word and per-lane enables."""
+
+    def __init__(self, rows: int, lanes: int, field: int):
+        self.addr = Signal(range(rows), name="syn_waddr")
+        self.data = Signal(lanes * field, name="syn_wdata")
+        self.en = Signal(lanes, name="syn_wen")
+
+
+def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _SynapseWrite):
+    """The synapse memory; returns the word at ``addr`` two clocks after the block RAM read.
+
+    In block RAM the memory is split into banks of :data:`SYNAPSE_BANK_DEPTH` words, and
+    each bank's read data is registered with nothing in between, a register that the
+    block's own output register can hold (Vivado folds it; for yosys' ECP5 flow
+    ``spinemu synth`` does, see :mod:`spinemu.gen.ecp5_outreg`): a block RAM's read data
+    leaves it 5.8 ns after the clock on ECP5 without it, 1 ns with it.  The bank selected
+    two clocks earlier then drives the word register.  Writes are registered too (the
+    write data fans out to every block): ``wr`` set in a clock is written at the end of the
+    next.  The banks carry ``no_rw_check``: no word read in the clock that writes its row
+    is ever used (the pulse engine's write of a row lands at the end of E_READ, its next
+    read of the row at the end of E_WAIT; a LEVEL write lands in the first IDLE clock, and
+    LEVEL_RD holds reads for longer; the MAC does not run meanwhile), so yosys need not add
+    read-during-write logic between a block and its register.  In
+    UltraRAM (``synapse_ram = "ultra"``) the memory is one array: Vivado cascades UltraRAM
+    with its own registers.
+    """
+    width, depth = spec.synapse_memory_shape
+    ultra = spec.synapse_ram == "ultra"
+    bank_depth = depth if ultra or depth <= SYNAPSE_BANK_DEPTH else SYNAPSE_BANK_DEPTH
+    shift = (bank_depth - 1).bit_length() if bank_depth < depth else 0
+    banks = -(-depth // bank_depth)
+    sel_read = Signal(range(banks), name="syn_bank_read")  # bank of the word being read
+    sel_held = Signal(range(banks), name="syn_bank_held")  # ... now in the bank registers
+    if shift:
+        m.d.sync += [sel_read.eq(addr >> shift), sel_held.eq(sel_read)]
+    attrs = {"ram_style": "ultra"} if ultra else {"no_rw_check": 1}
+    w_addr = Signal.like(wr.addr, name="syn_waddr_q")
+    w_data = Signal.like(wr.data, name="syn_wdata_q")
+    w_en = Signal.like(wr.en, name="syn_wen_q")
+    m.d.sync += [w_addr.eq(wr.addr), w_data.eq(wr.data), w_en.eq(wr.en)]
+    held = []
+    for b, base in enumerate(range(0, depth, bank_depth)):
+        size = min(bank_depth, depth - base)
+        mem = Memory(shape=width, depth=size, init=init[base : base + size], attrs=attrs)
+        m.submodules[f"syn{b}"] = mem
+        rd = mem.read_port()
+        wp = mem.write_port(granularity=width // spec.lanes)
+        hit = (w_addr >> shift) == b if shift else 1
+        m.d.comb += [
+            rd.addr.eq(addr[:shift] if shift else addr),
+            wp.addr.eq(w_addr[:shift] if shift else w_addr),
+            wp.data.eq(w_data),
+            wp.en.eq(Mux(hit, w_en, 0)),
+        ]
+        reg = Signal(width, name=f"syn{b}_word", reset_less=True)
+        m.d.sync += reg.eq(rd.data)
+        held.append(reg)
+    word = Signal(width, name="syn_word")
+    if len(held) == 1:
+        m.d.sync += word.eq(held[0])
+    else:
+        with m.Switch(sel_held):
+            for b, reg in enumerate(held):
+                with m.Case(b):
+                    m.d.sync += word.eq(reg)
+    return word
+
+
 class _Tag:
     """What travels beside a synapse word down the MAC pipeline: valid, neuron, chunk,
     whether it is the neuron's last word (``last``) and the sweep's (``final``), and the
@@ -209,14 +283,9 @@ class HopfieldTop(wiring.Component):
 
         syn_init, rom_init, kb = memory_images(spec)
         cb = spec.class_bits
-        width, depth = spec.synapse_memory_shape
-        attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else None
-        m.submodules.syn = syn = Memory(shape=width, depth=depth, init=syn_init, attrs=attrs)
         rom_width, rom_depth = spec.class_rom_shape
         m.submodules.rom = rom = Memory(shape=signed(rom_width), depth=rom_depth, init=rom_init)
         m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
-        rd = syn.read_port()
-        wr = syn.write_port(granularity=e)
         rom_a = rom.read_port()  # the device away from level 0 (or either, d = 0)
         rom_b = rom.read_port()  # the other device of the pair, at level 0
         perm_rd = perm.read_port()  # addressed with pos_next: holds perm[pos]
@@ -281,16 +350,14 @@ class HopfieldTop(wiring.Component):
             return word.word_select(k, e)
 
         # -- MAC pipeline: issue -> block RAM -> output register -> terms + adder tree -> acc --
-        # The read address is registered (it fans out to every block RAM of the memory) and
-        # so is the word read (block RAM clock-to-out is slow): a read takes three clocks.
+        # The read address is registered (it fans out to every block RAM of the memory), the
+        # block RAM reads, its bank register holds the word, and the selected bank's word
+        # crosses the die to the lanes: SYNAPSE_READ_LATENCY clocks.
         addr_next = Signal(range(rows))
         addr_q = Signal(range(rows))
-        # Two registers after the block RAM: the first sits next to it (its clock-to-out is
-        # slow), the second crosses the die to the lanes.
-        word_near = Signal(p * e)
-        word_q = Signal(p * e)  # the synapse word, registered (also the engine's and CSRs' view)
-        m.d.sync += [addr_q.eq(addr_next), word_near.eq(rd.data), word_q.eq(word_near)]
-        m.d.comb += rd.addr.eq(addr_q)
+        m.d.sync += addr_q.eq(addr_next)
+        wr = _SynapseWrite(rows, p, e)
+        word_q = _synapse_memory(m, spec, syn_init, addr_q, wr)  # (also the engine's and CSRs' view)
         issue = _Tag(n, c_n, "issue")
         m.d.comb += issue.valid.eq(0)
         # the neuron's own bit cannot change before its decision: fetch it during the read
@@ -326,6 +393,14 @@ class HopfieldTop(wiring.Component):
         field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
         no_flip, same_as_prev, last_allowed = Signal(), Signal(), Signal()  # a sweep's end flags
         at_dec = at_acc.delayed(m, "decide")
+        # The decided neuron one-hot, decoded a clock ahead: the state vectors' N write
+        # enables are then one gate each instead of an N-way decoder of at_dec.ni.
+        dec_hot = Signal(np_)
+        m.d.sync += dec_hot.eq((Const(1, np_) << at_acc.ni)[:np_])
+
+        def set_decided(vector, value):
+            """``vector[at_dec.ni] = value`` through the one-hot."""
+            return vector.eq((vector & ~dec_hot) | Mux(value, dec_hot, 0))
 
         with m.If(self.sweep_ready):
             m.d.sync += self.sweep_valid.eq(0)
@@ -448,13 +523,13 @@ class HopfieldTop(wiring.Component):
                     new = Mux(pos_h, 1, Mux(neg_h, 0, old))
                     with m.If(learning):
                         m.d.sync += [
-                            unst.bit_select(at_dec.ni, 1).eq(Mux(old, ~pos_h, ~neg_h)),
+                            set_decided(unst, Mux(old, ~pos_h, ~neg_h)),
                             unstable.eq(unstable + Mux(old, neg_h, pos_h)),
                         ]
                     with m.Elif(sync_mode):
-                        m.d.sync += [nxt.bit_select(at_dec.ni, 1).eq(new), flips.eq(flips + (new != old))]
+                        m.d.sync += [set_decided(nxt, new), flips.eq(flips + (new != old))]
                     with m.Else():
-                        m.d.sync += [cur.bit_select(at_dec.ni, 1).eq(new), flips.eq(flips + (new != old))]
+                        m.d.sync += [set_decided(cur, new), flips.eq(flips + (new != old))]
                 with m.If(at_dec.final):
                     m.next = "CHECK"
             with m.State("CHECK"):  # the sweep's flags, registered (N-bit compare)
