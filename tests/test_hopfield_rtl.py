@@ -404,7 +404,7 @@ def test_no_read_during_a_write_is_used(tmp_path):
     import hashlib
 
     from spinemu.gen.native import build_native
-    from spinemu.gen.verilog import VerilogDesign, design_for_spec
+    from spinemu.gen.verilog import design_for_spec
     from spinemu.sw.hopfield import HopfieldDriver
     from spinemu.sw.mmio import VerilatorMMIO
 
