@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..sw.cocotb_bus import Workload, save_workload
 from .config import Config
+from .errors import UserError
 
 __all__ = ["TB_DIR", "TB_TEMPLATES", "DEFAULT_TB_SAMPLES", "tb_samples", "write_testbench", "run_testbench"]
 
@@ -109,6 +110,10 @@ def write_testbench(
         raise ValueError(f"samples must be >= 1, not {samples!r}")
     core = spec.regmap.core
     binding = binding_for(core)
+    if binding.workload is None:
+        raise UserError(
+            f"the {core} core has no driver workload to drive a testbench with; generate it with --no-tb"
+        )
     golden = plugin_for_kind(config.kind).run(spec, config.stimulus, n, seed=None, backend="golden")
     tb = Path(outdir) / TB_DIR
     tb.mkdir(parents=True, exist_ok=True)

@@ -196,7 +196,41 @@ def _words(value: int, k: int) -> list[int]:
     return [(value >> (32 * j)) & 0xFFFFFFFF for j in range(k)]
 
 
-class CocotbStreamSink:
+class _CocotbStream:
+    """What a stream sink and source share: the ports, the draws, the bounded wait."""
+
+    def __init__(self, dut, stem: str, *, rng, probability: float, what: str, max_cycles: int):
+        if not 0 < probability <= 1:
+            raise ValueError(f"{what} must be in (0, 1], not {probability!r}")
+        self.dut = dut
+        self.stem = stem
+        self.payload = getattr(dut, f"{stem}_payload")
+        self.valid = getattr(dut, f"{stem}_valid")
+        self.ready = getattr(dut, f"{stem}_ready")
+        self.rng = rng
+        self.p = probability
+        self.max_cycles = max_cycles
+        self.stalls = 0
+
+    async def _wait_for(self, done, describe) -> None:
+        from cocotb.triggers import RisingEdge
+
+        for _ in range(self.max_cycles):
+            if done():
+                return
+            await RisingEdge(self.dut.clk)
+        from .pynq_driver import DoneTimeout
+
+        raise DoneTimeout(describe())
+
+    def _block_until(self, done, describe) -> None:
+        """From a ``bridge`` thread: run the simulation until ``done()`` (bounded)."""
+        from cocotb.task import resume
+
+        resume(self._wait_for)(done, describe)
+
+
+class CocotbStreamSink(_CocotbStream):
     """Drains ``<stem>_payload``/``_valid``/``_ready``/``_last`` with random backpressure.
 
     The packet protocol of the board's DMA sink: :meth:`start` arms a packet of at most
@@ -219,19 +253,11 @@ class CocotbStreamSink:
     """
 
     def __init__(self, dut, stem: str, *, rng, ready_probability: float = 0.5, max_cycles: int = 2_000_000):
-        if not 0 < ready_probability <= 1:
-            raise ValueError(f"ready_probability must be in (0, 1], not {ready_probability!r}")
-        self.dut = dut
-        self.stem = stem
-        self.payload = getattr(dut, f"{stem}_payload")
-        self.valid = getattr(dut, f"{stem}_valid")
-        self.ready = getattr(dut, f"{stem}_ready")
+        super().__init__(
+            dut, stem, rng=rng, probability=ready_probability, what="ready_probability", max_cycles=max_cycles
+        )
         self.last = getattr(dut, f"{stem}_last", None)
         self.k = max(1, -(-len(self.payload) // 32))
-        self.rng = rng
-        self.p = ready_probability
-        self.max_cycles = max_cycles
-        self.stalls = 0  # clocks with valid high and ready low
         self._armed = 0
         self._words: list[int] = []
         self._ended = True
@@ -239,7 +265,8 @@ class CocotbStreamSink:
         self.ready.value = 0
 
     async def run(self) -> None:
-        """The clock loop (start it with ``cocotb.start_soon``)."""
+        """The clock loop (start it with ``cocotb.start_soon``); ``stalls`` counts the
+        clocks with ``valid`` high and ``ready`` low."""
         from cocotb.triggers import RisingEdge
 
         while True:
@@ -261,25 +288,13 @@ class CocotbStreamSink:
             raise ValueError(f"count must be >= 1, not {count}")
         self._armed, self._words, self._ended = count, [], False
 
-    async def _wait(self) -> None:
-        from cocotb.triggers import RisingEdge
-
-        for _ in range(self.max_cycles):
-            if self._ended:
-                return
-            await RisingEdge(self.dut.clk)
-        from .pynq_driver import DoneTimeout
-
-        raise DoneTimeout(
-            f"the {self.stem} packet did not end within {self.max_cycles} clocks "
-            f"({len(self._words)} of {self._armed} words)"
-        )
-
     def finish(self) -> np.ndarray:
-        from cocotb.task import resume
-
         try:
-            resume(self._wait)()
+            self._block_until(
+                lambda: self._ended,
+                lambda: f"the {self.stem} packet did not end within {self.max_cycles} clocks "
+                f"({len(self._words)} of {self._armed} words)",
+            )
         except BaseException:
             self.abort()
             raise
@@ -290,49 +305,47 @@ class CocotbStreamSink:
         self._ended = True
 
 
-class CocotbStreamSource:
+class CocotbStreamSource(_CocotbStream):
     """Feeds ``<stem>_payload``/``_valid``/``_ready`` with random gaps in ``valid``.
 
     :meth:`send` starts offering values (negative ones in two's complement) and returns;
-    :meth:`wait` blocks until the core has taken them all.
+    :meth:`wait` blocks until the core has taken them all.  As AXI4-Stream requires, a
+    word once offered stays offered, unchanged, until the core takes it; gaps are drawn
+    only between words.
 
     Parameters
     ----------
     dut, stem, rng, max_cycles
         As for :class:`CocotbStreamSink`.
     valid_probability : float
-        Probability that a word is offered in a clock when one is waiting.
+        Probability that a waiting word is offered in a clock.
     """
 
     def __init__(self, dut, stem: str, *, rng, valid_probability: float = 0.5, max_cycles: int = 2_000_000):
-        if not 0 < valid_probability <= 1:
-            raise ValueError(f"valid_probability must be in (0, 1], not {valid_probability!r}")
-        self.dut = dut
-        self.stem = stem
-        self.payload = getattr(dut, f"{stem}_payload")
-        self.valid = getattr(dut, f"{stem}_valid")
-        self.ready = getattr(dut, f"{stem}_ready")
+        super().__init__(
+            dut, stem, rng=rng, probability=valid_probability, what="valid_probability", max_cycles=max_cycles
+        )
         self.mask = (1 << len(self.payload)) - 1
-        self.rng = rng
-        self.p = valid_probability
-        self.max_cycles = max_cycles
         self._values: list[int] = []
         self.taken = 0
-        self.stalls = 0  # clocks a waiting word was not offered
         self._valid_now = 0
         self.valid.value = 0
 
     async def run(self) -> None:
-        """The clock loop (start it with ``cocotb.start_soon``)."""
+        """The clock loop (start it with ``cocotb.start_soon``); ``stalls`` counts the
+        clocks a waiting word was not offered."""
         from cocotb.triggers import RisingEdge
 
         while True:
             await RisingEdge(self.dut.clk)
-            if self._valid_now and int(self.ready.value):
+            if self._valid_now:
+                if not int(self.ready.value):
+                    continue  # offered and not taken: hold it
                 self.taken += 1
-            elif self.taken < len(self._values) and not self._valid_now:
+            waiting = self.taken < len(self._values)
+            self._valid_now = int(waiting and self.rng.random() < self.p)
+            if waiting and not self._valid_now:
                 self.stalls += 1
-            self._valid_now = int(self.taken < len(self._values) and self.rng.random() < self.p)
             if self._valid_now:
                 self.payload.value = self._values[self.taken] & self.mask
             self.valid.value = self._valid_now
@@ -341,21 +354,11 @@ class CocotbStreamSource:
         vals = [int(v) for v in np.asarray(values, dtype=np.int64).reshape(-1)]
         self._values, self.taken = vals, 0
 
-    async def _wait(self) -> None:
-        from cocotb.triggers import RisingEdge
-
-        for _ in range(self.max_cycles):
-            if self.taken >= len(self._values):
-                return
-            await RisingEdge(self.dut.clk)
-        from .pynq_driver import DoneTimeout
-
-        raise DoneTimeout(f"the core took {self.taken} of {len(self._values)} {self.stem} words")
-
     def wait(self) -> None:
-        from cocotb.task import resume
-
-        resume(self._wait)()
+        self._block_until(
+            lambda: self.taken >= len(self._values),
+            lambda: f"the core took {self.taken} of {len(self._values)} {self.stem} words",
+        )
 
 
 _CLOCK_STEPS: dict[int, int] = {}

@@ -133,6 +133,19 @@ def test_golden_equals_rtl_random_networks_both_modes(pair):
         assert np.array_equal(drv.read_state(), gold.state)
 
 
+def _learn_on_both(drv, gold, patterns):
+    """One LEARN pass per pattern on the RTL and the golden model: same corrective pulse
+    counts, then the same levels and weights."""
+    for x in patterns:
+        counts = []
+        for m in (drv, gold):
+            m.load_state(x)
+            counts.append(m.learn(1))
+        assert counts[0] == counts[1]
+    assert np.array_equal(drv.levels, gold.levels)
+    assert np.array_equal(drv.weights, gold.weights)
+
+
 def test_golden_equals_rtl_on_chip_learning(pair):
     spec, drv, _ = pair
     n = spec.n_neurons
@@ -147,14 +160,7 @@ def test_golden_equals_rtl_on_chip_learning(pair):
             m.hebb(2)
     assert np.array_equal(drv.levels, gold.levels)
     for _ in range(4):
-        for x in rng.choice([-1, 1], size=(2, n)):
-            counts = []
-            for m in (drv, gold):
-                m.load_state(x)
-                counts.append(m.learn(1))
-            assert counts[0] == counts[1]
-    assert np.array_equal(drv.levels, gold.levels)
-    assert np.array_equal(drv.weights, gold.weights)
+        _learn_on_both(drv, gold, rng.choice([-1, 1], size=(2, n)))
 
 
 def test_rtl_sync_two_cycle_and_async_convergence(pair):
@@ -431,14 +437,7 @@ def test_no_read_during_a_write_is_used(tmp_path):
             for m in (drv, gold):
                 m.load_state(x)
                 m.hebb(1)
-        for x in rng.choice([-1, 1], size=(2, n)):
-            counts = []
-            for m in (drv, gold):
-                m.load_state(x)
-                counts.append(m.learn(1))
-            assert counts[0] == counts[1]
-        assert np.array_equal(drv.levels, gold.levels)
-        assert np.array_equal(drv.weights, gold.weights)
+        _learn_on_both(drv, gold, rng.choice([-1, 1], size=(2, n)))
         for k in range(6):
             mode = ("async", "sync")[k % 2]
             cue = rng.choice([-1, 1], size=n)
