@@ -44,8 +44,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .bram_outreg import absorb_output_registers, foldable_xc7_registers
 from .cache import cache_root, content_key, locked
-from .ecp5_outreg import absorb_output_registers
 from .errors import UserError
 
 __all__ = [
@@ -192,8 +192,9 @@ class SynthResult:
     seconds : float
         Wall-clock time the tools took when the estimate was made.
     bram_outreg_ffs : int
-        ECP5: flip-flops after block RAM folded into the blocks' output registers
-        (:mod:`spinemu.gen.ecp5_outreg`); 0 for xc7.
+        Flip-flops after block RAM folded into the blocks' output registers
+        (:mod:`spinemu.gen.bram_outreg`); xc7: those Vivado folds into
+        the RAMB output registers (not counted in ``ff``).
     cached : bool
         True if this call read the estimate from the cache.
     """
@@ -374,10 +375,10 @@ def estimate(
     if not vpath.is_file():
         raise SynthError(f"Verilog file {vpath} does not exist")
     digest = content_key(vpath.read_text())
-    options = {"target": target, "device": device, "top": design.top}
+    # outreg_fold: registers after block RAM are folded into it (gen/bram_outreg.py)
+    options = {"target": target, "device": device, "top": design.top, "outreg_fold": 1}
     if target == "ecp5":
-        # (ECP5 flow change: registers after block RAM folded into it, gen/ecp5_outreg.py)
-        options |= {"freq_mhz": float(freq_mhz), "seed": seed, "outreg_fold": 1}
+        options |= {"freq_mhz": float(freq_mhz), "seed": seed}
     key = content_key("synth", _FLOW_VERSION, digest, options, versions)
     folder = cache_root() / "synth" / key
     result_file = folder / "result.json"
@@ -526,12 +527,18 @@ def _run_xc7(vpath, top, device, folder, timeout, say) -> dict:
     say(f"[synth] yosys synth_xilinx on {top} (xc7 {device}) ...")
     log_file = folder / "yosys.log"
     synth_cmd = _two_phase(f"synth_xilinx -family xc7 -top {top} -noiopad", "map_luts")
-    script = _yosys_script(vpath, folder, synth_cmd)
+    script = _yosys_script(vpath, folder, synth_cmd + "; write_json netlist.json")
     _run_tool("yosys", ["-q", "-p", script], cwd=folder, log_file=log_file, timeout=timeout)
     cells = _cells_from_stat(folder / "stat.json", top)
     lut = _weighted(cells, _XC7_LUT_CELLS) + _weighted(cells, _XC7_LUTRAM_CELLS)
-    ff = sum(v for k, v in cells.items() if _XC7_FF_RE.match(k))
+    netlist_file = folder / "netlist.json"
+    folded = foldable_xc7_registers(json.loads(netlist_file.read_text()))
+    netlist_file.unlink()  # only needed for the count (large for large designs)
+    if folded:
+        say(f"[synth] {folded} flip-flops after block RAM go into its output registers (Vivado folds them)")
+    ff = sum(v for k, v in cells.items() if _XC7_FF_RE.match(k)) - folded
     return {
+        "bram_outreg_ffs": folded,
         "lut": int(lut),
         "ff": int(ff),
         "dsp": int(_weighted(cells, _XC7_DSP_CELLS)),

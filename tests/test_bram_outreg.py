@@ -1,4 +1,4 @@
-"""Folding the register after an ECP5 block RAM into its output register (gen/ecp5_outreg.py)."""
+"""Folding the register after an ECP5 block RAM into its output register (gen/bram_outreg.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from spinemu.gen.ecp5_outreg import absorb_output_registers
+from spinemu.gen.bram_outreg import absorb_output_registers, foldable_xc7_registers
 
 CLK, OTHER_CLK, CE = 2, 3, 4
 
@@ -112,3 +112,42 @@ def test_ecp5_estimate_folds_and_times_the_output_register(tmp_path, monkeypatch
     assert res.fmax_mhz > 200
     log = Path(res.log_path).read_text()
     assert "clk-to-q  5.83" not in log
+
+
+def _xc7_netlist(r_net="0", loads=1, doa_reg="0" * 32):
+    """One RAMB18E1 whose port A data bits 0..1 each drive ``loads`` FDREs."""
+    bram = {
+        "type": "RAMB18E1",
+        "parameters": {"DOA_REG": doa_reg, "DOB_REG": "0" * 32},
+        "port_directions": {"CLKARDCLK": "input", "DOADO": "output", "DOPADOP": "output"},
+        "connections": {"CLKARDCLK": [CLK], "DOADO": [10, 11], "DOPADOP": [12]},  # bit 12 unused
+    }
+    cells = {"ram": bram}
+    for i in range(2):
+        for k in range(loads):
+            cells[f"ff{i}_{k}"] = {
+                "type": "FDRE",
+                "parameters": {"INIT": "0"},
+                "port_directions": {"C": "input", "CE": "input", "D": "input", "R": "input", "Q": "output"},
+                "connections": {"C": [CLK], "CE": ["1"], "D": [10 + i], "R": [r_net], "Q": [20 + 2 * i + k]},
+            }
+    return {"modules": {"top": {"ports": {}, "cells": cells}}}
+
+
+def test_xc7_count_of_registers_vivado_folds():
+    assert foldable_xc7_registers(_xc7_netlist()) == 2
+    assert foldable_xc7_registers(_xc7_netlist(r_net=7)) == 0  # a reset
+    assert foldable_xc7_registers(_xc7_netlist(loads=2)) == 0  # a second load
+    assert foldable_xc7_registers(_xc7_netlist(doa_reg="0" * 31 + "1")) == 0  # register in use
+
+
+def test_xc7_estimate_leaves_folded_registers_out(tmp_path, monkeypatch):
+    """yosys keeps rd_q in FDREs; the estimate counts only y's 18 flip-flops."""
+    from spinemu.gen.synth import estimate
+
+    monkeypatch.setenv("SPINEMU_CACHE_DIR", str(tmp_path / "cache"))
+    vpath = tmp_path / "bram_then_register.v"
+    vpath.write_text(BRAM_THEN_REGISTER)
+    res = estimate(SimpleNamespace(path=vpath, top="bram_then_register"), target="xc7")
+    assert res.bram_outreg_ffs == 18
+    assert res.cells["FDRE"] == 36 and res.ff == 18

@@ -1,0 +1,175 @@
+"""Registers that directly follow a block RAM belong in the block's own output register.
+
+Both families have one: ECP5 ``DP16KD`` (``REGMODE_A/B = "OUTREG"``) and Xilinx 7-series
+``RAMB18E1``/``RAMB36E1`` (``DOA_REG``/``DOB_REG = 1``).  Vendor synthesis moves a
+register that follows a block RAM into it; yosys keeps it in the fabric.  On ECP5 that
+costs timing as well as flip-flops: the read data then leaves the block 5.8 ns after
+the clock instead of 0.97 ns (speed grade 6, prjtrellis timing; YosysHQ/yosys#5814), and
+nextpnr places the register wherever it likes.  Gateware that wants the fold registers
+a block RAM's read data with nothing in between (see ``hdl/hopfield.py``'s synapse
+banks).
+
+:func:`absorb_output_registers` rewrites yosys' ECP5 netlist before nextpnr: a port
+whose every used data bit drives exactly one ``TRELLIS_FF`` (same clock, no reset, a
+common clock enable) gets ``REGMODE = OUTREG``, its output clock enable (``OCE``) takes
+the flip-flops' enable, its data pins take over the flip-flops' outputs, and the
+flip-flops go; the function is the same clock for clock.  :func:`foldable_xc7_registers`
+counts the ``FDRE`` flip-flops Vivado would fold the same way (the xc7 estimate has no
+place and route, so counting is enough).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+__all__ = ["absorb_output_registers", "foldable_xc7_registers"]
+
+
+def _param(cell: dict, name: str, default: str) -> str:
+    """A cell parameter as text (yosys' JSON pads string values with a space)."""
+    return str(cell["parameters"].get(name, default)).strip()
+
+
+def _sinks(module: dict) -> dict:
+    """Net bit -> [(cell, input port)] of a module (top-level outputs count as a load)."""
+    sinks = defaultdict(list)
+    for name, cell in module.get("cells", {}).items():
+        dirs = cell.get("port_directions", {})
+        for port, bits in cell["connections"].items():
+            if dirs.get(port) == "output":
+                continue
+            for bit in bits:
+                if isinstance(bit, int):
+                    sinks[bit].append((name, port))
+    for port_bits in module.get("ports", {}).values():
+        if port_bits.get("direction") != "input":
+            for bit in port_bits["bits"]:
+                if isinstance(bit, int):
+                    sinks[bit].append(("$port", "out"))
+    return sinks
+
+
+def _port_flops(cells: dict, sinks: dict, data_bits, accept):
+    """The flip-flops right after one block RAM read port, or None if they cannot fold.
+
+    ``data_bits`` are the port's data nets in pin order; ``accept(ff)`` returns the
+    flip-flop's enable bit when it may fold (same clock, no reset, ...) and None
+    otherwise.  Returns ``(enable, [(pin index, flip-flop name)])`` (None when no data
+    bit is used, a used bit has another load, or the enables differ).
+    """
+    folded, enables = [], set()
+    for k, bit in enumerate(data_bits):
+        if not (isinstance(bit, int) and sinks.get(bit)):
+            continue
+        loads = sinks[bit]
+        if len(loads) != 1 or loads[0][0] not in cells:
+            return None
+        name, pin = loads[0]
+        enable = accept(cells[name], pin)
+        if enable is None:
+            return None
+        enables.add(enable)
+        folded.append((k, name))
+    if not folded or len(enables) != 1:
+        return None
+    return enables.pop(), folded
+
+
+# -- ECP5: rewrite ------------------------------------------------------------------------------
+_DP16KD_BITS = 18  # DOA0..17 / DOB0..17
+
+
+def _ecp5_accept(clock):
+    def accept(ff: dict, pin: str):
+        conns = ff["connections"]
+        if (
+            ff["type"] != "TRELLIS_FF"
+            or pin != "DI"
+            or conns.get("CLK") != clock
+            or _param(ff, "CLKMUX", "CLK") != "CLK"
+            or _param(ff, "REGSET", "RESET") != "RESET"
+        ):
+            return None
+        if _param(ff, "LSRMUX", "LSR") != "0" and conns.get("LSR", ["0"]) not in (["0"], ["x"]):
+            return None  # a reset: not folded
+        mux = _param(ff, "CEMUX", "CE")
+        if mux == "1":
+            return "1"
+        if mux != "CE":
+            return None  # an inverted enable: not folded
+        (bit,) = conns.get("CE", ["1"])
+        return bit
+
+    return accept
+
+
+def absorb_output_registers(netlist: dict) -> int:
+    """Fold the registers after ECP5 block RAMs into them (in place); return how many."""
+    total = 0
+    for module in netlist.get("modules", {}).values():
+        cells = module.get("cells", {})
+        brams = [c for c in cells.values() if c["type"] == "DP16KD"]
+        if not brams:
+            continue
+        sinks = _sinks(module)
+        for bram in brams:
+            params, conns = bram["parameters"], bram["connections"]
+            for port in ("A", "B"):
+                clock = conns.get(f"CLK{port}")
+                if (
+                    _param(bram, f"REGMODE_{port}", "NOREG") != "NOREG"
+                    or _param(bram, f"CLK{port}MUX", f"CLK{port}") != f"CLK{port}"
+                    or conns.get(f"OCE{port}") != ["1"]
+                ):
+                    continue
+                pins = [f"DO{port}{i}" for i in range(_DP16KD_BITS)]
+                found = _port_flops(cells, sinks, [conns.get(p, ["x"])[0] for p in pins], _ecp5_accept(clock))
+                if found is None:
+                    continue
+                enable, flops = found
+                for k, name in flops:
+                    conns[pins[k]] = cells.pop(name)["connections"]["Q"]
+                params[f"REGMODE_{port}"] = "OUTREG"
+                conns[f"OCE{port}"] = [enable]
+                total += len(flops)
+    return total
+
+
+# -- xc7: count ---------------------------------------------------------------------------------
+_XC7_PORTS = {"A": ("CLKARDCLK", ("DOADO", "DOPADOP")), "B": ("CLKBWRCLK", ("DOBDO", "DOPBDOP"))}
+
+
+def _xc7_accept(clock):
+    def accept(ff: dict, pin: str):
+        conns = ff["connections"]
+        if ff["type"] != "FDRE" or pin != "D" or conns.get("C") != clock or conns.get("R") != ["0"]:
+            return None
+        if str(ff["parameters"].get("INIT", "0")).strip("0 ") not in ("", "x"):
+            return None
+        (bit,) = conns.get("CE", ["1"])
+        return bit
+
+    return accept
+
+
+def foldable_xc7_registers(netlist: dict) -> int:
+    """``FDRE`` flip-flops right after a RAMB18E1/RAMB36E1 read port that Vivado folds into
+    the block (``DO*_REG``): every used data bit drives only one, same clock, no reset,
+    one common enable, and the block's output register is still free."""
+    total = 0
+    for module in netlist.get("modules", {}).values():
+        cells = module.get("cells", {})
+        brams = [c for c in cells.values() if c["type"] in ("RAMB18E1", "RAMB36E1")]
+        if not brams:
+            continue
+        sinks = _sinks(module)
+        for bram in brams:
+            conns = bram["connections"]
+            for port, (clk_pin, data_pins) in _XC7_PORTS.items():
+                if _param(bram, f"DO{port}_REG", "0").strip("0") not in ("",):
+                    continue
+                bits = [b for p in data_pins for b in conns.get(p, [])]
+                found = _port_flops(cells, sinks, bits, _xc7_accept(conns.get(clk_pin)))
+                if found is not None:
+                    total += len(found[1])
+    return total
