@@ -1,4 +1,4 @@
-"""Folding the register after an ECP5 block RAM into its output register (gen/bram_outreg.py)."""
+"""Block-RAM output registers: the ECP5 netlist rewrite and the xc7 count (gen/bram_outreg.py)."""
 
 from __future__ import annotations
 
