@@ -64,6 +64,9 @@ def test_pytest_entry_and_options(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     stalls_low = json.loads((folder / "tb" / "last_run.json").read_text())["stream_stalls"]["state"]
     assert stalls_low > 2 * stalls_half
+    slow = run_tb(folder, "--timeout", "0.5")  # killed: one line naming the log, exit 2
+    assert slow.returncode == 2 and len(slow.stderr.strip().splitlines()) == 1, slow.stderr
+    assert "exceeded 0.5 s and was killed; log " in slow.stderr and slow.stderr.strip().endswith("sim.log")
     bad = run_tb(folder, "--ready", "0")
     assert bad.returncode == 2 and bad.stderr.strip() == "run.py: error: --ready must be in (0, 1], not 0.0"
     # Without iverilog on PATH, --simulator icarus says what to do in one line.

@@ -92,10 +92,13 @@ def run_tests(simulator: str = "verilator", *, seed: int = 1, ready: float = 0.5
 def run(simulator: str = "verilator", *, seed: int = 1, ready: float = 0.5, timeout_s: float = 600.0,
         quiet: bool = False) -> int:
     """Run every test; print one line per test; return the exit code."""
+    from spinemu.gen.cocotb_run import CocotbBuildError, CocotbRunError
+
     try:
         result = run_tests(simulator, seed=seed, ready=ready, timeout_s=timeout_s)
-    except TestbenchError as exc:
-        print(f"run.py: error: {exc}", file=sys.stderr)
+    except (TestbenchError, CocotbBuildError, CocotbRunError) as exc:
+        # (a build failure or a crashed or timed-out run: the message names the log)
+        print(f"run.py: error: {str(exc).splitlines()[0].rstrip(':')}", file=sys.stderr)
         return 2
     if not quiet:
         for t in result.tests:
@@ -116,7 +119,8 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1, help="seed of the backpressure and gap patterns")
     p.add_argument("--ready", type=float, default=0.5,
                    help="probability that a stream's ready (or an input's valid) is high per clock")
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds the simulation may take")
+    p.add_argument("--timeout", type=float, default=600.0,
+                   help="seconds the Verilator simulation may take before it is killed")
     p.add_argument("-q", "--quiet", action="store_true")
     args = p.parse_args(argv)
     try:
