@@ -332,12 +332,15 @@ class HopfieldTop(wiring.Component):
         cls_p, cls_m = pair[:cb], pair[MINUS_CLASS_SHIFT : MINUS_CLASS_SHIFT + cb]
         si, sj = _select_bit(m, cur, ei, "si"), _select_bit(m, cur, j, "sj")
         ui, uj = _select_bit(m, unst, ei, "ui"), _select_bit(m, unst, j, "uj")
-        d_old = Signal(signed(lb))
-        pulses = Signal(signed(AMP_BITS + 2))  # signed pulse count of the entry
-        dnew = Signal(signed(lb + AMP_BITS + 3))  # its new level before saturation
-        diff = Signal(signed(spec.rom_bits + 1))  # its new weight before saturation
-        rom_a_q = Signal(signed(spec.rom_bits))
-        rom_b_q = Signal(signed(spec.rom_bits))
+        # The engine's data registers are written before they are read in every command:
+        # no reset (a reset is one more enable-like net to every bit, and a block RAM's
+        # output register folds only a register without one).
+        d_old = Signal(signed(lb), reset_less=True)
+        pulses = Signal(signed(AMP_BITS + 2), reset_less=True)  # signed pulse count of the entry
+        dnew = Signal(signed(lb + AMP_BITS + 3), reset_less=True)  # its new level before saturation
+        diff = Signal(signed(spec.rom_bits + 1), reset_less=True)  # its new weight before saturation
+        rom_a_q = Signal(signed(spec.rom_bits), reset_less=True)
+        rom_b_q = Signal(signed(spec.rom_bits), reset_less=True)
         rot = Signal(range(n))
         m.d.comb += [
             rot.eq((lfsr.word * n)[16:]),
@@ -395,7 +398,7 @@ class HopfieldTop(wiring.Component):
         at_dec = at_acc.delayed(m, "decide")
         # The decided neuron one-hot, decoded a clock ahead: the state vectors' N write
         # enables are then one gate each instead of an N-way decoder of at_dec.ni.
-        dec_hot = Signal(np_)
+        dec_hot = Signal(np_, reset_less=True)  # (decoded every clock: no reset needed)
         m.d.sync += dec_hot.eq((Const(1, np_) << at_acc.ni)[:np_])
 
         def set_decided(vector, value):
