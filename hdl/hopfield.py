@@ -6,8 +6,9 @@ register map is ``spec.regmap`` and every constant comes from the
 
 Datapath
 --------
-* **Synapse memory** (inferred block RAM, registered address, synchronous read and two
-  output registers: four clocks per read; one read and one write port): row ``i * C + c``
+* **Synapse memory** (inferred block RAM in banks one block deep, registered address,
+  synchronous read, each bank's word registered (the block's own output register), then
+  the selected bank's: four clocks per read; registered writes): row ``i * C + c``
   (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k`` being entry
   ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.  Per
   synapse nothing else is stored.

@@ -75,7 +75,7 @@ HOPFIELD_IDENT = 0x484F5046
 #: Largest network the generator accepts.
 MAX_NEURONS = 4096
 #: Clocks from a synapse-memory address to its word at the lanes: the address register,
-#: the block RAM and two registers after it.
+#: the block RAM, its bank's register and the selected bank's word register.
 SYNAPSE_READ_LATENCY = 4
 #: Where the synapse memory can go (``HopfieldSpec.synapse_ram``).
 SYNAPSE_RAMS = ("block", "ultra")
