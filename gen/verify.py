@@ -92,6 +92,7 @@ def _resource_section(config: Config, target: str, log) -> Section:
 
 def _cocotb_section(config: Config, folder) -> Section:
     """Generate ``config`` with its testbench into ``folder``, run it, and report each test."""
+    from ..sw.cocotb_bus import LAST_RUN_FILE
     from .artifacts import generate
     from .cocotb_run import CocotbRunError
     from .testbench import TB_DIR, run_testbench
@@ -105,7 +106,7 @@ def _cocotb_section(config: Config, folder) -> Section:
     rows += [[t.name, "PASS" if t.passed else "FAIL", round(t.sim_time_ns / 1000, 1), t.message]
              for t in res.tests]
     metrics = {"tests": res.n_tests, "failed": len(res.failures)}
-    last = Path(folder) / TB_DIR / "last_run.json"
+    last = Path(folder) / TB_DIR / LAST_RUN_FILE
     if last.is_file():  # what test_workload measured
         run = json.loads(last.read_text())
         metrics.update({"golden vs RTL": run["comparison"], "clocks": run["clocks"],

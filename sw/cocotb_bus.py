@@ -35,6 +35,7 @@ from .mmio import BusError
 __all__ = [
     "WORKLOAD_FILE",
     "GOLDEN_FILE",
+    "LAST_RUN_FILE",
     "Workload",
     "save_workload",
     "load_workload",
@@ -48,6 +49,8 @@ __all__ = [
 
 WORKLOAD_FILE = "workload.json"
 GOLDEN_FILE = "golden.npz"
+#: What a generated testbench's ``test_workload`` measured (comparison, clocks, stalls).
+LAST_RUN_FILE = "last_run.json"
 _ARRAY_TAG = "__ndarray__"
 
 

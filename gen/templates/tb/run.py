@@ -77,8 +77,10 @@ def run_tests(simulator: str = "verilator", *, seed: int = 1, ready: float = 0.5
         raise TestbenchError(f"the Verilog {verilog} is missing (generate it with spinemu gen)")
     if not 0 < ready <= 1:
         raise TestbenchError(f"--ready must be in (0, 1], not {ready}")
+    from spinemu.sw.cocotb_bus import LAST_RUN_FILE
+
     env = {"SPINEMU_TB_SEED": str(seed), "SPINEMU_TB_READY": str(ready)}
-    (HERE / "last_run.json").unlink(missing_ok=True)  # test_workload writes it afresh
+    (HERE / LAST_RUN_FILE).unlink(missing_ok=True)  # test_workload writes it afresh
     if simulator == "icarus":
         if shutil.which("iverilog") is None:
             raise TestbenchError("Icarus Verilog (iverilog) is not on PATH; install it (e.g. "
@@ -104,7 +106,9 @@ def run(simulator: str = "verilator", *, seed: int = 1, ready: float = 0.5, time
         for t in result.tests:
             print(f"{'PASS' if t.passed else 'FAIL'} {t.name}" + ("" if t.passed else f": {t.message}"))
         print(result.summary())
-        last = HERE / "last_run.json"
+        from spinemu.sw.cocotb_bus import LAST_RUN_FILE
+
+        last = HERE / LAST_RUN_FILE
         if last.is_file():
             run_info = json.loads(last.read_text())
             print(f"workload: {run_info['comparison']}; {run_info['clocks']:,} clocks, "

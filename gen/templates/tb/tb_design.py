@@ -22,7 +22,7 @@ import cocotb
 from cocotb.task import bridge
 from spinemu.gen.compare import compare_streams
 from spinemu.sim_golden.regmap import Access
-from spinemu.sw.cocotb_bus import CocotbMMIO, load_workload, run_workload, start_bench
+from spinemu.sw.cocotb_bus import LAST_RUN_FILE, CocotbMMIO, load_workload, run_workload, start_bench
 from spinemu.sw.pynq_driver import binding_for
 
 # cocotbext-axi still passes data through cocotb Events (deprecated in cocotb 2).
@@ -30,8 +30,6 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbex
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD = load_workload(HERE)
-#: What test_workload measured (written on every run, passed or not).
-LAST_RUN = "last_run.json"
 
 
 @cocotb.test()
@@ -81,7 +79,8 @@ async def test_workload(dut):
         "bus_transactions": run.transactions,
         "stream_stalls": run.stalls,
     }
-    (HERE / LAST_RUN).write_text(json.dumps(summary, indent=1) + "\n")
+    # written on every finished run, passed or not
+    (HERE / LAST_RUN_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     dut._log.info("golden vs RTL: %s", summary)
     if not result.ok:
         raise AssertionError(str(result))
