@@ -9,7 +9,10 @@ fits instead:
 
 * a 36 Kb block RAM is one of ``32K x 1``, ``16K x 2``, ``8K x 4``, ``4K x 9``,
   ``2K x 18``, ``1K x 36`` or ``512 x 72`` (UG473/UG573); a memory takes the cheapest
-  tiling, ``ceil(width / w) * ceil(depth / d)``;
+  tiling, ``ceil(width / w) * ceil(depth / d)``, bank by bank
+  (:attr:`~spinemu.sim_golden.hopfield_spec.HopfieldSpec.synapse_banks`: blocks one deep,
+  so each bank's register can be the block's own; at N = 1,024 and 16 lanes that is 64
+  banks of ``1K x 240`` bits, 7 blocks each: 448, against 432 for one array);
 * an UltraRAM is ``4K x 72`` (UG573), cascaded in depth;
 * the class ROM (``2 M 2^ceil(log2 L)`` conductances) is block RAM in either case.
 """
@@ -45,7 +48,7 @@ def memory_usage(spec: HopfieldSpec) -> dict[str, int]:
     rom = bram36_blocks(*spec.class_rom_shape)
     if spec.synapse_ram == "ultra":
         return {"bram36": rom, "uram": uram_blocks(width, depth)}
-    return {"bram36": rom + bram36_blocks(width, depth), "uram": 0}
+    return {"bram36": rom + sum(bram36_blocks(width, d) for d in spec.synapse_banks), "uram": 0}
 
 
 def max_neurons(spec: HopfieldSpec, resources: dict) -> int:

@@ -129,11 +129,6 @@ def _pair_hash(m: Module, i, j, seed: int):
     return x2 ^ (x2 >> s2)
 
 
-#: Depth of one bank of the synapse memory in block RAM: one block deep (1K x 18 ECP5
-#: DP16KD, 1K x 36 Xilinx RAMB36), so that a register can follow each block directly.
-SYNAPSE_BANK_DEPTH = 1024
-
-
 class _SynapseWrite:
     """The synapse memory's write port: row, word and per-lane enables."""
 
@@ -146,7 +141,7 @@ class _SynapseWrite:
 def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _SynapseWrite):
     """The synapse memory; returns the word at ``addr`` two clocks after the block RAM read.
 
-    In block RAM the memory is split into banks of :data:`SYNAPSE_BANK_DEPTH` words, and
+    In block RAM the memory is split into banks (``spec.synapse_banks``, one block deep), and
     each bank's read data is registered with nothing in between, a register that the
     block's own output register can hold (Vivado folds it; for yosys' ECP5 flow
     ``spinemu synth`` does, see :mod:`spinemu.gen.bram_outreg`): a block RAM's read data
@@ -162,22 +157,21 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
     with its own registers.
     """
     width, depth = spec.synapse_memory_shape
-    ultra = spec.synapse_ram == "ultra"
-    bank_depth = depth if ultra or depth <= SYNAPSE_BANK_DEPTH else SYNAPSE_BANK_DEPTH
-    shift = (bank_depth - 1).bit_length() if bank_depth < depth else 0
-    banks = -(-depth // bank_depth)
-    sel_read = Signal(range(banks), name="syn_bank_read")  # bank of the word being read
-    sel_held = Signal(range(banks), name="syn_bank_held")  # ... now in the bank registers
+    banks = spec.synapse_banks
+    bank_depth = banks[0]
+    shift = (bank_depth - 1).bit_length() if len(banks) > 1 else 0
+    sel_read = Signal(range(len(banks)), name="syn_bank_read")  # bank of the word being read
+    sel_held = Signal(range(len(banks)), name="syn_bank_held")  # ... now in the bank registers
     if shift:
         m.d.sync += [sel_read.eq(addr >> shift), sel_held.eq(sel_read)]
-    attrs = {"ram_style": "ultra"} if ultra else {"no_rw_check": 1}
+    attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else {"no_rw_check": 1}
     w_addr = Signal.like(wr.addr, name="syn_waddr_q")
     w_data = Signal.like(wr.data, name="syn_wdata_q")
     w_en = Signal.like(wr.en, name="syn_wen_q")
     m.d.sync += [w_addr.eq(wr.addr), w_data.eq(wr.data), w_en.eq(wr.en)]
     held = []
-    for b, base in enumerate(range(0, depth, bank_depth)):
-        size = min(bank_depth, depth - base)
+    for b, size in enumerate(banks):
+        base = b * bank_depth
         mem = Memory(shape=width, depth=size, init=init[base : base + size], attrs=attrs)
         m.submodules[f"syn{b}"] = mem
         rd = mem.read_port()

@@ -60,6 +60,7 @@ __all__ = [
     "HASH_SHIFTS",
     "MINUS_CLASS_SHIFT",
     "SYNAPSE_READ_LATENCY",
+    "SYNAPSE_BANK_DEPTH",
     "pair_hash",
     "MAX_NEURONS",
     "ORDER_LFSR",
@@ -77,6 +78,9 @@ MAX_NEURONS = 4096
 #: Clocks from a synapse-memory address to its word at the lanes: the address register,
 #: the block RAM, its bank's register and the selected bank's word register.
 SYNAPSE_READ_LATENCY = 4
+#: Depth of one bank of the synapse memory in block RAM: one block deep (1K x 18 ECP5
+#: DP16KD, 1K x 36 Xilinx RAMB36), so that a register can follow each block directly.
+SYNAPSE_BANK_DEPTH = 1024
 #: Where the synapse memory can go (``HopfieldSpec.synapse_ram``).
 SYNAPSE_RAMS = ("block", "ultra")
 #: Largest library of device classes per polarity.
@@ -244,6 +248,15 @@ class HopfieldSpec:
         """``(width, depth)`` of the synapse memory: ``lanes`` fields of level and weight
         per word, ``N C`` words."""
         return self.lanes * (self.level_bits + self.weight_bits), self.n_neurons * self.chunks
+
+    @property
+    def synapse_banks(self) -> tuple[int, ...]:
+        """Depths of the synapse memory's banks: one array in UltraRAM, else blocks of
+        :data:`SYNAPSE_BANK_DEPTH` words (the last one what is left)."""
+        depth = self.synapse_memory_shape[1]
+        if self.synapse_ram == "ultra" or depth <= SYNAPSE_BANK_DEPTH:
+            return (depth,)
+        return tuple(min(SYNAPSE_BANK_DEPTH, depth - base) for base in range(0, depth, SYNAPSE_BANK_DEPTH))
 
     # -- devices ------------------------------------------------------------------------
     @property

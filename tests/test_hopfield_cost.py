@@ -14,7 +14,7 @@ __all__: list[str] = []
 
 #: yosys synth_xilinx block RAM counts (RAMB36 + RAMB18 / 2) of default-device designs
 #: measured by benchmarks/bench_hopfield.py: (N, lanes) -> BRAM36.
-YOSYS_BRAM36 = {(64, 4): 2.5, (256, 16): 32.5}
+YOSYS_BRAM36 = {(64, 4): 2.5, (256, 16): 32.5, (1024, 16): 513}  # bench_hopfield, 2026-12-01
 
 
 def test_tiling_counts():
@@ -29,6 +29,15 @@ def test_model_agrees_with_yosys(shape):
     n, lanes = shape
     model = memory_usage(HopfieldSpec(n_neurons=n, lanes=lanes))["bram36"]
     assert abs(model - YOSYS_BRAM36[shape]) <= 0.25 * YOSYS_BRAM36[shape] + 1
+
+
+def test_banks_are_one_block_deep():
+    assert HopfieldSpec(n_neurons=64, lanes=16).synapse_banks == (256,)
+    assert HopfieldSpec(n_neurons=256, lanes=16).synapse_banks == (1024,) * 4
+    assert HopfieldSpec(n_neurons=100, lanes=8).synapse_banks == (1024, 276)  # 100 x 13 rows
+    assert HopfieldSpec(n_neurons=1024, lanes=16, synapse_ram="ultra").synapse_banks == (65536,)
+    # banked, the 1,024-neuron memory takes 7 blocks per bank instead of 4K x 9 tiles
+    assert memory_usage(HopfieldSpec(n_neurons=1024, lanes=16))["bram36"] == 64 * 7 + 1
 
 
 def test_synapse_ram_is_validated_and_moves_the_memory():
@@ -61,7 +70,8 @@ def test_build_refuses_a_network_too_large_and_says_what_fits(tmp_path, capsys):
     cfg = _config(tmp_path, "h1024", n_neurons=1024, lanes=16)
     assert main(["build", str(cfg), "--board", "zcu104", "-o", str(tmp_path / "b"), "--estimate", "no"]) == 2
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "433 BRAM36 (the part has 312)" in err
+    # 64 banks of 1K x 240 bits, 7 blocks of 1K x 36 each, and the class ROM's block
+    assert "Traceback" not in err and f"{64 * 7 + 1} BRAM36 (the part has 312)" in err
     most, ultra = (int(x.replace(",", "")) for x in re.search(
         r"holds at most ([\d,]+) neurons .* \(([\d,]+) with hopfield.synapse_ram", err).groups())
     zcu = get_board("zcu104").resources.as_dict()
