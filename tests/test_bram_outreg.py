@@ -151,3 +151,17 @@ def test_xc7_estimate_leaves_folded_registers_out(tmp_path, monkeypatch):
     res = estimate(SimpleNamespace(path=vpath, top="bram_then_register"), target="xc7")
     assert res.bram_outreg_ffs == 18
     assert res.cells["FDRE"] == 36 and res.ff == 18
+
+
+def test_synth_table_names_the_folded_registers(tmp_path, monkeypatch):
+    from spinemu.gen.cmd_synth import format_table
+    from spinemu.gen.synth import estimate
+
+    monkeypatch.setenv("SPINEMU_CACHE_DIR", str(tmp_path / "cache"))
+    vpath = tmp_path / "bram_then_register.v"
+    vpath.write_text(BRAM_THEN_REGISTER)
+    design = SimpleNamespace(path=vpath, top="bram_then_register")
+    cases = (("xc7", None, "left to Vivado to fold into"), ("ecp5", "25k", "folded into"))
+    for target, device, words in cases:
+        d = {"design": "toy", "n_pbits": None, **estimate(design, target=target, device=device).to_dict()}
+        assert f"(FF: 18 flip-flops after block RAM {words} its output registers)" in format_table(d)
