@@ -30,14 +30,21 @@ from ..sw.cocotb_bus import Workload, save_workload
 from .config import Config
 from .errors import UserError
 
-__all__ = ["TB_DIR", "TB_TEMPLATES", "DEFAULT_TB_SAMPLES", "tb_samples", "write_testbench", "run_testbench"]
+__all__ = ["TB_DIR", "TB_TEMPLATES", "TB_WORKLOADS", "tb_samples", "write_testbench", "run_testbench"]
 
 #: Folder name of the testbench inside a ``spinemu gen`` output.
 TB_DIR = "tb"
 #: Files copied verbatim from the templates.
 TB_TEMPLATES = ("tb_design.py", "run.py", "test_generated_design.py")
-#: Workload samples per core (register-map core name): each takes seconds in cocotb.
-DEFAULT_TB_SAMPLES = {"pbit_array": 64, "pbit_net": 16, "reservoir": 6, "hopfield": 6}
+#: Per core (register-map name): the testbench's default workload samples (each takes
+#: seconds in cocotb) and what one sample is, for its README.
+TB_WORKLOADS = {
+    "pbit_array": (64, "one STEP each, read through SAMPLE"),
+    "pbit_net": (16, "sweeps of one annealing read, spins read over the bus"),
+    "reservoir": (6, "input samples, each giving every virtual node's state"),
+    "hopfield": (6, "recalls of corrupted patterns"),
+}
+_OTHER_WORKLOAD = (16, "the core's workload")
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates" / "tb"
 
@@ -83,7 +90,7 @@ contents) and rerun: `test_workload` reports the first mismatching value.
 
 def tb_samples(spec) -> int:
     """Default workload samples of the testbench of ``spec``'s core."""
-    return DEFAULT_TB_SAMPLES.get(spec.regmap.core, 16)
+    return TB_WORKLOADS.get(spec.regmap.core, _OTHER_WORKLOAD)[0]
 
 
 def write_testbench(
@@ -132,12 +139,7 @@ def write_testbench(
         shutil.copyfile(_TEMPLATE_DIR / name, tb / name)
     streams = [f"`{s}` (drained with random backpressure)" for s in binding.streams]
     streams += [f"`{s}` (fed with random gaps in valid)" for s in binding.sources]
-    what = {
-        "pbit_array": "one STEP each, read through SAMPLE",
-        "pbit_net": "sweeps of one annealing read, spins read over the bus",
-        "reservoir": "input samples, each giving every virtual node's state",
-        "hopfield": "recalls of corrupted patterns",
-    }.get(core, "the core's workload")
+    what = TB_WORKLOADS.get(core, _OTHER_WORKLOAD)[1]
     (tb / "README.md").write_text(
         _README.format(
             top=top,

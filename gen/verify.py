@@ -14,7 +14,6 @@ With ``synth_target`` set, a resource section from yosys is added.
 from __future__ import annotations
 
 import html
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,33 +91,34 @@ def _resource_section(config: Config, target: str, log) -> Section:
 
 def _cocotb_section(config: Config, folder) -> Section:
     """Generate ``config`` with its testbench into ``folder``, run it, and report each test."""
-    from ..sw.cocotb_bus import LAST_RUN_FILE
+    from ..sw.cocotb_bus import read_last_run
     from .artifacts import generate
     from .cocotb_run import CocotbRunError
     from .testbench import TB_DIR, run_testbench
 
+    title = "cocotb testbench (Verilator)"
+    tb = Path(folder) / TB_DIR
     generate(config, folder, testbench=True)
     try:
-        res = run_testbench(Path(folder) / TB_DIR)
+        res = run_testbench(tb)
     except CocotbRunError as exc:  # a crash or a timeout is a failed section, not a traceback
-        return Section(title="cocotb testbench (Verilator)", text=str(exc), ok=False)
+        return Section(title=title, text=str(exc), ok=False)
     rows = [["test", "result", "simulated time (us)", "message"]]
     rows += [[t.name, "PASS" if t.passed else "FAIL", round(t.sim_time_ns / 1000, 1), t.message]
              for t in res.tests]
     metrics = {"tests": res.n_tests, "failed": len(res.failures)}
-    last = Path(folder) / TB_DIR / LAST_RUN_FILE
-    if last.is_file():  # what test_workload measured
-        run = json.loads(last.read_text())
+    run = read_last_run(tb)  # what test_workload measured
+    if run is not None:
         metrics.update({"golden vs RTL": run["comparison"], "clocks": run["clocks"],
                         "bus transactions": run["bus_transactions"],
                         "stream stall clocks": ", ".join(f"{k} {v}" for k, v in run["stream_stalls"].items())
                         or "no streams"})
     return Section(
-        title="cocotb testbench (Verilator)",
-        text=f"The testbench spinemu gen writes ({Path(folder) / TB_DIR}), run on the generated Verilog: "
+        title=title,
+        text=f"The testbench spinemu gen writes ({tb}), run on the generated Verilog: "
              "the core's workload through its AXI4-Lite driver (cocotbext-axi), streams drained with "
              "random backpressure, against the golden vectors stored beside it. Rerun it with "
-             f"python {Path(folder) / TB_DIR / 'run.py'}.",
+             f"python {tb / 'run.py'}.",
         table=rows, metrics=metrics, ok=res.passed)
 
 

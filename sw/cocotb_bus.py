@@ -36,6 +36,7 @@ __all__ = [
     "WORKLOAD_FILE",
     "GOLDEN_FILE",
     "LAST_RUN_FILE",
+    "read_last_run",
     "Workload",
     "save_workload",
     "load_workload",
@@ -129,6 +130,14 @@ def save_workload(folder, workload: Workload) -> list[str]:
     (out / WORKLOAD_FILE).write_text(json.dumps(doc, indent=1) + "\n")
     np.savez(out / GOLDEN_FILE, **{k: np.asarray(v) for k, v in workload.golden.items()})
     return [WORKLOAD_FILE, GOLDEN_FILE]
+
+
+def read_last_run(folder) -> dict | None:
+    """What the testbench in ``folder`` measured in its last finished ``test_workload``:
+    ``comparison`` (text), ``ok``, ``clocks``, ``bus_transactions``, ``stream_stalls``;
+    None when there is none."""
+    path = Path(folder) / LAST_RUN_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def load_workload(folder) -> Workload:

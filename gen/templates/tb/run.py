@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import re
 import shutil
 import sys
@@ -25,8 +24,10 @@ TEST_MODULE = HERE / "tb_design.py"
 
 def design_files() -> tuple[str, Path]:
     """The top-level module name and the Verilog file this testbench checks."""
-    doc = json.loads((HERE / "workload.json").read_text())
-    return doc["top"], (HERE / doc["verilog"]).resolve()
+    from spinemu.sw.cocotb_bus import load_workload
+
+    work = load_workload(HERE)
+    return work.top, (HERE / work.verilog).resolve()
 
 
 def run_verilator(top: str, verilog: Path, env: dict, timeout_s: float):
@@ -106,11 +107,10 @@ def run(simulator: str = "verilator", *, seed: int = 1, ready: float = 0.5, time
         for t in result.tests:
             print(f"{'PASS' if t.passed else 'FAIL'} {t.name}" + ("" if t.passed else f": {t.message}"))
         print(result.summary())
-        from spinemu.sw.cocotb_bus import LAST_RUN_FILE
+        from spinemu.sw.cocotb_bus import read_last_run
 
-        last = HERE / LAST_RUN_FILE
-        if last.is_file():
-            run_info = json.loads(last.read_text())
+        run_info = read_last_run(HERE)
+        if run_info is not None:
             print(f"workload: {run_info['comparison']}; {run_info['clocks']:,} clocks, "
                   f"{run_info['bus_transactions']:,} bus transactions, "
                   f"stream stalls {run_info['stream_stalls']}")
