@@ -8,8 +8,7 @@ A config holds the :class:`~spinemu.sim_golden.reservoir_spec.ReservoirSpec` fie
     kind = "reservoir"
     [reservoir]
     n_virtual = 16
-    theta = 10e-9            # node duration (s): reset value of C = 2 gamma_g theta / substeps
-    substeps = 4
+    theta = 10e-9            # node duration (s): reset value of C = 2 gamma_g theta
     zeta_dc = 2.0            # DC current / threshold current
     input_scaling = 0.5
     feedback = 2.0           # delay-line feedback gain
@@ -27,11 +26,15 @@ A config holds the :class:`~spinemu.sim_golden.reservoir_spec.ReservoirSpec` fie
 ``mask_kind``) over the bus; without it the reset-state mask is used.  ``--cycles`` is
 the number of input samples.  Streams: ``x`` (raw states, samples x n_virtual) and, with
 the readout, ``y`` (raw predictions, one per sample).
+
+``substeps`` (Euler steps per node) is accepted with a warning and ignored: the core
+solves each node's power equation exactly since it takes one node per clock.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -65,6 +68,14 @@ _SIGNALS = ("uniform", "sine_square", "narma10")
 def parse(data: dict, source: str):
     """Validate ``[reservoir]`` and ``[stimulus]``; return ``(spec, stimulus)``."""
     table = require_table(data, "reservoir", source)
+    if "substeps" in table:
+        table = {k: v for k, v in table.items() if k != "substeps"}
+        warnings.warn(
+            f"{where(source)}reservoir.substeps is ignored: the core solves each node's power "
+            "equation exactly (one virtual node per clock); delete the key",
+            UserWarning,
+            stacklevel=2,
+        )
     fields = {f.name for f in dataclasses.fields(ReservoirSpec)}
     check_keys(table, fields, "reservoir.", source)
     try:

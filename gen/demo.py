@@ -50,7 +50,6 @@ kind = "reservoir"
 [reservoir]
 n_virtual = 32
 theta = 60e-9
-substeps = 16
 zeta_dc = 2.2
 input_scaling = 0.2
 feedback = 4.0

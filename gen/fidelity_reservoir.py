@@ -21,7 +21,7 @@ Three sections, each computed from the config's :class:`~spinemu.sim_golden.rese
    closed-form large-signal relaxation ``p(t) = p0 / (1 + (p0/p_init - 1) exp(-2 Gamma_p t))``
    (the power equation is logistic), the steady state ``p0 = (zeta - 1)/(zeta + Q)`` and the
    small-signal rate ``2 Gamma_p = 2 Gamma_G (zeta - 1)``; and the fixed-point core (feedback
-   off, no input) settling to ``p0`` within its quantization band.
+   off, no input) settling to ``p0`` within the derived fixed-vs-float bound.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import numpy as np
 
 from ..sim_golden.reservoir_fixed import ReservoirFixed, dequantize_params, readout_fixed
 from ..sim_golden.reservoir_float import ridge_fit, ridge_predict, run_reservoir
-from ..sim_golden.reservoir_spec import ReservoirSpec
+from ..sim_golden.reservoir_spec import A_MIN, A_SPAN_LOG2, LOOKAHEAD, MAP_FRAC_BITS, ReservoirSpec
 from ..sim_golden.stno import STNO
 from ..sim_golden.validate import SpecError
 from ..sw.tasks import narma10, nrmse
@@ -47,25 +47,35 @@ NARMA10_ANCHOR = (0.12, 0.15)
 def deviation_bound(spec: ReservoirSpec, regs: dict, mask_q, u_q) -> tuple[np.ndarray, np.ndarray]:
     """Float node states and a rigorous bound on ``|x_fixed - x_float|``, node by node.
 
-    The float model runs with the registers' exact (dequantized) parameters.  With
-    ``f(p) = p + (a - b p) p`` the fixed-point sub-step is
-    ``p_f' = f(p_f) + (da - db p_f) p_f - r1 p_f + r2`` with ``|r1| <= 2**-(K+1)`` (the
-    product ``b p`` rounded to ``K = coef_frac_bits``) and ``|r2| <= 2**-(F+1)`` (the update
-    rounded to ``F = state_frac_bits``).  Both coefficients see the same current error
-    ``dz``: ``da = C dz + ra``, ``db = C dz + rb`` with ``|ra|, |rb| <= 2**-(K+1)``, so
-    ``|da - db p_f| <= C |dz| |1 - p_f| + 2**-(K+1) (1 + p_f)``.  Since
-    ``|f(p + e) - f(p)| <= (|1 + a - 2 b p| + |b| e) e`` and ``0 <= p_f <= p + e``::
+    The float model is the exact node map (``integrator="exact"``) with the registers'
+    exact (dequantized) parameters; the bound follows it in the ``w = 1/p`` domain, where a
+    node is the linear map ``m_n(w) = E_n w + beta_n``.  Exactly composed, the core's five
+    fixed-point maps ``m~`` take ``w~[n-5]`` through the intermediate values
+    ``v_j = m~_j(v_{j-1})``, so with float intermediates ``w[j]``::
 
-        e' <= (|1 + a - 2 b p| + |b| e) e
-              + (C dz (|1 - p| + e) + 2**-(K+1) (2 + p + e)) (p + e) + 2**-(F+1)
+        |v_j - w[j]| <= E~_j |v_{j-1} - w[j-1]| + |m~_j(w[j-1]) - m_j(w[j-1])|
 
-    The current error ``dz`` is ``2**-(Z+1)`` for the rounded input term and, with
-    feedback, ``|FB| (e[n-D] + |PDC - p_dc|) + 2**-(Z+1)`` more for the rounded feedback
-    term of the delayed node (``Z = zeta_frac_bits``).
-    The start error is ``|PDC - p_dc|``.  The state clamp to ``[2**-F, 1 - 2**-F]`` is
-    1-Lipschitz; if the float state leaves that interval the excess is added.  (The
-    current and coefficient registers are assumed not to saturate; they are 26 and 30
-    bits wide by default.)
+    and the core's result differs from ``v_n`` only by the roundings of the composition
+    (``R = 2**-25`` per product, propagated through the second level) and of the loop.
+    ``m~_j - m_j`` at ``w`` comes from the current error ``dz`` (``2**-(zeta_frac_bits+1)``
+    for the rounded input term and, with feedback, ``|FB| (e_x[n-D] + |PDC - p_dc|) +
+    2**-(zeta_frac_bits+1)`` more), which moves ``A`` and ``B`` by ``C dz`` (plus ``H =
+    2**-(coef_frac_bits+1)`` each for their rounding), and from the table:
+
+    * first order in ``dz`` the signed derivative ``C (-E w + B G'(A) + G)`` -- ``E w`` and
+      ``beta`` move in opposite directions, which keeps the bound close to the true
+      sensitivity (and finite with a contracting delay loop);
+    * second order: ``(C dz + H)**2 / 2 (E e**|dA| w + |B| (e - 2) + 2)``, from ``|G''| <=
+      e - 2`` and ``|G'| <= 1`` on the table's ``[-1, 15)``;
+    * the table (step ``h``, linear interpolation of rounded points, rounded products):
+      ``(h**2/8 e**h E + 2R) w + |B| (h**2/8 (e - 2) + 2R) + R``;
+    * a float ``A`` outside ``[-1, 15)`` adds the map's change under the clamp.
+
+    The state ``x = min(floor(2**(F + 24) / w) / 2**F, 1 - 2**-F)``
+    (``F = state_frac_bits``) then deviates by at most ``e_w / (w (w - e_w)) + 2**-F`` (plus
+    any excess of the float over the clamps).  The start error is ``|w~0 - 1/p_dc|``.
+    (``z``, ``B`` and the composite maps are assumed not to saturate their registers; they
+    are sized for it.)
 
     Returns
     -------
@@ -81,28 +91,72 @@ def deviation_bound(spec: ReservoirSpec, regs: dict, mask_q, u_q) -> tuple[np.nd
     u = np.asarray(u_q, dtype=np.float64) / (1 << spec.input_frac_bits)
     z0 = (pf.zeta_dc + pf.input_scaling * np.outer(u, pf.mask_array())).reshape(-1).tolist()
     n_v, d = spec.n_virtual, spec.delay
-    nsub = max(1, regs["SUBSTEPS"])
-    hz, hk, hf, lsb = 2.0 ** -(Z + 1), 2.0 ** -(K + 1), 2.0 ** -(F + 1), 2.0**-F
-    xs = [0.0] * len(z0)
-    es = [0.0] * len(z0)
-    p, e = p_dc, e_pdc
+    hz, hk, r = 2.0 ** -(Z + 1), 2.0 ** -(K + 1), 2.0 ** -(MAP_FRAC_BITS + 1)
+    lsb = 2.0**-F
+    h = (1 << A_SPAN_LOG2) / (1 << spec.table_bits)
+    interp_e, interp_g = h * h / 8.0 * math.exp(h), h * h / 8.0 * (math.e - 2.0)
+    a_lo, a_hi = float(A_MIN), float(A_MIN + (1 << A_SPAN_LOG2))
+    w_max = spec.w_max / float(1 << MAP_FRAC_BITS)
+    p_max = spec.state_max * lsb
+
+    def g_of(a):
+        return -math.expm1(-a) / a if abs(a) > 1e-6 else 1.0 - a / 2.0 + a * a / 6.0
+
+    def g_prime(a):
+        return (math.exp(-a) * (a + 1.0) - 1.0) / (a * a) if abs(a) > 1e-4 else -0.5 + a / 3.0
+
+    w0 = 1.0 / p_dc
+    e_w0 = abs(spec.w_restart(regs["PDC"]) / float(1 << MAP_FRAC_BITS) - w0)
+    total = len(z0)
+    # per node (4 leading entries for the RESTART state): float w, its error bound, an
+    # upper bound of E~ and the map error |m~ - m| at the map's argument
+    ahead = LOOKAHEAD
+    ws, ews = [w0] * ahead + [0.0] * total, [e_w0] * ahead + [0.0] * total
+    e_up, dm = [1.0] * ahead + [0.0] * total, [0.0] * ahead + [0.0] * total
+    maps = [(1.0, 0.0)] * ahead + [(0.0, 0.0)] * total  # float (E, beta)
+    pairs = [(1.0, 0.0)] * ahead + [(0.0, 0.0)] * total
+    xs = [0.0] * total
+    es = [0.0] * total
     for n, z in enumerate(z0):
+        k = n + ahead  # index into the per-node lists
         dz = hz
         if fb != 0.0 and n >= d:
             z += fb * (xs[n - d] - p_dc)
             dz += abs(fb) * (es[n - d] + e_pdc) + hz
         a, b = c * (z - 1.0), c * (qf + z)
-        cdz = c * dz
-        for _ in range(nsub):
-            pe = p + e
-            local = (cdz * (abs(1.0 - p) + e) + hk * (2.0 + pe)) * pe + hf
-            e = (abs(1.0 + a - 2.0 * b * p) + abs(b) * e) * e + local
-            p = p + (a - b * p) * p
-            if p < lsb:
-                e += lsb - p
-            elif p > 1.0 - lsb:
-                e += p - (1.0 - lsb)
-        xs[n], es[n] = p, e
+        ac = min(max(a, a_lo), a_hi)
+        e_n, g_n, g1 = math.exp(-ac), g_of(ac), g_prime(ac)
+        w_in = ws[k - 1]  # the map's argument: float w[n-1]
+        da = c * dz + hk
+        first = c * dz * abs(-e_n * w_in + b * g1 + g_n) + hk * (e_n * w_in + abs(b * g1) + g_n)
+        second = 0.5 * da * da * (e_n * math.exp(da) * w_in + abs(b) * (math.e - 2.0) + 2.0)
+        table = (interp_e * e_n + 2 * r) * w_in + abs(b) * (interp_g + 2 * r) + r
+        clamp = abs((math.exp(-a) - e_n) * w_in + b * (g_of(a) - g_n)) if a != ac else 0.0
+        maps[k] = (math.exp(-a), b * g_of(a))
+        e_up[k] = e_n * math.exp(da) + interp_e * e_n + 2 * r
+        dm[k] = first + second + table + clamp
+        m1, m0 = maps[k], maps[k - 1]
+        pairs[k] = (m1[0] * m0[0], m1[0] * m0[1] + m1[1])
+        p1, p0, m4 = pairs[k], pairs[k - 2], maps[k - 4]
+        quad = (p1[0] * p0[0], p1[0] * p0[1] + p1[1])
+        comp = (quad[0] * m4[0], quad[0] * m4[1] + quad[1])
+        w = comp[0] * ws[k - ahead] + comp[1]
+        e_v = ews[k - ahead]
+        for j in range(k - ahead + 1, k + 1):
+            e_v = e_up[j] * e_v + dm[j]
+        # roundings of the composition (pair_n and pair_{n-2}, their product, and that with
+        # m_{n-4}; 0.1 % margin for evaluating them at float instead of fixed-point maps)
+        # and of the loop
+        de4 = 1.001 * r * (p1[0] + p0[0]) + r * r + r
+        db4 = 1.001 * r * (p1[0] + abs(p0[1])) + r * r + 2 * r
+        de5 = 1.001 * (de4 * m4[0]) + r
+        db5 = 1.001 * (de4 * abs(m4[1])) + db4 + r
+        e_w = e_v + de5 * (ws[k - ahead] + ews[k - ahead]) + db5 + r + abs(w - min(max(w, 0.0), w_max))
+        ws[k], ews[k] = w, e_w
+        x = 1.0 / w
+        gap = max(w - e_w, 1e-300)
+        xs[n] = x
+        es[n] = e_w / (w * gap) + lsb + abs(x - min(x, p_max)) + 1e-12
     shape = (len(u), n_v)
     return np.asarray(xs).reshape(shape), np.asarray(es).reshape(shape)
 
@@ -261,16 +315,14 @@ def _deviation_section(spec: ReservoirSpec, stimulus: dict, log, samples: int) -
 
 
 # --------------------------------------------------------------------------- STNO physics
-def _zetas(spec: ReservoirSpec, c: float) -> list[float]:
-    cand = sorted({1.1, 1.5, round(float(spec.zeta_dc), 6), 3.0})
-    # Euler of the core stays stable and monotone for c (1 + zeta + 2|Q|) < 1.
-    return [z for z in cand if z > 1.0 and c * (1.0 + z + 2.0 * abs(spec.q)) < 1.0]
+def _zetas(spec: ReservoirSpec) -> list[float]:
+    return [z for z in sorted({1.1, 1.5, round(float(spec.zeta_dc), 6), 3.0}) if z > 1.0]
 
 
 def _stno_section(spec: ReservoirSpec, log) -> Section:
     log("[fidelity] reservoir: STNO steady state and relaxation vs closed forms")
     dev = STNO(gamma_g=spec.gamma_g, q=spec.q)
-    F, K = spec.state_frac_bits, spec.coef_frac_bits
+    F = spec.state_frac_bits
     rows = [
         [
             "zeta",
@@ -280,14 +332,12 @@ def _stno_section(spec: ReservoirSpec, log) -> Section:
             "2Γp closed (1/s)",
             "2Γp float fit",
             "float vs logistic (max rel)",
-            "Euler decay / node vs exact",
         ]
     ]
     traces = []
     ok = True
     worst_rel = 0.0
-    c_reg = spec.reset_regs()["C"] / (1 << spec.c_frac_bits)
-    zetas = _zetas(spec, c_reg)
+    zetas = _zetas(spec)
     for zeta in zetas:
         p0 = dev.steady_state(zeta)
         rate = dev.relaxation_rate(zeta)
@@ -311,20 +361,16 @@ def _stno_section(spec: ReservoirSpec, log) -> Section:
         regs["PDC"] = max(1, int(round(p_init * (1 << F))))
         nodes = math.ceil(25.0 / (rate * spec.theta))
         n_samp = max(2, math.ceil(nodes / spec.n_virtual))
+        u0 = np.zeros(n_samp, dtype=np.int64)
         gold = ReservoirFixed(spec, regs=regs)
-        x = gold.states_real(gold.run(np.zeros(n_samp, dtype=np.int64))).reshape(-1)
+        x = gold.states_real(gold.run(u0)).reshape(-1)
         zf = regs["BIAS"] / (1 << spec.zeta_frac_bits)
         qf = regs["Q"] / (1 << spec.zeta_frac_bits)
         p0q = (zf - 1) / (zf + qf)
-        b = regs["C"] / (1 << spec.c_frac_bits) * (qf + zf)
-        # Fixed band of the quantized Euler map (dp = rs(t p) vanishes once |t p| < 2**-(F+1)),
-        # the coefficient roundings, and one state LSB (see tests/test_reservoir_fixed.py).
-        band = 0.5 * 2.0**-F / (p0q * b) + 1.5 * 2.0**-K * (1 + p0q) / b + 2.0**-F
+        # The band: the derived fixed-vs-float bound at the last node (the float exact map
+        # has settled to p0 after 25 relaxation times, to within exp(-25)).
+        band = float(deviation_bound(spec, regs, spec.mask_q(), u0)[1].reshape(-1)[-1])
         err = abs(x[-1] - p0q)
-        nsub = max(1, regs["SUBSTEPS"])
-        c = regs["C"] / (1 << spec.c_frac_bits)
-        euler_node = (1 - c * (zf - 1)) ** nsub
-        exact_node = math.exp(-rate * spec.theta)
         good = rel < 1e-6 and abs(fit / rate - 1) < 1e-2 and err <= band
         ok = ok and good
         rows.append(
@@ -336,7 +382,6 @@ def _stno_section(spec: ReservoirSpec, log) -> Section:
                 f"{rate:.4g}",
                 f"{fit:.4g}",
                 f"{rel:.2e}",
-                f"{euler_node:.4f} vs {exact_node:.4f}",
             ]
         )
         traces.append((zeta, p0, rate, tr, exact, x))
@@ -374,8 +419,8 @@ def _stno_section(spec: ReservoirSpec, log) -> Section:
                 fig,
                 "STNO steady state and relaxation",
                 f"Γ_G = {spec.gamma_g:g} /s, Q = {spec.q:g}. Fixed-point states are node ends "
-                f"(θ = {spec.theta * 1e9:g} ns, {spec.substeps} Euler sub-steps): the explicit Euler "
-                "of the core relaxes slightly slower than the exact solution (last table column).",
+                f"(θ = {spec.theta * 1e9:g} ns): the core solves each node's power equation exactly "
+                "(the logistic map in w = 1/p), so its points sit on the closed form.",
             )
         )
     return Section(
@@ -384,7 +429,7 @@ def _stno_section(spec: ReservoirSpec, log) -> Section:
             "The float STNO model (RK4, step 0.01/(2Γp)) against the closed-form logistic relaxation "
             "p(t) = p0 / (1 + (p0/p_init − 1) exp(−2Γp t)) (max relative error < 1e-6) and the "
             "small-signal rate 2Γp = 2Γ_G(ζ − 1) (fitted, within 1 %); the fixed-point core with "
-            "feedback off settles to p0 = (ζ − 1)/(ζ + Q) within its derived quantization band."
+            "feedback off settles to p0 = (ζ − 1)/(ζ + Q) within the derived fixed-vs-float bound."
         ),
         metrics={"zetas": [float(z) for z in zetas], "float_vs_logistic_max_rel": float(f"{worst_rel:.3g}")},
         table=rows,

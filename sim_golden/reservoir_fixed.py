@@ -1,10 +1,13 @@
 """Bit-exact fixed-point golden model of the STNO reservoir core.
 
 The arithmetic is defined in :mod:`spinemu.sim_golden.reservoir_spec` (formats, round
-half up, saturation); this module executes it on Python integers, node by node, exactly
-as the gateware does.  The per-sample current terms are computed vectorised with numpy
-``int64`` (every product fits: the Spec's formats keep them below 2**62); only the Euler
-sub-steps, which chain through the state, run as a scalar loop.
+half up, saturation, the node maps and their composition); this module executes it
+exactly as the gateware does.  Everything up to the composite node maps depends only on
+the input and on states at least ``n_virtual`` nodes old, so it is computed for a whole
+input sample at once with numpy ``int64`` (every product fits: the Spec's formats keep
+them below ``2**63``); only the loop ``w_n = E w_{n-5} + beta``, whose product is wider
+than 64 bits, runs per node (Python integers, or the compiled kernel of
+:mod:`.reservoir_kernel`, which splits the product).
 
 Rounding statement: every right shift ``>> s`` is ``rs(x, s) = (x + 2**(s-1)) >> s``
 (round half towards +inf, arithmetic shift); every ``sat`` clamps to the format's range.
@@ -15,9 +18,35 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import resolve_kernel
-from .reservoir_spec import ReservoirSpec, rshift_round
+from .reservoir_spec import LOOKAHEAD, MAP_FRAC_BITS, ReservoirSpec, rshift_round
 
-__all__ = ["ReservoirFixed", "readout_fixed", "dequantize_params"]
+__all__ = ["ReservoirFixed", "readout_fixed", "dequantize_params", "node_maps", "compose_maps"]
+
+_IDENTITY = (1 << MAP_FRAC_BITS, 0)
+
+
+def node_maps(spec: ReservoirSpec, regs: dict, z) -> tuple[np.ndarray, np.ndarray]:
+    """The node maps ``(E, beta)`` (int64 arrays) of raw currents ``z`` under ``regs``."""
+    z = np.asarray(z, dtype=np.int64)
+    klo, khi = spec.signed_range(spec.coef_bits)
+    alo, ahi = spec.a_range
+    c = int(regs["C"])
+    one = 1 << spec.zeta_frac_bits
+    a = np.clip(np.clip(rshift_round(c * (z - one), spec.shift_coef), klo, khi), alo, ahi)
+    b = np.clip(rshift_round(c * (z + int(regs["Q"])), spec.shift_coef), klo, khi)
+    et, de, gt, dg = spec.node_tables
+    sf = spec.shift_table
+    off = a - alo
+    j = off >> sf
+    f = off & ((1 << sf) - 1)
+    e = et[j] + rshift_round(de[j] * f, sf)
+    g = gt[j] + rshift_round(dg[j] * f, sf)
+    return e, rshift_round(b * g, spec.coef_frac_bits)
+
+
+def compose_maps(e1, b1, e2, b2):
+    """``m1 o m2`` (apply ``m2`` first): ``(rs(E1 E2, F), rs(E1 beta2, F) + beta1)``."""
+    return rshift_round(e1 * e2, MAP_FRAC_BITS), rshift_round(e1 * b2, MAP_FRAC_BITS) + b1
 
 
 class ReservoirFixed:
@@ -33,7 +62,7 @@ class ReservoirFixed:
         Raw parameter registers (:data:`~spinemu.sim_golden.reservoir_spec.REG_NAMES`);
         missing ones take their reset values.
     kernel : {"auto", "numba", "numpy"}
-        Which path integrates (:mod:`.jit`); both give the same bits.
+        Which path runs the state loop (:mod:`.jit`); both give the same bits.
     """
 
     def __init__(self, spec: ReservoirSpec, *, mask_q=None, regs: dict | None = None, kernel: str = "auto"):
@@ -57,10 +86,37 @@ class ReservoirFixed:
         self.restart()
 
     def restart(self) -> None:
-        """``RESTART``: ``p = PDC``, the delay line empty (no feedback for ``D`` nodes)."""
-        self.p = int(self.regs["PDC"])
+        """``RESTART``: ``w = 1/PDC``, identity maps, the delay line empty."""
+        w0 = self.spec.w_restart(self.regs["PDC"])
+        self._w = [w0] * LOOKAHEAD  # w_{n-5} .. w_{n-1}, oldest first
+        # m_{n-4} .. m_{n-1} and the pairs (m_{n-2} o m_{n-3}), (m_{n-1} o m_{n-2}).
+        self._maps = np.array([_IDENTITY] * 4, dtype=np.int64).T.copy()
+        self._pairs = np.array([_IDENTITY] * 2, dtype=np.int64).T.copy()
         self._hist = np.zeros(self.spec.delay, dtype=np.int64)  # last D states, oldest first
         self.count = 0  # nodes produced since restart
+        self.p = self.spec.state_of(w0)
+
+    def _currents(self, u_k: int, n0: int) -> np.ndarray:
+        """Raw ``z`` of the nodes of one sample (``n0`` = index of its first node)."""
+        s, r, n_v = self.spec, self.regs, self.spec.n_virtual
+        z = r["BIAS"] + rshift_round(r["GAIN"] * self.mask_q * u_k, s.shift_gmu)
+        if n0 + n_v > s.delay:  # x[n - D] for the nodes n >= D is hist[i] (oldest first)
+            fbt = rshift_round(r["FB"] * (self._hist[:n_v] - r["PDC"]), s.shift_fb)
+            fbt[np.arange(n0, n0 + n_v) < s.delay] = 0
+            z = z + fbt
+        return np.clip(z, *s.signed_range(s.zeta_bits))
+
+    def _composite(self, e, b) -> tuple[np.ndarray, np.ndarray]:
+        """``M_i = ((m_i o m_{i-1}) o (m_{i-2} o m_{i-3})) o m_{i-4}`` for one sample's maps."""
+        e_ext = np.concatenate([self._maps[0], e])
+        b_ext = np.concatenate([self._maps[1], b])
+        pe, pb = compose_maps(e_ext[4:], b_ext[4:], e_ext[3:-1], b_ext[3:-1])
+        pe_ext = np.concatenate([self._pairs[0], pe])
+        pb_ext = np.concatenate([self._pairs[1], pb])
+        qe, qb = compose_maps(pe_ext[2:], pb_ext[2:], pe_ext[:-2], pb_ext[:-2])
+        self._maps = np.stack([e_ext[-4:], b_ext[-4:]])
+        self._pairs = np.stack([pe_ext[-2:], pb_ext[-2:]])
+        return compose_maps(qe, qb, e_ext[:-4], b_ext[:-4])
 
     def run(self, u_q) -> np.ndarray:
         """Process raw input samples; return the raw states, shape ``(T, n_virtual)``.
@@ -74,56 +130,49 @@ class ReservoirFixed:
         lo, hi = s.signed_range(s.input_bits)
         if u.size and (u.min() < lo or u.max() > hi):
             raise ValueError(f"u_q values must lie in {lo}..{hi} (input_bits={s.input_bits})")
-        r = self.regs
-        n_v, d = s.n_virtual, s.delay
-        zlo, zhi = s.signed_range(s.zeta_bits)
-        klo, khi = s.signed_range(s.coef_bits)
-        one = 1 << s.zeta_frac_bits
-        fs, ks = s.state_frac_bits, s.coef_frac_bits
-        hf, hk = 1 << (fs - 1), 1 << (ks - 1)
-        pmax = s.state_max
-        nsub = max(1, r["SUBSTEPS"])
-        c, q, bias, gain, fb, pdc = r["C"], r["Q"], r["BIAS"], r["GAIN"], r["FB"], r["PDC"]
-        gm = gain * self.mask_q  # int64, < 2**(gain_bits + mask_bits)
+        n_v = s.n_virtual
         out = np.empty((u.shape[0], n_v), dtype=np.int64)
         if self.kernel == "numba":
-            from .reservoir_kernel import integrate
-
-            fmt = (s.shift_gmu, s.shift_fb, s.shift_coef, zlo, zhi, klo, khi, one, fs, ks, pmax)
-            self.p = int(integrate(u.astype(np.int64), gm, self._hist, self.count, np.int64(self.p), out,
-                                   np.array([c, q, bias, fb, pdc, nsub], np.int64), np.array(fmt, np.int64)))
-            self._hist = np.concatenate([self._hist, out.reshape(-1)])[-d:]
-            self.count += out.size
-            return out
-        hist = self._hist
-        p = self.p
-        for k in range(u.shape[0]):
-            z = bias + rshift_round(gm * int(u[k]), s.shift_gmu)
-            # x[n - D] for n = count .. count + n_v - 1 is hist[0 .. n_v - 1] (oldest first).
-            n0 = self.count
-            fbt = rshift_round(fb * (hist[:n_v] - pdc), s.shift_fb)
-            fbt[np.arange(n0, n0 + n_v) < d] = 0
-            z = np.clip(z + fbt, zlo, zhi)
-            a = np.clip(rshift_round(c * (z - one), s.shift_coef), klo, khi).tolist()
-            b = np.clip(rshift_round(c * (z + q), s.shift_coef), klo, khi).tolist()
-            row = out[k]
-            xs = [0] * n_v
-            for i in range(n_v):
-                ai, bi = a[i], b[i]
-                for _ in range(nsub):
-                    bp = (bi * p + hf) >> fs
-                    p += ((ai - bp) * p + hk) >> ks
-                    if p < 1:
-                        p = 1
-                    elif p > pmax:
-                        p = pmax
-                xs[i] = p
-            row[:] = xs
-            hist = np.concatenate([hist[n_v:], row])
-            self.count += n_v
-        self._hist = hist
-        self.p = p
+            self._run_compiled(u, out)
+        else:
+            whi = s.w_max
+            half = 1 << (MAP_FRAC_BITS - 1)
+            ws = list(self._w)
+            for k in range(u.shape[0]):
+                e4, b4 = self._composite(*node_maps(s, self.regs, self._currents(int(u[k]), self.count)))
+                row = out[k]
+                for i, (e, b) in enumerate(zip(e4.tolist(), b4.tolist(), strict=True)):
+                    x = min(max(((e * ws[i % LOOKAHEAD] + half) >> MAP_FRAC_BITS) + b, 0), whi)
+                    ws[i % LOOKAHEAD] = x
+                    row[i] = x
+                shift = n_v % LOOKAHEAD  # ws[0] is again w_{n-5} of the next sample's node 0
+                ws = ws[shift:] + ws[:shift]
+                row[:] = s.state_of(row)
+                self._hist = np.concatenate([self._hist[n_v:], row])  # D >= n_virtual
+                self.count += n_v
+            self._w = ws
+        if out.size:
+            self.p = int(out[-1, -1])
         return out
+
+    def _run_compiled(self, u, out) -> None:
+        """:meth:`run` through the compiled kernel (same bits as the numpy path)."""
+        from .reservoir_kernel import integrate
+
+        s, r = self.spec, self.regs
+        zlo, zhi = s.signed_range(s.zeta_bits)
+        klo, khi = s.signed_range(s.coef_bits)
+        alo, ahi = s.a_range
+        fmt = (s.shift_gmu, s.shift_fb, s.shift_coef, zlo, zhi, alo, ahi, klo, khi, 1 << s.zeta_frac_bits,
+               s.shift_table, s.coef_frac_bits, s.w_max, s.w_one, s.state_max)
+        regs = np.array([r["C"], r["Q"], r["BIAS"], r["FB"], r["PDC"]], np.int64)
+        w = np.array(self._w, dtype=np.int64)
+        integrate(u.astype(np.int64), r["GAIN"] * self.mask_q, self._hist, self.count, w, self._maps,
+                  self._pairs, out, regs, np.array(fmt, np.int64), *s.node_tables)
+        shift = out.size % LOOKAHEAD
+        self._w = w.tolist()[shift:] + w.tolist()[:shift]
+        self._hist = np.concatenate([self._hist, out.reshape(-1)])[-s.delay :]
+        self.count += out.size
 
     def states_real(self, x_q) -> np.ndarray:
         """Raw states to real powers ``p``."""
@@ -165,26 +214,26 @@ def dequantize_params(spec: ReservoirSpec, regs: dict | None = None, mask_q=None
     """The float :class:`~spinemu.sim_golden.reservoir_float.ReservoirParams` whose
     parameters are exactly the fixed-point registers' values.
 
-    ``theta = C * SUBSTEPS / (2 gamma_g)``; the remaining keywords go to ``ReservoirParams``
-    (e.g. ``feedback_offset`` is taken from the Spec).
+    ``theta = C / (2 gamma_g)`` and the exact node map (``integrator="exact"``, what the
+    core computes); the remaining keywords go to ``ReservoirParams`` (e.g.
+    ``integrator="euler"``; ``feedback_offset`` is taken from the Spec).
     """
     from .reservoir_float import ReservoirParams
     from .stno import STNO
 
     r = spec.check_regs(regs or {})
     m = spec.mask_q() if mask_q is None else np.asarray(mask_q)
-    nsub = max(1, r["SUBSTEPS"])
     c = r["C"] / (1 << spec.c_frac_bits)
     zf = 1 << spec.zeta_frac_bits
+    kw = {"integrator": "exact", **float_kw}
     return ReservoirParams(
         n_virtual=spec.n_virtual,
-        theta=c * nsub / (2.0 * spec.gamma_g),
-        substeps=nsub,
+        theta=c / (2.0 * spec.gamma_g),
         input_scaling=r["GAIN"] / (1 << spec.gain_frac_bits),
         zeta_dc=r["BIAS"] / zf,
         mask=tuple((m / (1 << spec.mask_frac_bits)).tolist()),
         feedback=r["FB"] / (1 << spec.gain_frac_bits),
         feedback_offset=spec.feedback_offset,
         device=STNO(gamma_g=spec.gamma_g, q=r["Q"] / zf),
-        **float_kw,
+        **kw,
     )

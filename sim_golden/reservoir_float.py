@@ -7,11 +7,17 @@ Appeltant et al., Nat. Commun. 2, 468 (2011)).  For input sample ``u(k)`` and no
     zeta_{k,i} = zeta_dc + input_scaling * m_i * u(k)
                  + feedback * (x[n - D] - p0(zeta_dc))        (optional delay line)
 
-is held for the node duration ``theta``, during which the power is advanced by
-``substeps`` explicit Euler steps of size ``h = theta / substeps``::
+is held for the node duration ``theta``, during which the power follows
+``dp/dt = 2 Gamma_G ((zeta - 1) - (Q + zeta) p) p``.  ``integrator="exact"`` solves it
+exactly (logistic: ``w = 1/p`` is linear)::
 
-    a = 2 Gamma_G h (zeta - 1),   b = 2 Gamma_G h (Q + zeta)
-    p <- p + (a - b p) p                                        (substeps times)
+    A = 2 Gamma_G theta (zeta - 1),   B = 2 Gamma_G theta (Q + zeta)
+    1/p <- exp(-A) / p + B (1 - exp(-A)) / A
+
+which is what the fixed-point core computes; ``integrator="euler"`` takes ``substeps``
+explicit Euler steps of size ``h = theta / substeps`` (``a = 2 Gamma_G h (zeta - 1)``,
+``b = 2 Gamma_G h (Q + zeta)``, ``p <- p + (a - b p) p``), the only choice with thermal
+noise (Euler-Maruyama).
 
 and the power at the end of the node period is the state ``x_{k,i}`` (``x[n]`` with
 ``n = k n_virtual + i`` in the node stream).  The oscillator is never reset, so a node
@@ -39,6 +45,7 @@ capacity ~1), while NARMA10 needs ten samples of memory.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +63,7 @@ __all__ = [
 
 _MASK_KINDS = ("binary", "real")
 _READOUTS = ("power", "amplitude")
+_INTEGRATORS = ("euler", "exact")
 
 
 def make_mask(n_virtual: int, kind: str = "binary", seed=None) -> np.ndarray:
@@ -94,7 +102,7 @@ class ReservoirParams:
     theta : float, default 40e-9
         Node duration in s.
     substeps : int, default 10
-        Explicit Euler steps per node duration.
+        Explicit Euler steps per node duration (``integrator="euler"``).
     input_scaling : float, default 0.25
         Gain from input to normalised current.
     zeta_dc : float, default 2.0
@@ -115,6 +123,9 @@ class ReservoirParams:
     device : STNO
         The oscillator (``gamma_g`` and ``q`` enter the power equation; ``noise > 0``
         adds thermal noise, seeded by the ``seed`` of :func:`run_reservoir`).
+    integrator : {"euler", "exact"}, default "euler"
+        How the power advances over a node: explicit Euler sub-steps, or the exact
+        solution of the noise-free equation (what the fixed-point core computes).
     """
 
     n_virtual: int = 400
@@ -129,6 +140,7 @@ class ReservoirParams:
     feedback_offset: int = 1
     readout: str = "power"
     device: STNO = field(default_factory=STNO)
+    integrator: str = "euler"
 
     def __post_init__(self) -> None:
         def _int(name: str, value, minimum: int) -> None:
@@ -160,6 +172,10 @@ class ReservoirParams:
             raise ValueError(f"readout must be one of {_READOUTS}, not {self.readout!r}")
         if not isinstance(self.device, STNO):
             raise ValueError(f"device must be an STNO, not {self.device!r}")
+        if self.integrator not in _INTEGRATORS:
+            raise ValueError(f"integrator must be one of {_INTEGRATORS}, not {self.integrator!r}")
+        if self.integrator == "exact" and self.device.noise > 0.0:
+            raise ValueError("integrator='exact' is noise-free; thermal noise needs integrator='euler'")
         if self.mask is not None:
             m = np.asarray(self.mask, dtype=float)
             if m.shape != (self.n_virtual,):
@@ -173,6 +189,8 @@ class ReservoirParams:
         # stable: f'(1) = -2 Gamma_G (1 + zeta + 2 Q), and |1 + h f'| < 1 needs
         # h 2 Gamma_G (1 + zeta + 2 Q) < 2.
         h = self.dt
+        if self.integrator == "exact":
+            return
         stiff = 2.0 * self.device.gamma_g * (1.0 + abs(self.zeta_dc) + 2.0 * abs(self.device.q))
         if h * stiff >= 2.0:
             raise ValueError(
@@ -282,6 +300,8 @@ def run_reservoir(params: ReservoirParams, u, *, p_init: float | None = None, se
     c = 2.0 * dev.gamma_g * params.dt
     q = dev.q
     s_range = range(params.substeps)
+    exact = params.integrator == "exact"
+    c_theta = 2.0 * dev.gamma_g * float(params.theta)
     fb = float(params.feedback)
     delay = n_v + params.feedback_offset
     out = np.empty((n_steps_t, n_v))
@@ -305,7 +325,11 @@ def run_reservoir(params: ReservoirParams, u, *, p_init: float | None = None, se
                 z += fb * (stream[n - delay] - p_dc)
             a = c * (z - 1.0)
             b = c * (q + z)
-            if noisy:
+            if exact:
+                big_a = c_theta * (z - 1.0)
+                g = -math.expm1(-big_a) / big_a if big_a != 0.0 else 1.0
+                p = 1.0 / (math.exp(-big_a) / p + c_theta * (q + z) * g) if p > 0.0 else 0.0
+            elif noisy:
                 w = dw[i]
                 for j in s_range:
                     p = p + (a - b * p) * p + two_d_h + amp * (p**0.5) * w[j]

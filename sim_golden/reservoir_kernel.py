@@ -1,12 +1,12 @@
-"""Compiled fixed-point integrator of the STNO reservoir golden model (numba; see :mod:`.jit`).
+"""Compiled kernel of the STNO reservoir golden model (numba; see :mod:`.jit`).
 
-The arithmetic of :meth:`~.reservoir_fixed.ReservoirFixed.run`, node by node in one
-compiled loop: ``z = sat(BIAS + rs(GAIN mask_i u, shift_gmu) + rs(FB (x[n - D] - PDC),
-shift_fb))`` (the feedback term is 0 while ``n < D``), the clipped coefficients ``a`` and
-``b``, and ``SUBSTEPS`` Euler sub-steps chained through the power ``p``.  ``rs`` rounds
-half up (an arithmetic shift of ``x + 2**(s-1)``); every product fits ``int64`` (the
-Spec's formats keep them below ``2**62``).  The delay line is the previous call's last
-``D`` states followed by this call's output, read at ``n - D``.
+:func:`integrate` runs the whole node computation of
+:meth:`~.reservoir_fixed.ReservoirFixed.run` in one compiled loop (the numpy reference
+computes a sample's maps vectorised and loops only over the state).  The state loop's
+product ``E_n w`` is up to 85 bits wide, so it is split at bit ``F`` of ``w``:
+``rs(E w, F) = E w_hi + rs(E w_lo, F)`` exactly (``E w_hi 2**F`` is a multiple of
+``2**F``) and both partial products fit ``int64``; every other product of the Spec's
+formats fits ``int64`` whole.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import njit
+from .reservoir_spec import LOOKAHEAD, MAP_FRAC_BITS
 
 __all__ = ["integrate"]
 
@@ -26,20 +27,25 @@ def _rs(x, s):
 
 
 @njit
-def integrate(u, gm, hist, count, p, out, regs, fmt):
-    """Fill ``out`` (T, n_v) with the states for inputs ``u``; return the final ``p``.
+def integrate(u, gm, hist, count, w, maps, pairs, out, regs, fmt, et, de, gt, dg):
+    """The whole node computation of :meth:`~.reservoir_fixed.ReservoirFixed.run` for a
+    call: fill ``out`` (T, n_v) with the states; update ``w`` (5 slots, oldest first at
+    the call's start), ``maps`` (2 x 4: E and beta of m_{n-4..n-1}) and ``pairs`` (2 x 2)
+    in place.
 
-    ``regs = (C, Q, BIAS, FB, PDC, SUBSTEPS)``; ``fmt = (shift_gmu, shift_fb, shift_coef,
-    zeta_lo, zeta_hi, coef_lo, coef_hi, zeta_one, state_frac_bits, coef_frac_bits,
-    state_max)``; ``gm = GAIN * mask`` (int64), ``hist`` the last ``D`` states (oldest
-    first) and ``count`` the nodes produced since ``RESTART``.
+    ``regs = (C, Q, BIAS, FB, PDC)``; ``fmt = (shift_gmu, shift_fb, shift_coef, zeta_lo,
+    zeta_hi, a_lo, a_hi, coef_lo, coef_hi, zeta_one, shift_table, coef_frac_bits, w_max,
+    w_one, state_max)``; ``gm = GAIN * mask``; ``hist`` the last ``D`` states (oldest
+    first); ``count`` the nodes produced since ``RESTART``.
     """
-    c, q, bias, fb, pdc, nsub = regs[0], regs[1], regs[2], regs[3], regs[4], regs[5]
+    c, q, bias, fb, pdc = regs[0], regs[1], regs[2], regs[3], regs[4]
     sh_gmu, sh_fb, sh_coef = fmt[0], fmt[1], fmt[2]
-    zlo, zhi, klo, khi, one = fmt[3], fmt[4], fmt[5], fmt[6], fmt[7]
-    fs, ks, pmax = fmt[8], fmt[9], fmt[10]
-    hf = np.int64(1) << (fs - 1)
-    hk = np.int64(1) << (ks - 1)
+    zlo, zhi, alo, ahi, klo, khi, one = fmt[3], fmt[4], fmt[5], fmt[6], fmt[7], fmt[8], fmt[9]
+    sf, cf, w_hi, w_one, pmax = fmt[10], fmt[11], fmt[12], fmt[13], fmt[14]
+    f = MAP_FRAC_BITS
+    low = (np.int64(1) << f) - 1
+    half = np.int64(1) << (f - 1)
+    fmask = (np.int64(1) << sf) - 1
     d = hist.shape[0]
     n_v = gm.shape[0]
     flat = out.reshape(-1)
@@ -52,11 +58,28 @@ def integrate(u, gm, hist, count, p, out, regs, fmt):
                 past = hist[j] if j < d else flat[j - d]
                 z += _rs(fb * (past - pdc), sh_fb)
             z = min(max(z, zlo), zhi)
-            a = min(max(_rs(c * (z - one), sh_coef), klo), khi)
+            a = min(max(_rs(c * (z - one), sh_coef), alo), ahi)
             b = min(max(_rs(c * (z + q), sh_coef), klo), khi)
-            for _ in range(nsub):
-                bp = (b * p + hf) >> fs
-                p += ((a - bp) * p + hk) >> ks
-                p = min(max(p, np.int64(1)), pmax)
-            flat[j] = p
-    return p
+            off = a - alo
+            t = off >> sf
+            fr = off & fmask
+            e = et[t] + _rs(de[t] * fr, sf)
+            beta = _rs(b * (gt[t] + _rs(dg[t] * fr, sf)), cf)
+            # pair_n = m_n o m_{n-1}; quad_n = pair_n o pair_{n-2}; comp_n = quad_n o m_{n-4}
+            pe = (e * maps[0, 3] + half) >> f
+            pb = ((e * maps[1, 3] + half) >> f) + beta
+            qe = (pe * pairs[0, 0] + half) >> f
+            qb = ((pe * pairs[1, 0] + half) >> f) + pb
+            ce = (qe * maps[0, 0] + half) >> f
+            cb = ((qe * maps[1, 0] + half) >> f) + qb
+            for h in range(3):
+                maps[0, h], maps[1, h] = maps[0, h + 1], maps[1, h + 1]
+            maps[0, 3], maps[1, 3] = e, beta
+            pairs[0, 0], pairs[1, 0] = pairs[0, 1], pairs[1, 1]
+            pairs[0, 1], pairs[1, 1] = pe, pb
+            slot = j % LOOKAHEAD
+            wp = w[slot]
+            x = ce * (wp >> f) + ((ce * (wp & low) + half) >> f) + cb
+            x = min(max(x, np.int64(0)), w_hi)
+            w[slot] = x
+            flat[j] = min(w_one // max(x, np.int64(1)), pmax)

@@ -1,29 +1,49 @@
 """The Spec of the time-multiplexed STNO reservoir core: the single source of truth.
 
 One spin-torque oscillator (power ``p``) is time multiplexed into ``n_virtual`` virtual
-nodes.  For input sample ``u(k)`` and node ``i`` (node stream index ``n = k N + i``) the
-core computes, in the fixed-point formats fixed here (all rounding is
-*round half up*: ``rs(x, s) = floor((x + 2**(s-1)) / 2**s)``, an arithmetic shift)::
+nodes.  Within one node the current ``z`` is constant, so the power equation
+``dp/dt = 2 Gamma_G ((z - 1) - (z + Q) p) p`` is logistic and ``w = 1 / p`` obeys a
+*linear* equation; over a node of duration ``theta`` it is solved exactly by::
+
+    w' = E w + beta,   E = exp(-A),   beta = B (1 - E) / A,
+    A = 2 Gamma_G theta (z - 1),   B = 2 Gamma_G theta (z + Q)
+
+(the float twin is ``integrator="exact"`` of :mod:`spinemu.sim_golden.reservoir_float`).
+Everything but ``w' = E w + beta`` depends only on ``z`` (the input and a state at least
+``n_virtual`` nodes old), and maps compose, so the core takes one node per clock: the
+state ``w_n`` is computed from ``w_{n-5}`` through the composite of the last five node
+maps (a five-clock loop).  For input sample ``u(k)`` and node ``i`` (node stream index
+``n = k N + i``) the core computes, in the fixed-point formats fixed here (all rounding
+is *round half up*: ``rs(x, s) = floor((x + 2**(s-1)) / 2**s)``, an arithmetic shift;
+``F = MAP_FRAC_BITS = 24``)::
 
     gmu = rs(GAIN * m_i * u,         gain_f + mask_f + input_f - zeta_f)
     fbt = rs(FB * (x[n - D] - PDC),  gain_f + state_f - zeta_f)   (0 while n < D)
     z   = sat_zeta(BIAS + gmu + fbt)                               D = N + feedback_offset
-    a   = sat_coef(rs(C * (z - 1),   c_f + zeta_f - coef_f))
-    b   = sat_coef(rs(C * (z + Q),   c_f + zeta_f - coef_f))
-    repeat SUBSTEPS times (0 counts as 1):
-        p = sat_state(p + rs((a - rs(b * p, state_f)) * p, coef_f))
-    x[n] = p
+    A   = clamp(sat_coef(rs(C * (z - 1), c_f + zeta_f - coef_f)), A_MIN, A_MIN + 16)
+    B   = sat_coef(rs(C * (z + Q),       c_f + zeta_f - coef_f))
+    j, f = (A - A_MIN) >> sf, (A - A_MIN) mod 2**sf                sf = coef_f + 4 - table_bits
+    E   = ET[j] + rs(DE[j] * f, sf)        G = GT[j] + rs(DG[j] * f, sf)
+    beta = rs(B * G, coef_f)
+    m_n = (E, beta)                        (m1 o m2) = (rs(E1 E2, F), rs(E1 beta2, F) + beta1)
+    M_n = ((m_n o m_{n-1}) o (m_{n-2} o m_{n-3})) o m_{n-4}
+    w_n = clamp(rs(M_n.E * w_{n-5}, F) + M_n.beta, 0, 2**(state_f + F) - 1)
+    x[n] = min(floor(2**(state_f + F) / max(w_n, 1)), 2**state_f - 1)
 
-which is the explicit Euler step ``p <- p + (a - b p) p`` of
-:mod:`spinemu.sim_golden.reservoir_float` with ``a = 2 Gamma_G h (zeta - 1)``,
-``b = 2 Gamma_G h (Q + zeta)``, ``h = theta / substeps``, i.e. ``C = 2 Gamma_G h``.
-``sat_*`` clamp to the format's range, except the state: it is unsigned with no
-integer bit and clamps to ``[2**-state_f, 1 - 2**-state_f]`` (raw ``[1, 2**state_f - 1]``),
-so both an Euler undershoot below 0 (a current far below threshold) and ``p >= 1``
-saturate.  The floor of one LSB (not 0) is deliberate: ``p = 0`` is an absorbing state
-of the noise-free power equation (``dp/dt`` is proportional to ``p``), so one strongly
-negative input would silence the emulated oscillator for good; one LSB plays the role
-of the thermal fluctuations that restart a real one.
+``ET``/``GT`` hold ``exp(-a)`` and ``(1 - exp(-a)) / a`` (1 at ``a = 0``) on ``2**table_bits``
+points ``a_j = A_MIN + 16 j / 2**table_bits``, ``DE``/``DG`` the differences to the next
+point (:meth:`ReservoirSpec.node_tables`): linear interpolation.  ``A`` is clamped to
+``[-1, 15)``: a node can lose at most a factor ``e`` of power to a current below threshold
+(the composite ``E`` stays below ``e**5``), and above 15 the oscillator has relaxed.
+The clamps keep ``x`` in ``[2**-state_f, 1 - 2**-state_f]`` (raw ``[1, 2**state_f - 1]``)
+and cost no comparator in the loop (``w`` saturates on its sign and overflow bits).  The
+floor of one LSB (not 0) is deliberate: ``p = 0`` is an absorbing state of the noise-free power
+equation, so one strongly negative input would silence the emulated oscillator for good;
+one LSB plays the role of the thermal fluctuations that restart a real one.
+
+``RESTART`` sets ``w_{-1..-5} = min(floor(2**(state_f + F) / max(PDC, 1)), 2**(state_f + F) - 1)``
+and ``m_{-1..-4}`` to the identity ``(2**F, 0)``.  The composition is by node index, so
+stalls and bubbles never change a state.
 
 The optional on-chip readout adds, after the last node of each sample::
 
@@ -46,14 +66,32 @@ from .regmap import Access, Register, RegisterMap
 from .reservoir_float import make_mask
 from .validate import SpecError, check_bool, check_enum, check_float, check_int
 
-__all__ = ["MaskKind", "ReservoirSpec", "RESERVOIR_IDENT", "MAX_VIRTUAL", "REG_NAMES", "rshift_round"]
+__all__ = [
+    "MaskKind",
+    "ReservoirSpec",
+    "RESERVOIR_IDENT",
+    "MAX_VIRTUAL",
+    "REG_NAMES",
+    "MAP_FRAC_BITS",
+    "A_MIN",
+    "A_SPAN_LOG2",
+    "LOOKAHEAD",
+    "rshift_round",
+]
 
 #: Value of the ``ID`` register of the reservoir core ("STNO").
 RESERVOIR_IDENT = 0x53544E4F
 #: Largest number of virtual nodes (mask / weight / delay memory depth).
 MAX_VIRTUAL = 4096
 #: Run-time parameter registers the golden model takes (see :meth:`ReservoirSpec.reset_regs`).
-REG_NAMES = ("BIAS", "GAIN", "FB", "PDC", "C", "Q", "SUBSTEPS")
+REG_NAMES = ("BIAS", "GAIN", "FB", "PDC", "C", "Q")
+#: Fraction bits of the node maps (``E``, ``G``, ``beta``) and of the loop state ``w = 1/p``.
+MAP_FRAC_BITS = 24
+#: Lower end of the node-map table over ``A`` (real units); the table spans ``2**A_SPAN_LOG2``.
+A_MIN = -1
+A_SPAN_LOG2 = 4
+#: Nodes the state loop looks back: ``w_n`` from ``w_{n - LOOKAHEAD}`` (the loop's clocks).
+LOOKAHEAD = 5
 
 
 class MaskKind(enum.Enum):
@@ -97,10 +135,8 @@ class ReservoirSpec:
         Virtual nodes per input sample, 2..4096 (depth of the mask and weight memories).
     feedback_offset : int
         Delay-line length is ``n_virtual + feedback_offset`` nodes, 0..64.
-    substeps : int
-        Reset value of ``SUBSTEPS``: Euler steps per node duration, 1..255.
     theta : float
-        Node duration (s) setting the reset value of ``C = 2 gamma_g theta / substeps``.
+        Node duration (s) setting the reset value of ``C = 2 gamma_g theta``.
     gamma_g, q : float
         Oscillator damping rate (1/s) and nonlinear damping ``Q`` (reset of ``Q``).
     zeta_dc, input_scaling, feedback : float
@@ -124,7 +160,14 @@ class ReservoirSpec:
     c_bits, c_frac_bits : int
         Unsigned format of ``C``.
     coef_bits, coef_frac_bits : int
-        Signed format of the Euler coefficients ``a`` and ``b``.
+        Signed format of the node exponents ``A`` and ``B``; ``coef_bits - coef_frac_bits``
+        (integer bits with the sign) is 5..8, so ``A`` reaches the table's range
+        ``[-1, 15)`` and the node maps fit their registers.
+    table_bits : int
+        ``log2`` of the points of the ``E``/``G`` tables over ``A`` (6..14, at most
+        ``coef_frac_bits + 4``).  The default 13 matches the float exact map on NARMA10
+        (NRMSE 0.0972 vs 0.0973); 10 is about 5 % worse
+        (``benchmarks/study_reservoir_node_map.py``).
     readout : bool
         Include the on-chip linear readout (weight memory + multiply-accumulate).
     weight_bits, weight_frac_bits : int
@@ -135,7 +178,6 @@ class ReservoirSpec:
 
     n_virtual: int = 16
     feedback_offset: int = 1
-    substeps: int = 4
     theta: float = 10e-9
     gamma_g: float = 2e7
     q: float = 1.0
@@ -153,10 +195,11 @@ class ReservoirSpec:
     zeta_frac_bits: int = 20
     gain_bits: int = 18
     gain_frac_bits: int = 12
-    c_bits: int = 18
-    c_frac_bits: int = 17
+    c_bits: int = 17
+    c_frac_bits: int = 13
     coef_bits: int = 30
     coef_frac_bits: int = 24
+    table_bits: int = 13
     readout: bool = True
     weight_bits: int = 24
     weight_frac_bits: int = 12
@@ -166,7 +209,6 @@ class ReservoirSpec:
     def __post_init__(self):
         check_int("n_virtual", self.n_virtual, 2, MAX_VIRTUAL)
         check_int("feedback_offset", self.feedback_offset, 0, 64)
-        check_int("substeps", self.substeps, 1, 255)
         check_int("mask_seed", self.mask_seed, 0, (1 << 64) - 1)
         object.__setattr__(self, "mask_kind", check_enum("mask_kind", self.mask_kind, MaskKind))
         check_bool("readout", self.readout)
@@ -194,6 +236,13 @@ class ReservoirSpec:
         ):
             if s < 0:
                 raise SpecError(name, s, "a value >= 0 (formats must only shift right)")
+        if not 5 <= self.coef_bits - self.coef_frac_bits <= 8:
+            raise SpecError(
+                "coef_bits - coef_frac_bits",
+                self.coef_bits - self.coef_frac_bits,
+                "5..8 integer bits (A reaches the table range [-1, 15); the node maps fit)",
+            )
+        check_int("table_bits", self.table_bits, 6, min(14, self.coef_frac_bits + A_SPAN_LOG2))
         object.__setattr__(self, "theta", check_float("theta", self.theta, 0.0, lo_open=True))
         object.__setattr__(self, "gamma_g", check_float("gamma_g", self.gamma_g, 0.0, lo_open=True))
         object.__setattr__(self, "q", check_float("q", self.q, -1.0, lo_open=True))
@@ -217,6 +266,74 @@ class ReservoirSpec:
     @property
     def shift_out(self) -> int:
         return self.weight_frac_bits + self.state_frac_bits - self.out_frac_bits
+
+    @property
+    def shift_table(self) -> int:
+        """Fraction bits of ``A`` below a table step (the interpolation shift ``sf``)."""
+        return self.coef_frac_bits + A_SPAN_LOG2 - self.table_bits
+
+    @property
+    def w_one(self) -> int:
+        """``2**(state_frac_bits + MAP_FRAC_BITS)``: ``x = w_one // w``."""
+        return 1 << (self.state_frac_bits + MAP_FRAC_BITS)
+
+    @property
+    def w_max(self) -> int:
+        """Largest loop state ``w`` (the clamp of the loop; ``x >= 1`` below it)."""
+        return self.w_one - 1
+
+    def state_of(self, w):
+        """``x = min(w_one // max(w, 1), state_max)`` of raw loop states (int or array)."""
+        if isinstance(w, np.ndarray):
+            return np.minimum(self.w_one // np.maximum(w, 1), self.state_max)
+        return min(self.w_one // max(int(w), 1), self.state_max)
+
+    @property
+    def a_range(self) -> tuple[int, int]:
+        """Raw clamp of ``A``: ``[A_MIN, A_MIN + 16)`` in ``coef_frac_bits``."""
+        lo = A_MIN << self.coef_frac_bits
+        return lo, lo + (1 << (A_SPAN_LOG2 + self.coef_frac_bits)) - 1
+
+    def w_restart(self, pdc: int) -> int:
+        """The loop state ``RESTART`` sets from the raw ``PDC``."""
+        return min(self.w_one // max(int(pdc), 1), self.w_max)
+
+    @cached_property
+    def node_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(ET, DE, GT, DG)``, int64 arrays of ``2**table_bits`` entries (``MAP_FRAC_BITS``).
+
+        ``ET[j] = round(exp(-a_j) 2**F)``, ``GT[j] = round((1 - exp(-a_j)) / a_j 2**F)``
+        (1 at ``a_j = 0``), ``a_j = A_MIN + 16 j / 2**table_bits``; ``DE``/``DG`` are the
+        differences to the next point, which interpolate linearly.
+        """
+        n = 1 << self.table_bits
+        a = A_MIN + np.arange(n + 1, dtype=np.float64) * ((1 << A_SPAN_LOG2) / n)
+        safe = np.where(a == 0.0, 1.0, a)
+        g = np.where(a == 0.0, 1.0, -np.expm1(-a) / safe)
+        scale = float(1 << MAP_FRAC_BITS)
+        et = np.floor(np.exp(-a) * scale + 0.5).astype(np.int64)
+        gt = np.floor(g * scale + 0.5).astype(np.int64)
+        out = (et[:-1], np.diff(et), gt[:-1], np.diff(gt))
+        for arr in out:
+            arr.setflags(write=False)
+        return out
+
+    @cached_property
+    def map_bounds(self) -> dict[str, int]:
+        """Largest ``|E|`` and ``|beta|`` of a node map (``e1``, ``b1``), of a pair of them
+        (``e2``, ``b2``), of four (``e4``, ``b4``) and of the composite of five (``e5``,
+        ``b5``), raw: what the gateware sizes its registers by (rigorous, rounding
+        included)."""
+        et, _, gt, _ = self.node_tables
+        f = MAP_FRAC_BITS
+        e1, g1 = int(et.max()) + 1, int(gt.max()) + 1
+        b1 = -(-(1 << (self.coef_bits - 1)) * g1 >> self.coef_frac_bits) + 1
+        out = {"e1": e1, "b1": b1}
+        for k, (x, y) in {2: (1, 1), 4: (2, 2), 5: (4, 1)}.items():
+            e1_, b1_, e2_, b2_ = out[f"e{x}"], out[f"b{x}"], out[f"e{y}"], out[f"b{y}"]
+            out[f"e{k}"] = (-(-e1_ * e2_ >> f)) + 1
+            out[f"b{k}"] = (-(-e1_ * b2_ >> f)) + 1 + b1_
+        return out
 
     @property
     def delay(self) -> int:
@@ -302,9 +419,9 @@ class ReservoirSpec:
         return int(np.clip(np.floor(float(value) * (1 << self.out_frac_bits) + 0.5), lo, hi))
 
     # -- registers --------------------------------------------------------------------
-    def coefficient_c(self, theta: float, substeps: int) -> float:
-        """``C = 2 gamma_g theta / substeps`` (real units)."""
-        return 2.0 * self.gamma_g * theta / substeps
+    def coefficient_c(self, theta: float) -> float:
+        """``C = 2 gamma_g theta`` (real units)."""
+        return 2.0 * self.gamma_g * theta
 
     def p_steady(self, zeta: float) -> float:
         """Steady-state power ``(zeta - 1) / (zeta + Q)`` (0 below threshold)."""
@@ -314,7 +431,6 @@ class ReservoirSpec:
         self,
         *,
         theta: float | None = None,
-        substeps: int | None = None,
         zeta_dc: float | None = None,
         input_scaling: float | None = None,
         feedback: float | None = None,
@@ -328,7 +444,6 @@ class ReservoirSpec:
             If a value does not fit its register.
         """
         theta = self.theta if theta is None else check_float("theta", theta, 0.0, lo_open=True)
-        substeps = self.substeps if substeps is None else check_int("substeps", substeps, 1, 255)
         zeta = self.zeta_dc if zeta_dc is None else check_float("zeta_dc", zeta_dc)
         gain = self.input_scaling if input_scaling is None else check_float("input_scaling", input_scaling)
         fb = self.feedback if feedback is None else check_float("feedback", feedback)
@@ -341,15 +456,8 @@ class ReservoirSpec:
             "PDC": min(
                 _fit("p_dc", p_dc, self.state_frac_bits + 1, self.state_frac_bits, False), self.state_max
             ),
-            "C": _fit(
-                "C = 2 gamma_g theta / substeps",
-                self.coefficient_c(theta, substeps),
-                self.c_bits,
-                self.c_frac_bits,
-                False,
-            ),
+            "C": _fit("C = 2 gamma_g theta", self.coefficient_c(theta), self.c_bits, self.c_frac_bits, False),
             "Q": _fit("q", qq, self.zeta_bits, self.zeta_frac_bits, True),
-            "SUBSTEPS": substeps,
         }
 
     def reset_regs(self) -> dict[str, int]:
@@ -386,7 +494,7 @@ class ReservoirSpec:
                 name="STATUS",
                 width=4,
                 access=Access.RO,
-                doc="bit 0 BUSY (a sample is being processed), bit 1 FULL (an INPUT is "
+                doc="bit 0 BUSY (a sample or RESTART is in progress), bit 1 FULL (an INPUT is "
                 "waiting), bit 2 OVERRUN (INPUT written while FULL; sticky until "
                 "RESTART), bit 3 HELD (paused after a node, see CTRL.HOLD)",
             ),
@@ -403,7 +511,8 @@ class ReservoirSpec:
                 name="RESTART",
                 width=1,
                 access=Access.WO,
-                doc="abort, set p = PDC, empty the delay line and the input, clear OVERRUN",
+                doc="abort, set w = 1/PDC, empty the pipeline, the delay line and the input, "
+                "clear OVERRUN (BUSY for state_frac_bits + 26 clocks)",
             ),
             Register(
                 name="COUNT",
@@ -446,14 +555,14 @@ class ReservoirSpec:
                 width=self.state_frac_bits,
                 access=Access.RW,
                 reset=reset["PDC"],
-                doc=f"feedback centre and RESTART state, u0.{self.state_frac_bits}",
+                doc=f"feedback centre and RESTART state (w = 1/PDC), u0.{self.state_frac_bits}",
             ),
             Register(
                 name="C",
                 width=self.c_bits,
                 access=Access.RW,
                 reset=reset["C"],
-                doc=f"Euler coefficient 2 Gamma_G theta / substeps, u.{self.c_frac_bits}",
+                doc=f"node exponent 2 Gamma_G theta, u.{self.c_frac_bits}",
             ),
             Register(
                 name="Q",
@@ -462,13 +571,6 @@ class ReservoirSpec:
                 signed=True,
                 reset=reset["Q"] & ((1 << self.zeta_bits) - 1),
                 doc=f"nonlinear damping Q, s.{self.zeta_frac_bits}",
-            ),
-            Register(
-                name="SUBSTEPS",
-                width=8,
-                access=Access.RW,
-                reset=reset["SUBSTEPS"],
-                doc="Euler steps per node duration theta (0 counts as 1)",
             ),
             Register(name="MASK_ADDR", width=addr_bits, access=Access.WO, doc="set the mask write pointer"),
             Register(

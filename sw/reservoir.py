@@ -118,7 +118,7 @@ class ReservoirDriver:
         self.regs.write("W_BIAS", int(bias_q))
 
     def restart(self) -> None:
-        """``RESTART``: p = PDC, empty delay line and input, counters cleared."""
+        """``RESTART``: w = 1/PDC, empty pipeline, delay line and input, counters cleared."""
         self.regs.write("RESTART", 1)
 
     def status(self) -> dict[str, bool]:
@@ -275,8 +275,9 @@ def _stream_run(model, driver: ReservoirDriver, u_q, *, port: str) -> np.ndarray
     n_v = spec.n_virtual
     per = 1 if port == "pred" else n_v
     total = len(u_q) * per
-    nsub = max(1, driver.regs.read("SUBSTEPS"))
-    budget = 2 * (nsub + 4) * n_v + 1000  # cycles per sample, with margin
+    # cycles per sample, with margin: one node per clock when the delay line is at least
+    # as long as the pipeline, otherwise D nodes per pipeline latency (hdl/reservoir.py)
+    budget = 4 * n_v + 2000
     model.set("state_ready", 1)  # the simulation drains the state stream at full speed
     model.record("state_payload" if port == "state" else port, f"{port}_valid", max(total, 1))
     try:
@@ -385,9 +386,7 @@ class STNOReservoir:
     n_virtual : int
         Virtual nodes (2..4096).
     theta : float
-        Node duration in s.
-    substeps : int
-        Euler steps per node duration (1..255).
+        Node duration in s (each node's power equation is solved exactly over it).
     input_scaling, zeta_dc : float
         Input gain and DC current (in units of the threshold current).
     feedback : float
@@ -430,7 +429,6 @@ class STNOReservoir:
         n_virtual: int = 400,
         *,
         theta: float = 60e-9,
-        substeps: int = 8,
         input_scaling: float = 0.2,
         zeta_dc: float = 2.2,
         feedback: float = 4.0,
@@ -460,7 +458,6 @@ class STNOReservoir:
         )
         self.regs = self.spec.param_regs(
             theta=theta,
-            substeps=substeps,
             zeta_dc=zeta_dc,
             input_scaling=input_scaling,
             feedback=feedback,

@@ -117,7 +117,7 @@ def tune_reservoir(
         Show optuna's progress bar.
     **fixed
         Further :class:`STNOReservoir` arguments held fixed (``backend``, ``mask``,
-        ``substeps``, the mask ``seed`` as ``mask_seed`` ...).
+        ``feedback_offset``, the mask ``seed`` as ``mask_seed`` ...).
 
     Returns
     -------

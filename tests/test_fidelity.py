@@ -140,8 +140,8 @@ def test_reservoir_fidelity_sections(reservoir_sections, reservoir_config):
 
 
 def test_deviation_bound_without_feedback_is_tight_and_holds():
-    """No feedback: the bound is a few LSB (contraction 1 - C (zeta - 1) per sub-step) and
-    every fixed-point state lies inside it."""
+    """No feedback: the bound is a few LSB (the node maps contract) and every fixed-point
+    state lies inside it."""
     spec = ReservoirSpec(n_virtual=16, feedback=0.0, mask_kind="real", mask_seed=3)
     regs, mask_q = spec.reset_regs(), spec.mask_q()
     u_q = spec.quantize_inputs(np.random.default_rng(4).uniform(-1, 1, 60))
@@ -152,18 +152,25 @@ def test_deviation_bound_without_feedback_is_tight_and_holds():
 
 
 def test_reservoir_fidelity_fails_on_a_perturbed_golden_model(reservoir_config, monkeypatch):
-    """A fixed-point model with one Euler sub-step missing per node (an off-by-one in the
-    sub-step counter) must fail the deviation bound.  (With the example's 16 sub-steps the
-    missing one moves the NARMA10 NRMSE by less than that section's derived tolerance, so
-    the deviation section is the one that catches it; at 4 sub-steps both did.)"""
+    """A fixed-point model that skips the table's linear interpolation (E and G from the
+    point below A: a relative error up to one table step, 2**-9) must fail the deviation
+    bound."""
 
-    class OffByOne(ReservoirFixed):
+    class _NoInterpolation:
+        def __init__(self, spec):
+            self._spec = spec
+            et, de, gt, dg = spec.node_tables
+            self.node_tables = (et, 0 * de, gt, 0 * dg)
+
+        def __getattr__(self, name):
+            return getattr(self._spec, name)
+
+    class Perturbed(ReservoirFixed):
         def __init__(self, spec, *, mask_q=None, regs=None):
-            regs = dict(spec.check_regs(regs or {}))
-            regs["SUBSTEPS"] = max(1, regs["SUBSTEPS"] - 1)
-            super().__init__(spec, mask_q=mask_q, regs=regs)
+            super().__init__(spec, mask_q=mask_q, regs=regs, kernel="numpy")
+            self.spec = _NoInterpolation(spec)
 
-    monkeypatch.setattr(fidelity_reservoir, "ReservoirFixed", OffByOne)
+    monkeypatch.setattr(fidelity_reservoir, "ReservoirFixed", Perturbed)
     narma, dev, _ = fidelity_reservoir.fidelity(
         reservoir_config, log=_quiet, narma_samples=600, stimulus_samples=40
     )

@@ -220,6 +220,7 @@ def test_reservoir_numba_equals_numpy(case, lengths):
         diff = np.argwhere(xa != xb)
         assert not diff.size, f"first mismatch at {tuple(diff[0])} ({len(diff)} in all)"
     assert a.p == b.p and a.count == b.count and np.array_equal(a._hist, b._hist)
+    assert a._w == b._w and np.array_equal(a._maps, b._maps) and np.array_equal(a._pairs, b._pairs)
 
 
 @settings(max_examples=60, **SETTINGS)
