@@ -1,67 +1,87 @@
 """Gateware of the time-multiplexed STNO reservoir core and its AXI4-Lite top level.
 
 Semantics are those of :class:`spinemu.sim_golden.reservoir_fixed.ReservoirFixed`; the
-arithmetic (formats, rounding, saturation) is stated in
-:mod:`spinemu.sim_golden.reservoir_spec`, and the register map is ``spec.regmap``.
+arithmetic (formats, rounding, saturation, the node maps and their composition) is
+stated in :mod:`spinemu.sim_golden.reservoir_spec`, and the register map is
+``spec.regmap``.
 
-Schedule of one virtual node (``3 + SUBSTEPS`` clocks)::
+A new virtual node enters the datapath every clock.  The datapath is a free-running
+pipeline (:class:`~spinemu.hdl.pipeline.Pipeline`, no enable): the current ``z``, the
+exponents ``A``/``B``, the table lookup with interpolation, the node map, its
+composition with the previous four maps, the five-clock state loop ``w_n = E w_{n-5} +
+beta`` and a pipelined divider ``x = 2**(state_f + 24) // w``; :func:`latency` clocks
+from issue to the state.  Nodes are issued in order while three conditions hold:
 
-    LOAD   mask[i], weight[i] and delay[ptr] are read (synchronous memories)
-    ZETA   z = sat(BIAS + rs(GAIN m u) + rs(FB (x[n-D] - PDC)))
-    COEF   a = sat(rs(C (z - 1))), b = sat(rs(C (z + Q)))
-    SUB    one Euler sub-step per clock; the last one writes the state to the delay
-           line, to the ``state`` stream (valid on the next clock) and to the readout
-    HOLD   (only with CTRL.HOLD) wait for a NEXT write, so software can read every
-           state through the STATE register
+* the delay line already holds ``x[n - D]`` (fewer than ``D`` nodes in flight: with
+  ``D > latency`` one node per clock, otherwise ``D`` nodes per ``latency + 1`` clocks);
+* the output FIFO has room for every node in flight (credits), so backpressure on the
+  ``state`` stream never stops the pipeline;
+* ``CTRL.HOLD`` is clear, or the previous node has been read (``NEXT``).
 
 The ``state`` stream (``state_payload``/``state_valid``/``state_ready``/``state_last``,
-AXI4-Stream rules) has backpressure: a word stays valid, unchanged, until ``ready`` takes
-it, and the last sub-step of the next node waits (the whole datapath stalls) while the
-previous word is still unaccepted.  Only the order of the states is architectural, so
-stalls never change them.  ``state_last`` marks the last node of each input sample (one
-packet per sample: what a DMA S2MM transfer ends on).  With ``CTRL.HOLD`` the stream is
-silent and ignores ``ready`` (states are read through ``STATE``; switching to HOLD drops
-an unaccepted word).  ``state_ready`` tied high gives the old free-running timing.
+AXI4-Stream rules) comes out of the FIFO: a word stays valid, unchanged, until ``ready``
+takes it; only the order of the states is architectural, so stalls never change them.
+``state_last`` marks the last node of each input sample (one packet per sample: what a
+DMA S2MM transfer ends on).  With ``CTRL.HOLD`` the stream is silent (states are read
+through ``STATE``; the FIFO is emptied).
 
 Input samples arrive through the ``INPUT`` register or the ``input`` stream
 (``input_payload``/``input_valid``/``input_ready``, raw signed ``input_bits``): both fill
-the one-sample holding register, which the datapath empties when it starts a sample, so
-the stream keeps the core busy with no bus access per sample (a DMA MM2S channel on a
-board).  ``input_ready`` is low while the holding register is full, in the clock of an
-``INPUT`` write (the register wins) and of ``RESTART``.
+the one-sample holding register, which the issue logic empties when it starts a sample.
+``input_ready`` is low while the holding register is full, in the clock of an ``INPUT``
+write (the register wins) and in the clock of a ``RESTART`` write and the next.
 
-The readout multiply-accumulate runs on the clock after each state; after the last node
-of a sample it emits ``pred`` / ``pred_valid`` (a plain pulse, no backpressure: one per
-sample, also readable through ``PRED``/``PRED_COUNT``).
+``RESTART`` clears the pipeline and computes ``w = 2**(state_f + 24) // PDC`` with a
+sequential divider (``state_f + 25`` clocks, ``BUSY``); the same happens after reset.
+
+The readout multiply-accumulate follows the states as they leave the pipeline; after the
+last node of a sample it emits ``pred`` / ``pred_valid`` (a plain pulse, no
+backpressure: one per sample, also readable through ``PRED``/``PRED_COUNT``).
 """
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import enum, wiring
+from amaranth import Array, Cat, Const, Module, Mux, ResetInserter, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.reservoir_spec import ReservoirSpec
+from ..sim_golden.reservoir_spec import A_SPAN_LOG2, LOOKAHEAD, MAP_FRAC_BITS, ReservoirSpec
 from .axil import AXI4LiteSignature, CSRBank
+from .pipeline import Pipeline
 
-__all__ = ["ReservoirTop", "Phase"]
+__all__ = ["ReservoirTop", "OUTPUT_FIFO_DEPTH", "ROM_BANK_DEPTH", "latency"]
 
-
-class Phase(enum.Enum, shape=3):
-    """Datapath phase of the node schedule."""
-
-    IDLE = 1
-    LOAD = 2
-    ZETA = 3
-    COEF = 4
-    SUB = 5
-    HOLD = 6
+#: Depth of the output FIFO; the issue logic keeps at most this many nodes unread.
+OUTPUT_FIFO_DEPTH = 128
+#: Words per bank of the node-map ROM: 2K x 9 is a native shape of an ECP5 DP16KD and
+#: 2K x 18 of an xc7 RAMB36, so a bank needs no depth cascade (and no mux) inside.
+ROM_BANK_DEPTH = 2048
 
 
-def _rs(x, s: int):
-    """Round-half-up arithmetic right shift (``s >= 0``), as ``rshift_round``."""
-    return x if s == 0 else (x + (1 << (s - 1))) >> s
+#: The memories' read ports need no read-during-write logic (which would sit between a block
+#: RAM and the register that folds into it): the delay line never reads the entry written
+#: in the same clock (a node issues only after the state D nodes back is written), and a
+#: MASK_DATA/W_DATA write that lands on the entry a running sample reads in that clock
+#: gives that node either value (load masks and weights between samples).
+_NO_RW_CHECK = {"no_rw_check": 1}
+
+
+def _half(s: int) -> int:
+    """The rounding constant of ``rs(x, s)`` (0 for ``s = 0``)."""
+    return 1 << (s - 1) if s else 0
+
+
+def _signed_bits(bound: int) -> int:
+    """Bits of a signed register holding ``[-bound, bound]``."""
+    return bound.bit_length() + 1
+
+
+def _sat_unsigned(x, width: int):
+    """``x`` (signed) clamped to ``[0, 2**width - 1]`` by its sign and overflow bits."""
+    over = x[width:-1].any() if len(x) > width + 1 else Const(0)
+    return Mux(x[-1], 0, Mux(over, (1 << width) - 1, x[:width]))
 
 
 def _clamp(x, lo: int, hi: int):
@@ -69,8 +89,31 @@ def _clamp(x, lo: int, hi: int):
     return Mux(x < lo, lo, Mux(x > hi, hi, x))
 
 
+def _node_table_words(spec: ReservoirSpec) -> tuple[list[int], list[tuple[int, int, bool]]]:
+    """The ROM of the node maps: one word per table point packing ``ET, DE, GT, DG``;
+    returns ``(words, [(offset, width, signed)])``."""
+    cols = spec.node_tables
+    fields, off = [], 0
+    for col, sgn in zip(cols, (False, True, False, True), strict=True):
+        lo, hi = int(col.min()), int(col.max())
+        width = max(_signed_bits(max(-lo, hi)) if sgn else hi.bit_length(), 1)
+        fields.append((off, width, sgn))
+        off += width
+    words = [0] * len(cols[0])
+    for col, (o, w, _) in zip(cols, fields, strict=True):
+        mask = (1 << w) - 1
+        for j, v in enumerate(col.tolist()):
+            words[j] |= (v & mask) << o
+    return words, fields
+
+
+def latency(spec: ReservoirSpec) -> int:
+    """Clocks from issuing a node to its state (written to the delay line and the FIFO)."""
+    return ReservoirTop(spec=spec).datapath_latency()
+
+
 class ReservoirTop(wiring.Component):
-    """The reservoir datapath behind an AXI4-Lite register bank, with output streams.
+    """The reservoir datapath behind an AXI4-Lite register bank, with its streams.
 
     Parameters
     ----------
@@ -109,55 +152,188 @@ class ReservoirTop(wiring.Component):
             members["pred"] = Out(spec.out_bits)
             members["pred_valid"] = Out(1)
         super().__init__(members)
+        self._latency = None
+
+    def datapath_latency(self) -> int:
+        """Clocks from issue to state (elaborates the datapath once)."""
+        if self._latency is None:
+            self.elaborate(None)
+        return self._latency
+
+    # -- the datapath ----------------------------------------------------------------------
+    def _datapath(self, m, pipe: Pipeline, regs: dict, mask_q, dl_q, issue: dict, restart):
+        """Issue registers (stage 0) -> the state ``x`` and the stage that holds it."""
+        s = self.spec
+        fs, cf, F = s.state_frac_bits, s.coef_frac_bits, MAP_FRAC_BITS
+        bounds = s.map_bounds
+        u0, fb_on, slot = issue["u"], issue["fb_on"], issue["slot"]
+
+        # z = sat(BIAS + rs(GAIN m u) + rs(FB (x[n-D] - PDC))); the memories' read data
+        # are registered as they leave the blocks (their output registers)
+        mask_r = pipe.reg("mask_q", mask_q, 1)
+        dl_r = pipe.reg("dl_q", dl_q, 1)
+        gm, st = pipe.product("gm", regs["GAIN"], mask_r, 2)
+        fbd = pipe.reg("fbd", dl_r - regs["PDC"], 2, signed(fs + 1))
+        gmu, st_g = pipe.product("gmu", gm, u0, st + 1, add=[_half(s.shift_gmu)])
+        fbp, st_f = pipe.product("fbp", regs["FB"], fbd, 3, add=[_half(s.shift_fb)])
+        k = max(st_g, st_f) + 1
+        fbt = Mux(pipe.at(fb_on, k - 1), pipe.at(fbp, k - 1) >> s.shift_fb, 0)
+        zt = pipe.reg("zt", (pipe.at(gmu, k - 1) >> s.shift_gmu) + fbt, k)
+        zr = pipe.reg("zr", zt + regs["BIAS"], k + 1)
+        z = pipe.reg("z", _clamp(zr, *s.signed_range(s.zeta_bits)), k + 2, signed(s.zeta_bits))
+        zm = pipe.reg("zm", z - (1 << s.zeta_frac_bits), k + 3)
+        zq = pipe.reg("zq", z + regs["Q"], k + 3)
+
+        # A (as the table offset A - A_MIN) and B
+        a_off = _half(s.shift_coef) - (s.a_range[0] << s.shift_coef)  # rounding, and A - A_MIN
+        pa, st = pipe.product("pa", regs["C"], zm, k + 4, add=[a_off])
+        pb, _ = pipe.product("pb", regs["C"], zq, k + 4, add=[_half(s.shift_coef)])
+        off_bits = A_SPAN_LOG2 + cf
+        off = pipe.reg("a_off", _sat_unsigned(pa >> s.shift_coef, off_bits), st + 1, unsigned(off_bits))
+        b = pipe.reg("b", _clamp(pipe.at(pb, st) >> s.shift_coef, *s.signed_range(s.coef_bits)), st + 1,
+                     signed(s.coef_bits))
+
+        # table lookup: one ROM word per point, in banks of ROM_BANK_DEPTH words whose read
+        # data are registered as they leave the blocks (their output registers), then the
+        # bank is selected
+        words, fields = _node_table_words(s)
+        width = sum(w for _, w, _ in fields)
+        sf = s.shift_table
+        index = off[sf:]
+        bank_bits = max(0, s.table_bits - ROM_BANK_DEPTH.bit_length() + 1)
+        banks = []
+        for k in range(1 << bank_bits):
+            chunk = words[k * ROM_BANK_DEPTH : (k + 1) * ROM_BANK_DEPTH]
+            rom = Memory(shape=unsigned(width), depth=len(chunk), init=chunk)
+            m.submodules[f"node_rom{k}"] = rom
+            rom_r = rom.read_port()
+            m.d.comb += rom_r.addr.eq(index[: s.table_bits - bank_bits])
+            pipe.mark(rom_r.data, st + 2)
+            banks.append(pipe.reg(f"rom_q{k}", rom_r.data, st + 3))
+        if bank_bits:
+            sel = pipe.wire("rom_bank", pipe.at(off, st + 3)[sf + s.table_bits - bank_bits :], st + 3)
+            rom_q = pipe.reg("rom_q", Array(banks)[sel], st + 4)
+        else:
+            rom_q = pipe.reg("rom_q", banks[0], st + 4)
+        st += 4  # rom_q held here
+        cols = []
+        for name, (o, w, sgn) in zip(("et", "de", "gt", "dg"), fields, strict=True):
+            piece = rom_q[o : o + w]
+            cols.append(pipe.wire(name, piece.as_signed() if sgn else piece, st))
+        et, de, gt, dg = cols
+        frac = pipe.wire("a_frac", pipe.at(off, st)[:sf], st)
+        ef, st_e = pipe.product("ef", de, frac, st + 1, add=[_half(sf)])
+        gf, _ = pipe.product("gf", dg, frac, st + 1, add=[_half(sf)])
+        e1_bits = bounds["e1"].bit_length()
+        e = pipe.reg("e", pipe.at(et, st_e) + (ef >> sf), st_e + 1, unsigned(e1_bits))
+        g = pipe.reg("g", pipe.at(gt, st_e) + (pipe.at(gf, st_e) >> sf), st_e + 1, unsigned(e1_bits))
+        bg, st = pipe.product("bg", b, g, st_e + 2, add=[_half(cf)])
+        beta = pipe.wire("beta", bg >> cf, st, signed(_signed_bits(bounds["b1"])))
+
+        # composition by node index: pair_n = m_n o m_{n-1}, quad_n = pair_n o pair_{n-2},
+        # comp_n = quad_n o m_{n-4}
+        e_n = pipe.at(e, st)
+        ident = 1 << F
+        widths = {k: (bounds[f"e{k}"].bit_length(), _signed_bits(bounds[f"b{k}"])) for k in (2, 4, 5)}
+        maps = self._history(m, pipe, "maps", e_n, beta, st, depth=4, restart=restart)
+        e2, b2, st = self._compose(pipe, "c1", (e_n, beta), maps[0], st, widths[2])
+        pairs = self._history(m, pipe, "pairs", e2, b2, st, depth=2, restart=restart)
+        e4, b4, st = self._compose(pipe, "c2", (e2, b2), pairs[1], st, widths[4])
+        m_old = tuple(pipe.at(v, st) for v in maps[3])  # m_{n-4}, carried along with node n
+        e5, b5, st = self._compose(pipe, "c3", (e4, b4), m_old, st, widths[5])
+
+        # the state loop: w_n = sat(rs(E5 w_{n-5}, F) + beta5), LOOKAHEAD clocks: partial
+        # products, three adder levels, the saturation.  The operand w_{n-5} waits in a
+        # register loaded from the slot of n mod 5 one clock ahead, forwarded from the
+        # saturation when node n-5 writes it in that very clock.
+        w_bits = fs + F
+        w_slots = Array(Signal(w_bits, name=f"w_slot{i}", reset_less=True) for i in range(LOOKAHEAD))
+        loop = st + 1
+        w_prev = pipe.mark(Signal(w_bits, name="w_prev", reset_less=True), st)
+        terms = pipe.partial_products("loop", e5, w_prev, loop)
+        bias_term = pipe.wire("loop_beta", Cat(Const(_half(F), F), pipe.at(b5, st)).as_signed(), st)
+        terms.append(pipe.at(bias_term, loop))
+        wide = signed((bounds["e5"] * s.w_max + (bounds["b5"] << F) + ident).bit_length() + 1)
+        (w_sum,), held = pipe.tree("loop", terms, loop + 1, wide)
+        if held != loop + LOOKAHEAD - 2:
+            raise AssertionError(f"the state loop takes {held - loop + 2} clocks, not {LOOKAHEAD}")
+        w_new = Signal(w_bits)
+        m.d.comb += w_new.eq(_sat_unsigned(w_sum >> F, w_bits))
+        write_slot = pipe.at(slot, held)
+        with m.If(pipe.valid_at(held)):
+            m.d.sync += w_slots[write_slot].eq(w_new)
+        need = pipe.at(slot, st - 1)  # the slot of the node held at st - 1 (next at st)
+        forward = pipe.valid_at(held) & (write_slot == need)
+        m.d.sync += w_prev.eq(Mux(forward, w_new, w_slots[need]))
+        w = pipe.reg("w", w_new, held + 1)
+        self._w_slots = w_slots
+
+        # the divider: x = min(w_one // max(w, 1), state_max)
+        k = held + 2
+        small = pipe.reg("w_small", w <= ident, k)
+        r, q = Const(ident, w_bits + 1), Const(0, 1)
+        for i in range(fs):
+            r2 = r << 1
+            diff = r2 - pipe.at(w, k + i - 1)
+            ge = ~diff[-1]
+            r = pipe.reg(f"div_r{i}", Mux(ge, diff, r2), k + i, unsigned(w_bits + 1))
+            q = pipe.reg(f"div_q{i}", Cat(ge, q) if i else ge, k + i, unsigned(i + 1))
+        x = pipe.reg("x", Mux(pipe.at(small, k + fs - 1), s.state_max, q), k + fs, unsigned(fs))
+        return x, k + fs
+
+    def _history(self, m, pipe, name, e, beta, st, *, depth, restart):
+        """The maps of the ``depth`` nodes before the one held at ``st``, newest first
+        (identity after RESTART), each ``(E, beta)`` marked at ``st``."""
+        ident = 1 << MAP_FRAC_BITS
+        hist_e = [Signal(len(e), name=f"{name}_e{i}", init=ident) for i in range(depth)]
+        hist_b = [Signal(beta.shape(), name=f"{name}_b{i}") for i in range(depth)]
+        with m.If(pipe.valid_at(st)):
+            m.d.sync += [hist_e[0].eq(e), hist_b[0].eq(beta)]
+            for i in range(1, depth):
+                m.d.sync += [hist_e[i].eq(hist_e[i - 1]), hist_b[i].eq(hist_b[i - 1])]
+        with m.If(restart):
+            m.d.sync += [h.eq(ident) for h in hist_e] + [h.eq(0) for h in hist_b]
+        return [(pipe.mark(he, st), pipe.mark(hb, st)) for he, hb in zip(hist_e, hist_b, strict=True)]
+
+    def _compose(self, pipe, name, first, then, st, widths):
+        """``first o then`` (``then`` applied first), both ``(E, beta)`` held at ``st``:
+        ``(rs(E1 E2, F), rs(E1 beta2, F) + beta1)``; returns ``(E, beta, stage held)``."""
+        F = MAP_FRAC_BITS
+        (e1, b1), (e2, b2) = first, then
+        pe, st_e = pipe.product(f"{name}_e", e1, e2, st + 1, add=[_half(F)])
+        bias = pipe.wire(f"{name}_b1", Cat(Const(_half(F), F), pipe.at(b1, st)).as_signed(), st)
+        pb, st_b = pipe.product(f"{name}_b", e1, b2, st + 1, add=[bias])
+        done = max(st_e, st_b)
+        e_out = pipe.wire(f"{name}_eo", pipe.at(pe, done) >> F, done, unsigned(widths[0]))
+        b_out = pipe.wire(f"{name}_bo", pipe.at(pb, done) >> F, done, signed(widths[1]))
+        return e_out, b_out, done
 
     def elaborate(self, platform):
         m = Module()
         s = self.spec
         n_v, d = s.n_virtual, s.delay
-        fs, ks = s.state_frac_bits, s.coef_frac_bits
+        fs, F = s.state_frac_bits, MAP_FRAC_BITS
         reset = s.reset_regs()
         m.submodules.bank = bank = CSRBank(regmap=s.regmap)
         wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
         csr = bank.csr
+        # RESTART acts on the clock after its write: the strobe leaves the bus decode
+        # through one register before it fans out to the whole datapath.
+        restart = Signal()
+        m.d.sync += restart.eq(csr.RESTART_wstb)
+        hold_mode = csr.CTRL[0]
 
-        # -- memories -------------------------------------------------------------------
+        # -- memories ---------------------------------------------------------------------
         m.submodules.mask_mem = mask_mem = Memory(
-            shape=signed(s.mask_bits), depth=n_v, init=[int(v) for v in s.mask_q()]
+            shape=signed(s.mask_bits), depth=n_v, init=[int(v) for v in s.mask_q()], attrs=_NO_RW_CHECK
         )
         mask_w = mask_mem.write_port()
         mask_r = mask_mem.read_port()
-        m.submodules.delay_mem = delay_mem = Memory(shape=unsigned(fs), depth=d, init=[])
+        m.submodules.delay_mem = delay_mem = Memory(shape=unsigned(fs), depth=d, init=[], attrs=_NO_RW_CHECK)
         dl_w = delay_mem.write_port()
         dl_r = delay_mem.read_port()
-
-        # -- control state -----------------------------------------------------------------
-        phase = Signal(Phase, init=Phase.IDLE)
-        node = Signal(range(n_v))
-        ptr = Signal(range(d))
-        seen = Signal(range(d + 1))  # min(nodes since restart, D)
-        count = Signal(32)
-        sub = Signal(8)
-        p = Signal(fs, init=reset["PDC"])
-        u_cur = Signal(signed(s.input_bits))
-        pend = Signal()
-        pend_u = Signal(signed(s.input_bits))
-        overrun = Signal()
-        z = Signal(signed(s.zeta_bits))
-        a = Signal(signed(s.coef_bits))
-        b = Signal(signed(s.coef_bits))
         mask_ptr = Signal(range(n_v))
-
-        restart = csr.RESTART_wstb
-        bias = csr.BIAS.as_signed()
-        gain = csr.GAIN.as_signed()
-        fb = csr.FB.as_signed()
-        q = csr.Q.as_signed()
-        nsub_last = Signal(8)
-        m.d.comb += nsub_last.eq(Mux(csr.SUBSTEPS.any(), csr.SUBSTEPS - 1, 0))
-
         m.d.comb += [
-            mask_r.addr.eq(node),
-            dl_r.addr.eq(ptr),
             mask_w.addr.eq(mask_ptr),
             mask_w.data.eq(csr.MASK_DATA.as_signed()),
             mask_w.en.eq(csr.MASK_DATA_wstb),
@@ -167,12 +343,21 @@ class ReservoirTop(wiring.Component):
         with m.Elif(csr.MASK_DATA_wstb):
             m.d.sync += mask_ptr.eq(Mux(mask_ptr == n_v - 1, 0, mask_ptr + 1))
 
-        # -- input holding register ---------------------------------------------------------
-        # Phase decodes come from the Switch below (no == on the enum: lint-clean Verilog).
-        is_idle, is_sub, is_hold = Signal(), Signal(), Signal()
+        # -- input holding register ----------------------------------------------------------
+        active = Signal()  # a sample is being issued
+        node = Signal(range(n_v))  # next node of it
+        u_cur = Signal(signed(s.input_bits))
+        pend = Signal()
+        pend_u = Signal(signed(s.input_bits))
+        overrun = Signal()
+        issue = Signal()
         take = Signal()
-        m.d.comb += take.eq(is_idle & pend)
-        m.d.comb += self.input_ready.eq(~pend & ~csr.INPUT_wstb & ~csr.RESTART_wstb)
+        last_issue = Signal()
+        m.d.comb += [
+            last_issue.eq(issue & (node == n_v - 1)),
+            take.eq(pend & (~active | last_issue)),
+            self.input_ready.eq(~pend & ~csr.INPUT_wstb & ~csr.RESTART_wstb & ~restart),
+        ]
         with m.If(csr.INPUT_wstb):
             with m.If(pend & ~take):
                 m.d.sync += overrun.eq(1)
@@ -183,134 +368,217 @@ class ReservoirTop(wiring.Component):
         with m.Elif(take):
             m.d.sync += pend.eq(0)
 
-        # -- datapath -------------------------------------------------------------------------
-        # Amaranth arithmetic is exact (results widen), so only the saturations truncate.
-        gmu = _rs(gain * mask_r.data * u_cur, s.shift_gmu)
-        fbt = Mux(seen == d, _rs(fb * (dl_r.data - csr.PDC), s.shift_fb), 0)
-        zlo, zhi = s.signed_range(s.zeta_bits)
-        klo, khi = s.signed_range(s.coef_bits)
-        one = 1 << s.zeta_frac_bits
-        z_next = _clamp(bias + gmu + fbt, zlo, zhi)
-        a_next = _clamp(_rs(csr.C * (z - one), s.shift_coef), klo, khi)
-        b_next = _clamp(_rs(csr.C * (z + q), s.shift_coef), klo, khi)
-        bp = _rs(b * p, fs)
-        p_next = Signal(fs)
-        m.d.comb += p_next.eq(_clamp(p + _rs((a - bp) * p, ks), 1, s.state_max))
-        last_sub = Signal()
-        m.d.comb += last_sub.eq(is_sub & (sub == nsub_last))
-        # Backpressure: the node's result waits while the previous word is not accepted
-        # (never in HOLD mode, where the stream is off).
-        hold_mode = csr.CTRL[0]
-        stall = Signal()
-        fire = Signal()
-        m.d.comb += [
-            stall.eq(last_sub & self.state_valid & ~self.state_ready & ~hold_mode),
-            fire.eq(last_sub & ~stall),
-        ]
-
-        m.d.comb += [
-            dl_w.addr.eq(ptr),
-            dl_w.data.eq(p_next),
-            dl_w.en.eq(fire & ~restart),
-        ]
-        with m.If(self.state_ready | hold_mode):
-            m.d.sync += self.state_valid.eq(0)
-
-        with m.Switch(phase):
-            with m.Case(Phase.IDLE):
-                m.d.comb += is_idle.eq(1)
-                with m.If(take):
-                    m.d.sync += [u_cur.eq(pend_u), phase.eq(Phase.LOAD)]
-            with m.Case(Phase.HOLD):
-                m.d.comb += is_hold.eq(1)
-                # The node counter has already advanced: 0 means the sample is complete.
-                with m.If(csr.NEXT_wstb):
-                    m.d.sync += phase.eq(Mux(node.any(), Phase.LOAD, Phase.IDLE))
-            with m.Case(Phase.LOAD):
-                m.d.sync += phase.eq(Phase.ZETA)
-            with m.Case(Phase.ZETA):
-                m.d.sync += [z.eq(z_next), phase.eq(Phase.COEF)]
-            with m.Case(Phase.COEF):
-                m.d.sync += [a.eq(a_next), b.eq(b_next), sub.eq(0), phase.eq(Phase.SUB)]
-            with m.Case(Phase.SUB):
-                m.d.comb += is_sub.eq(1)
-                with m.If(~stall):
-                    m.d.sync += [p.eq(p_next), sub.eq(sub + 1)]
-                with m.If(fire):
-                    m.d.sync += [
-                        self.state_payload.eq(p_next),
-                        self.state_valid.eq(~hold_mode),
-                        self.state_last.eq(node == n_v - 1),
-                        count.eq(count + 1),
-                        ptr.eq(Mux(ptr == d - 1, 0, ptr + 1)),
-                        node.eq(Mux(node == n_v - 1, 0, node + 1)),
-                        phase.eq(Mux(csr.CTRL[0], Phase.HOLD, Mux(node == n_v - 1, Phase.IDLE, Phase.LOAD))),
-                    ]
-                    with m.If(seen != d):
-                        m.d.sync += seen.eq(seen + 1)
-
-        # -- optional readout -------------------------------------------------------------------
-        if s.readout:
-            m.submodules.w_mem = w_mem = Memory(shape=signed(s.weight_bits), depth=n_v, init=[])
-            w_w = w_mem.write_port()
-            w_r = w_mem.read_port()
-            w_ptr = Signal(range(n_v))
-            m.d.comb += [
-                w_r.addr.eq(node),
-                w_w.addr.eq(w_ptr),
-                w_w.data.eq(csr.W_DATA.as_signed()),
-                w_w.en.eq(csr.W_DATA_wstb),
+        # -- RESTART: w = w_one // max(PDC, 1) by a sequential divider -------------------------
+        w0_steps = fs + F + 1  # quotient bits
+        init_busy = Signal(init=1)
+        init_i = Signal(range(w0_steps + 1), init=w0_steps)
+        init_rem = Signal(fs + 1)
+        init_quo = Signal(w0_steps)
+        init_div = Signal(fs, init=max(reset["PDC"], 1))
+        rem2 = Cat(init_i == w0_steps, init_rem)  # next dividend bit: only the top one is 1
+        rdiff = Signal(signed(fs + 3))
+        m.d.comb += rdiff.eq(rem2 - init_div)
+        with m.If(init_busy):
+            with m.If(init_i == 0):
+                m.d.sync += init_busy.eq(0)
+            with m.Else():
+                m.d.sync += [
+                    init_i.eq(init_i - 1),
+                    init_rem.eq(Mux(rdiff[-1], rem2, rdiff)),
+                    init_quo.eq(Cat(~rdiff[-1], init_quo)),
+                ]
+        with m.If(restart):
+            m.d.sync += [
+                init_busy.eq(1),
+                init_i.eq(w0_steps),
+                init_rem.eq(0),
+                init_quo.eq(0),
+                init_div.eq(Mux(csr.PDC.any(), csr.PDC, 1)),
             ]
-            with m.If(csr.W_ADDR_wstb):
-                m.d.sync += w_ptr.eq(csr.W_ADDR)
-            with m.Elif(csr.W_DATA_wstb):
-                m.d.sync += w_ptr.eq(Mux(w_ptr == n_v - 1, 0, w_ptr + 1))
+        w0 = Mux(init_quo >= s.w_one, s.w_max, init_quo)
 
-            acc_bits = s.weight_bits + fs + 1 + max(1, n_v.bit_length())
-            acc = Signal(signed(acc_bits))
-            mac_go = Signal()
-            mac_last = Signal()
-            mac_w = Signal(signed(s.weight_bits))
-            pred_count = Signal(32)
-            olo, ohi = s.signed_range(s.out_bits)
-            total = acc + mac_w * self.state_payload
-            y = _clamp(_rs(total, s.shift_out) + csr.W_BIAS.as_signed(), olo, ohi)
-            m.d.sync += [mac_go.eq(fire), self.pred_valid.eq(0)]
-            with m.If(fire):
-                m.d.sync += [mac_w.eq(w_r.data), mac_last.eq(node == n_v - 1)]
-            with m.If(mac_go):
-                with m.If(mac_last):
-                    m.d.sync += [
-                        self.pred.eq(y),
-                        self.pred_valid.eq(1),
-                        acc.eq(0),
-                        pred_count.eq(pred_count + 1),
-                    ]
-                with m.Else():
-                    m.d.sync += acc.eq(total)
-            with m.If(restart):
-                m.d.sync += [acc.eq(0), mac_go.eq(0), pred_count.eq(0), self.pred_valid.eq(0)]
-            m.d.comb += [csr.PRED.eq(self.pred), csr.PRED_COUNT.eq(pred_count)]
+        # -- issue ----------------------------------------------------------------------------
+        pipe = Pipeline(clear=restart)
+        m.submodules.datapath = pipe.m
+        regs = {}
+        for name in ("GAIN", "FB", "BIAS", "Q"):
+            sig = Signal(signed(len(getattr(csr, name))), name=f"reg_{name.lower()}")
+            m.d.comb += sig.eq(getattr(csr, name).as_signed())
+            regs[name] = pipe.static(sig)
+        for name in ("C", "PDC"):
+            sig = Signal(len(getattr(csr, name)), name=f"reg_{name.lower()}")
+            m.d.comb += sig.eq(getattr(csr, name))
+            regs[name] = pipe.static(sig)
+
+        v0 = Signal()
+        u0 = Signal(signed(s.input_bits), reset_less=True)
+        fb_on = Signal(reset_less=True)
+        slot0 = Signal(range(LOOKAHEAD), reset_less=True)
+        slot = Signal(range(LOOKAHEAD))  # n mod LOOKAHEAD of the next node
+        ptr = Signal(range(d))  # n mod D: where x[n - D] is (and x[n] will be)
+        seen = Signal(range(d + 1))  # min(n, D)
+        pipe.start(v0)
+        for sig in (u0, fb_on, slot0):
+            pipe.mark(sig, 0)
+        pipe.mark(mask_r.data, 0)
+        pipe.mark(dl_r.data, 0)
+        m.d.comb += [mask_r.addr.eq(node), dl_r.addr.eq(ptr)]
+        x, out_stage = self._datapath(
+            m, pipe, regs, mask_r.data, dl_r.data, {"u": u0, "fb_on": fb_on, "slot": slot0}, restart
+        )
+        self._latency = out_stage
+        written = pipe.valid_at(out_stage)
+
+        inflight = Signal(range(out_stage + 2))
+        credits = Signal(range(OUTPUT_FIFO_DEPTH + 1), init=OUTPUT_FIFO_DEPTH)
+        held = Signal()
+        popped = Signal()
+        m.d.comb += issue.eq(
+            active
+            & ~init_busy
+            & (inflight < d)
+            & (credits != 0)
+            & Mux(hold_mode, (inflight == 0) & ~held, 1)
+        )
+        m.d.sync += [
+            v0.eq(issue),
+            inflight.eq(inflight + issue - written),
+            credits.eq(credits - issue + popped),
+        ]
+        with m.If(issue):
+            m.d.sync += [
+                u0.eq(u_cur),
+                fb_on.eq(seen == d),
+                slot0.eq(slot),
+                slot.eq(Mux(slot == LOOKAHEAD - 1, 0, slot + 1)),
+                node.eq(Mux(node == n_v - 1, 0, node + 1)),
+                ptr.eq(Mux(ptr == d - 1, 0, ptr + 1)),
+            ]
+            with m.If(seen != d):
+                m.d.sync += seen.eq(seen + 1)
+            with m.If(node == n_v - 1):
+                m.d.sync += active.eq(0)
+        with m.If(take):
+            m.d.sync += [active.eq(1), u_cur.eq(pend_u)]
+        with m.If(csr.NEXT_wstb):
+            m.d.sync += held.eq(0)
+        with m.If(written & hold_mode):
+            m.d.sync += held.eq(1)
+
+        # -- output: delay line, FIFO, STATE, COUNT -------------------------------------------------
+        out_node = Signal(range(n_v))
+        wptr = Signal(range(d))
+        count = Signal(32)
+        state_reg = Signal(fs)
+        out_last = Signal()
+        m.d.comb += [
+            out_last.eq(out_node == n_v - 1),
+            dl_w.addr.eq(wptr),
+            dl_w.data.eq(x),
+            dl_w.en.eq(written & ~restart),
+        ]
+        with m.If(written):
+            m.d.sync += [
+                out_node.eq(Mux(out_last, 0, out_node + 1)),
+                wptr.eq(Mux(wptr == d - 1, 0, wptr + 1)),
+                count.eq(count + 1),
+                state_reg.eq(x),
+            ]
+        fifo = SyncFIFOBuffered(width=fs + 1, depth=OUTPUT_FIFO_DEPTH)
+        m.submodules.out_fifo = ResetInserter(restart)(fifo)
+        m.d.comb += [
+            fifo.w_data.eq(Cat(x, out_last)),
+            fifo.w_en.eq(written & ~hold_mode),
+            fifo.r_en.eq(self.state_ready | hold_mode),
+            self.state_payload.eq(fifo.r_data[:fs]),
+            self.state_last.eq(fifo.r_data[fs]),
+            self.state_valid.eq(fifo.r_rdy & ~hold_mode),
+            popped.eq((fifo.r_rdy & fifo.r_en) | (written & hold_mode)),
+        ]
+
+        # -- optional readout ---------------------------------------------------------------------
+        if s.readout:
+            self._readout(m, pipe, csr, x, out_stage, out_node, out_last, restart)
 
         # RESTART wins over everything above (later assignments take priority).
         with m.If(restart):
             m.d.sync += [
-                phase.eq(Phase.IDLE),
+                active.eq(0),
                 node.eq(0),
+                slot.eq(0),
                 ptr.eq(0),
                 seen.eq(0),
+                inflight.eq(0),
+                credits.eq(OUTPUT_FIFO_DEPTH),
+                held.eq(0),
+                out_node.eq(0),
+                wptr.eq(0),
                 count.eq(0),
-                p.eq(csr.PDC),
                 pend.eq(0),
                 overrun.eq(0),
-                self.state_valid.eq(0),
+                v0.eq(0),
             ]
+        with m.If(init_busy & (init_i == 0)):
+            m.d.sync += [w.eq(w0) for w in self._w_slots]
 
         m.d.comb += [
             csr.ID.eq(s.regmap.ident),
             csr.N.eq(n_v),
-            csr.STATUS.eq(Cat(~is_idle, pend, overrun, is_hold)),
+            csr.STATUS.eq(Cat(active | (inflight != 0) | init_busy, pend, overrun, held)),
             csr.COUNT.eq(count),
-            csr.STATE.eq(self.state_payload),
+            csr.STATE.eq(state_reg),
         ]
         return m
+
+    def _readout(self, m, pipe, csr, x, stage, out_node, out_last, restart):
+        """``y = sat(rs(sum_i W_i x_i, shift_out) + W_BIAS)`` after each sample's last node."""
+        s = self.spec
+        n_v = s.n_virtual
+        w_mem = Memory(shape=signed(s.weight_bits), depth=n_v, init=[], attrs=_NO_RW_CHECK)
+        m.submodules.w_mem = w_mem
+        w_w = w_mem.write_port()
+        w_r = w_mem.read_port()
+        w_ptr = Signal(range(n_v))
+        m.d.comb += [
+            w_r.addr.eq(out_node),
+            w_w.addr.eq(w_ptr),
+            w_w.data.eq(csr.W_DATA.as_signed()),
+            w_w.en.eq(csr.W_DATA_wstb),
+        ]
+        with m.If(csr.W_ADDR_wstb):
+            m.d.sync += w_ptr.eq(csr.W_ADDR)
+        with m.Elif(csr.W_DATA_wstb):
+            m.d.sync += w_ptr.eq(Mux(w_ptr == n_v - 1, 0, w_ptr + 1))
+
+        last = pipe.wire("ro_last", out_last, stage)  # the flag of the node held at `stage`
+        pipe.mark(w_r.data, stage + 1)
+        w_q = pipe.reg("ro_w", w_r.data, stage + 2)  # the block's output register
+        xs = pipe.wire("ro_x", pipe.at(x, stage + 2), stage + 2, signed(s.state_frac_bits + 1))
+        prod, st = pipe.product("ro", w_q, xs, stage + 3)
+        acc_bits = s.weight_bits + s.state_frac_bits + 1 + max(1, n_v.bit_length())
+        half = _half(s.shift_out)
+        acc = Signal(signed(acc_bits), init=half)
+        total = Signal(signed(acc_bits), reset_less=True)
+        go = pipe.valid_at(st)
+        is_last = pipe.at(last, st)
+        done1, done2 = Signal(), Signal()
+        pred_count = Signal(32)
+        olo, ohi = s.signed_range(s.out_bits)
+        m.d.sync += [done1.eq(go & is_last), done2.eq(done1), self.pred_valid.eq(0)]
+        with m.If(go):
+            m.d.sync += acc.eq(Mux(is_last, half, acc + prod))
+            with m.If(is_last):
+                m.d.sync += total.eq(acc + prod)
+        y_next = (total >> s.shift_out) + csr.W_BIAS.as_signed()
+        y = Signal(y_next.shape(), reset_less=True)
+        with m.If(done1):
+            m.d.sync += y.eq(y_next)
+        with m.If(done2):
+            m.d.sync += [
+                self.pred.eq(_clamp(y, olo, ohi)),
+                self.pred_valid.eq(1),
+                pred_count.eq(pred_count + 1),
+            ]
+        with m.If(restart):
+            m.d.sync += [acc.eq(half), done1.eq(0), done2.eq(0), pred_count.eq(0), self.pred_valid.eq(0)]
+        m.d.comb += [csr.PRED.eq(self.pred), csr.PRED_COUNT.eq(pred_count)]

@@ -59,13 +59,12 @@ def _signed_ints(bits):
     q=_signed_ints(SPEC.zeta_bits),
     c=st.integers(0, (1 << SPEC.c_bits) - 1),
     pdc=st.integers(0, SPEC.state_max),
-    nsub=st.integers(0, 5),
     w=st.lists(_signed_ints(SPEC.weight_bits), min_size=16, max_size=16),
     w_bias=_signed_ints(SPEC.out_bits),
 )
-def test_golden_equals_rtl_random(model, u, mask, bias, gain, fb, q, c, pdc, nsub, w, w_bias):
+def test_golden_equals_rtl_random(model, u, mask, bias, gain, fb, q, c, pdc, w, w_bias):
     """Any registers, inputs, masks and weights (full ranges: mostly saturating)."""
-    regs = {"BIAS": bias, "GAIN": gain, "FB": fb, "Q": q, "C": c, "PDC": pdc, "SUBSTEPS": nsub}
+    regs = {"BIAS": bias, "GAIN": gain, "FB": fb, "Q": q, "C": c, "PDC": pdc}
     gold, rtl = _both(model, np.array(u), mask_q=np.array(mask), regs=regs, w_q=np.array(w), bias_q=w_bias)
     np.testing.assert_array_equal(rtl["x"], gold["x"])
     np.testing.assert_array_equal(rtl["y"], gold["y"])
@@ -83,19 +82,25 @@ def test_golden_equals_rtl_physical(model, u, seed, fb):
 
 
 def test_saturation_is_exercised_and_bit_exact(model):
-    """Large currents push the Euler step past [0, 1): both clamps and the current clamp
-    are hit, and golden and RTL still agree bit for bit."""
+    """Large currents: the current clamp, the table's A clamp at both ends and the state's
+    upper clamp and one-LSB floor are hit, and golden and RTL still agree bit for bit."""
     lo, hi = SPEC.signed_range(SPEC.input_bits)
+    # z = 2 + 7.9 m u with feedback: far beyond the s.20 current range (+-32) both ways;
+    # z + Q < 0 makes the damping negative and w collapse: p at the upper clamp.
     u_q = np.array([hi, lo, hi, 0, lo, hi], dtype=np.int64)
-    regs = SPEC.param_regs(input_scaling=7.9, theta=40e-9, substeps=2, feedback=5.0)
-    mask = SPEC.mask_q(seed=2)
-    gold, rtl = _both(model, u_q, mask_q=mask, regs=regs)
+    regs = SPEC.param_regs(input_scaling=7.9, theta=150e-9, feedback=5.0)
+    gold, rtl = _both(model, u_q, mask_q=SPEC.mask_q(seed=2), regs=regs)
     np.testing.assert_array_equal(rtl["x"], gold["x"])
-    # Upper clamp and the one-LSB floor (p = 0 would be absorbing, see reservoir_spec).
-    assert (gold["x"] == SPEC.state_max).any() and (gold["x"] == 1).any()
-    # zeta = BIAS + GAIN m u reaches ~2 +- 63: far beyond the s.20 current range (+-32).
-    z_max = 2.0 + 7.9 * 1.0 * 8.0
-    assert z_max > 2 ** (SPEC.zeta_bits - SPEC.zeta_frac_bits - 1)
+    assert (gold["x"] == SPEC.state_max).any()
+    assert 2.0 + 7.9 * 1.0 * 8.0 > 2 ** (SPEC.zeta_bits - SPEC.zeta_frac_bits - 1)
+    # z = 2 - 0.25 * 8 = 0 on every node (mask +1): A = -6 clamps to -1, w grows by e per
+    # node and reaches its clamp: the one-LSB floor (p = 0 would be absorbing).
+    ones = np.full(SPEC.n_virtual, 1 << SPEC.mask_frac_bits)
+    u_q = np.array([lo, lo, lo, hi, 0], dtype=np.int64)
+    regs = SPEC.param_regs(input_scaling=0.25, theta=150e-9)
+    gold, rtl = _both(model, u_q, mask_q=ones, regs=regs)
+    np.testing.assert_array_equal(rtl["x"], gold["x"])
+    assert (gold["x"] == 1).any()
 
 
 def test_bus_path_registers_and_overrun(model):
@@ -127,7 +132,6 @@ def test_sine_square_classification_rtl():
         res = STNOReservoir(
             16,
             theta=10e-9,
-            substeps=4,
             input_scaling=0.5,
             feedback=0.5 / (2 / 9),
             mask="binary",
@@ -147,7 +151,6 @@ def test_narma10_window_400_nodes_identical_on_rtl():
     on-chip predictions equal the golden model's, bit for bit."""
     kw = dict(
         theta=40e-9,
-        substeps=8,
         input_scaling=0.25,
         feedback=0.7 / (2 / 9),
         mask="real",
@@ -192,7 +195,7 @@ def test_random_backpressure_keeps_every_state(model):
 
     rng = np.random.default_rng(3)
     u_q = SPEC.quantize_inputs(rng.uniform(-1, 1, 5))
-    regs = {"SUBSTEPS": 1, "FB": SPEC.param_regs(feedback=1.5)["FB"]}  # short nodes: frequent stalls
+    regs = {"FB": SPEC.param_regs(feedback=1.5)["FB"]}
     w_q, bias_q = rng.integers(-(1 << 20), 1 << 20, 16), 12345
     gold = simulate_reservoir(SPEC, u_q, regs=regs, w_q=w_q, bias_q=bias_q, backend="golden")
     drv = _loaded_driver(model, regs, w_q, bias_q)
@@ -256,7 +259,7 @@ def test_input_stream_with_random_gaps_and_backpressure(model):
 
     rng = np.random.default_rng(5)
     u_q = SPEC.quantize_inputs(rng.uniform(-1, 1, 6))
-    regs = {"SUBSTEPS": 2, "FB": SPEC.param_regs(feedback=1.5)["FB"]}
+    regs = {"FB": SPEC.param_regs(feedback=1.5)["FB"]}
     w_q, bias_q = rng.integers(-(1 << 20), 1 << 20, 16), -321
     gold = simulate_reservoir(SPEC, u_q, regs=regs, w_q=w_q, bias_q=bias_q, backend="golden")
     drv = _loaded_driver(model, regs, w_q, bias_q)
@@ -291,20 +294,42 @@ def test_input_stream_with_random_gaps_and_backpressure(model):
     drv.check_overrun()
 
 
-def test_input_stream_keeps_the_core_busy(model):
-    """Fed by the stream, samples follow each other with no gap: T samples of N nodes take
-    T N (SUBSTEPS + 3) clocks plus a constant, where one INPUT write per sample would add
-    the bus transaction each time."""
-    u_q = SPEC.quantize_inputs(np.random.default_rng(2).uniform(-1, 1, 30))
-    regs = {"SUBSTEPS": 3}
+def _stream_cycles(model, spec, samples: int, seed: int) -> int:
+    """Clocks that ``samples`` stream-fed samples take, setup writes included; checks the
+    states against golden on the way."""
+    u_q = spec.quantize_inputs(np.random.default_rng(seed).uniform(-1, 1, samples))
+    regs = spec.param_regs(feedback=2.0)
     c0 = model.cycles
-    rtl = simulate_reservoir(SPEC, u_q, regs=regs, backend="rtl", model=model)
-    gold = simulate_reservoir(SPEC, u_q, regs=regs, backend="golden")
-    np.testing.assert_array_equal(rtl["x"], gold["x"])
-    per_node = 3 + 3
-    busy = len(u_q) * SPEC.n_virtual * per_node
-    # beyond the busy clocks: the setup writes (parameters, mask, RESTART) and one clock
-    # per sample to move it from the holding register into the datapath
-    extra = model.cycles - c0 - busy
-    print(f"{len(u_q)} samples: {busy} busy clocks + {extra}")
-    assert 0 <= extra <= 2 * len(u_q) + 100, extra  # measured: 63
+    rtl = simulate_reservoir(spec, u_q, regs=regs, backend="rtl", model=model)
+    np.testing.assert_array_equal(rtl["x"], simulate_reservoir(spec, u_q, regs=regs, backend="golden")["x"])
+    return model.cycles - c0
+
+
+def test_one_virtual_node_per_clock():
+    """With a delay line longer than the pipeline (80 nodes: D = 81 > latency), a
+    stream-fed core takes one virtual node per clock in steady state: 40 more samples
+    cost exactly 40 x 80 more clocks (the setup writes, RESTART and the pipeline's fill
+    are the same constant in both runs)."""
+    from spinemu.hdl.reservoir import latency
+
+    spec = ReservoirSpec(n_virtual=80)
+    assert spec.delay > latency(spec)
+    model = _native(spec)
+    try:
+        short, long_ = _stream_cycles(model, spec, 20, 1), _stream_cycles(model, spec, 60, 2)
+    finally:
+        model.close()
+    print(f"20 samples: {short} clocks, 60 samples: {long_} clocks (latency {latency(spec)})")
+    assert long_ - short == 40 * spec.n_virtual
+
+
+def test_short_delay_line_limits_the_node_rate(model):
+    """16 nodes (D = 17) are fewer than the pipeline holds: a node waits for the state D
+    nodes back, so the core takes D nodes per pipeline round trip (latency + 1 clocks)."""
+    from spinemu.hdl.reservoir import latency
+
+    lat = latency(SPEC)
+    short, long_ = _stream_cycles(model, SPEC, 10, 3), _stream_cycles(model, SPEC, 40, 4)
+    per_node = (long_ - short) / (30 * SPEC.n_virtual)
+    print(f"{per_node:.3f} clocks per node; (latency + 1) / D = {(lat + 1) / SPEC.delay:.3f}")
+    assert per_node == pytest.approx((lat + 1) / SPEC.delay, rel=0.02)
