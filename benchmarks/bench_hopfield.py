@@ -224,14 +224,14 @@ def synth_tables() -> dict:
         secs = r.seconds  # of the yosys run (also when the result comes from the cache)
         res[n, lanes] = r
         print(
-            f"| {n} | {lanes} | {r.lut:,} | {r.ff:,} | {r.bram_outreg_ffs:,} | {r.bram:g} | {r.dsp} | "
+            f"| {n} | {lanes} | {r.lut:,} | {r.ff:,} | {r.outreg_ffs:,} | {r.bram:g} | {r.dsp} | "
             f"{r.lut / n:.1f} | "
             f"{r.ff / n:.1f} | {r.lut / lanes:.0f} | {secs:.0f}{' (cached)' if r.cached else ''} |"
         )
     ecp5 = estimate(_synth_spec(256, 16), target="ecp5", log=quiet)
     print(f"\nECP5 (LFE5U-85F, nextpnr) at N = 256, 16 lanes: Fmax {ecp5.fmax_mhz:.1f} MHz "
           f"(goal 150), {ecp5.lut:,} LUT4, {ecp5.ff:,} FF, {ecp5.bram:g} DP16KD "
-          f"({ecp5.bram_outreg_ffs:,} flip-flops folded into their output registers)")
+          f"({ecp5.outreg_ffs:,} flip-flops folded into their output registers)")
 
     # largest N at 16 lanes: memories from the model spinemu build uses, logic a + b N
     # from the yosys runs at N = 256 and 1,024 (it is never the limit)

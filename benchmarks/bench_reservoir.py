@@ -1,8 +1,10 @@
 """NARMA10 benchmark: spinemu STNO reservoir (fixed-point golden and RTL) vs a reservoirpy ESN.
 
 Same node count (400), same data and split; prints a Markdown table of NRMSE and
-samples/s, the RTL's virtual nodes per second (native Verilator), and the rates implied
-by one virtual node per FPGA clock vs a physical STNO at theta = 100 ns.
+samples/s, the RTL's virtual nodes and clocks per second (native Verilator), the
+defaults over five seeds against a tuned ESN, the resources per virtual node and per
+reservoir, and the node rate at the ECP5 Fmax (one virtual node per clock) against a
+physical STNO at theta = 100 ns.
 
 Run: ``.venv/bin/python benchmarks/bench_reservoir.py [--T 4200] [--rtl-T 600]``
 """
@@ -23,19 +25,22 @@ __all__ = ["main"]
 
 N = 400
 WASHOUT = 200
-KW = dict(theta=40e-9, substeps=8, input_scaling=0.25, feedback=0.7 / (2 / 9), mask="real", seed=0)
+KW = dict(seed=0)  # STNOReservoir's defaults
 
 
 def _stno(backend: str, u, y, n_train: int):
     res = STNOReservoir(N, backend=backend, **KW)
     res.transform(u[:2])  # build the native model / compile the kernel outside the timing
+    model = res._model_rtl() if backend == "rtl" else None
+    c0 = model.cycles if model is not None else 0
     t0 = time.perf_counter()
     x = res.transform(u)
     t_states = time.perf_counter() - t0
+    cps = (model.cycles - c0) / t_states if model is not None else float("nan")
     w = ridge_fit(x[WASHOUT:n_train], y[WASHOUT:n_train], 1e-10)
     err = nrmse(y[n_train:], ridge_predict(x[n_train:], w))
     res.close()
-    return err, len(u) / (time.perf_counter() - t0), len(u) * N / t_states
+    return err, len(u) / (time.perf_counter() - t0), len(u) * N / t_states, cps
 
 
 def _esn(u, y, n_train: int, seed: int):
@@ -98,25 +103,31 @@ def _defaults_over_seeds(seeds=range(5)) -> None:
         print(f"| {name} | " + " | ".join(f"{e:.3f}" for e in errs) + f" | {np.median(errs):.3f} |")
 
 
-def _resources(sizes=(16, 400, 4096)) -> None:
-    """yosys xc7 resources of the core at several node counts, and its ECP5 Fmax at 400."""
+def _resources(sizes=(16, 400, 4096), clock_note: float = 100e-9) -> None:
+    """yosys xc7 resources of the core at several node counts (per reservoir and per
+    virtual node), and its ECP5 Fmax at 400 nodes: the node rate at one node per clock."""
     from spinemu.gen.synth import SynthError, estimate
     from spinemu.sim_golden.reservoir_spec import ReservoirSpec
 
-    print("\n## Resources (yosys synth_xilinx, xc7z020; the datapath is shared by every node)\n")
-    print("| virtual nodes | LUT | FF | DSP | BRAM (36 Kb) | BRAM per 1,000 nodes |")
-    print("|---|---|---|---|---|---|")
+    print("\n## Resources (yosys synth_xilinx, xc7z020; one datapath shared by every node)\n")
+    print("| virtual nodes | LUT | FF | DSP | BRAM (36 Kb) | LUT / node | FF / node | BRAM / 1,000 nodes |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         try:
             r = estimate(ReservoirSpec(n_virtual=n), target="xc7", check_fit=False)
         except SynthError as exc:
-            print(f"| {n} | {exc} | | | | |")
+            print(f"| {n} | {exc} | | | | | | |")
             continue
-        print(f"| {n} | {r.lut:,} | {r.ff:,} | {r.dsp} | {r.bram:g} | {1000 * r.bram / n:.2f} |")
+        print(f"| {n} | {r.lut:,} | {r.ff:,} | {r.dsp} | {r.bram:g} | {r.lut / n:.1f} | {r.ff / n:.1f} | "
+              f"{1000 * r.bram / n:.2f} |")
     r = estimate(ReservoirSpec(n_virtual=400), target="ecp5")
+    rate = r.fmax_mhz * 1e6
     print(
-        f"\nECP5-85 (nextpnr), 400 nodes: Fmax {r.fmax_mhz:.1f} MHz, {r.lut:,} LUT4, {r.dsp} MULT18X18D, "
-        f"{r.bram:g} DP16KD: one Euler sub-step (two wide multiplies in series) per clock."
+        f"\nECP5-85 (nextpnr), 400 nodes: Fmax {r.fmax_mhz:.1f} MHz, {r.lut:,} LUT4, {r.ff:,} FF, {r.dsp} "
+        f"MULT18X18D, {r.bram:g} DP16KD ({r.outreg_ffs:,} flip-flops in block output registers). One "
+        f"virtual node per clock: {rate / 1e6:.0f} M nodes/s = {rate / 400:,.0f} samples/s; a physical "
+        f"STNO at theta = {clock_note * 1e9:.0f} ns runs {1 / clock_note / 1e6:.0f} M nodes/s "
+        f"({rate * clock_note:.1f}x slower)."
     )
 
 
@@ -125,7 +136,6 @@ def main(argv=None) -> None:
     ap.add_argument("--T", type=int, default=4200, help="NARMA10 samples (golden, ESN)")
     ap.add_argument("--test", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=2024)
-    ap.add_argument("--clock", type=float, default=100e6, help="FPGA clock for the implied rate")
     args = ap.parse_args(argv)
     u, y = narma10(args.T, seed=args.seed)
     n_train = args.T - args.test
@@ -134,29 +144,21 @@ def main(argv=None) -> None:
         if kernel == "numba" and not numba_available():
             continue
         os.environ["SPINEMU_KERNEL"] = kernel or "auto"  # the golden twin's path (sim_golden/jit.py)
-        err, sps, nps = _stno(backend, u, y, n_train)
+        err, sps, nps, cps = _stno(backend, u, y, n_train)
         name = f"{backend}, {kernel}" if kernel else backend
-        rows.append((f"spinemu STNO {name} (fixed point, delay loop)", err, sps, nps))
+        rows.append((f"spinemu STNO {name} (defaults)", err, sps, nps, cps))
     os.environ.pop("SPINEMU_KERNEL")
     try:
         err, sps = _esn(u, y, n_train, args.seed)
-        rows.append(("reservoirpy ESN (lr 1, sr 0.9)", err, sps, float("nan")))
+        rows.append(("reservoirpy ESN (lr 1, sr 0.9)", err, sps, float("nan"), float("nan")))
     except ImportError:
-        rows.append(("reservoirpy ESN (not installed)", float("nan"), float("nan"), float("nan")))
+        nan = float("nan")
+        rows.append(("reservoirpy ESN (not installed)", nan, nan, nan, nan))
     print(f"NARMA10, {N} nodes, T = {args.T} (test {args.test}), seed {args.seed}\n")
-    print("| model | NRMSE | samples/s | virtual nodes/s |")
-    print("|---|---|---|---|")
-    for name, err, sps, nps in rows:
-        print(f"| {name} | {err:.3f} | {sps:,.0f} | {nps:,.0f} |")
-    cycles = KW["substeps"] + 3
-    print(
-        f"\nThis datapath spends {cycles} clocks per virtual node ({KW['substeps']} Euler steps + "
-        f"3): {args.clock / cycles:,.0f} nodes/s at {args.clock / 1e6:.0f} MHz. A pipelined "
-        f"datapath at one node per clock: {args.clock:,.0f} nodes/s = "
-        f"{args.clock / N:,.0f} samples/s ({N} nodes). A physical STNO at theta = 100 ns: "
-        f"{1 / 100e-9:,.0f} nodes/s = {1 / (100e-9 * N):,.0f} samples/s, "
-        f"{args.clock * 100e-9:.0f}x slower than one node per clock."
-    )
+    print("| model | NRMSE | samples/s | virtual nodes/s | clocks/s (native Verilator) |")
+    print("|---|---|---|---|---|")
+    for name, err, sps, nps, cps in rows:
+        print(f"| {name} | {err:.3f} | {sps:,.0f} | {nps:,.0f} | {cps:,.0f} |")
     try:
         _defaults_over_seeds()
     except ImportError as exc:

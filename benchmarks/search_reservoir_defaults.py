@@ -1,7 +1,7 @@
 """The search that chose :class:`~spinemu.sw.reservoir.STNOReservoir`'s defaults.
 
 A seeded TPE search (optuna) over :data:`~spinemu.sw.tuning.SEARCH_SPACE` (θ, input
-scaling, DC bias, delay-line feedback; 8 Euler sub-steps, real-valued mask), scoring
+scaling, DC bias, delay-line feedback; real-valued mask), scoring
 
     mean NARMA10 NRMSE at 400 nodes (2 data seeds x 2 mask seeds)
     + 5 x max(0, 0.995 - worst sine/square accuracy at 60 nodes)
@@ -56,7 +56,7 @@ def main(argv=None) -> None:
     def objective(trial):
         try:
             value, err, acc = objective_value(suggest(trial))
-        except ValueError as exc:  # too coarse for explicit Euler, or a register out of range
+        except ValueError as exc:  # a register out of range
             raise optuna.TrialPruned(str(exc)) from None
         trial.set_user_attr("narma10", err)
         trial.set_user_attr("sine_square", acc)
