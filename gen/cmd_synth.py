@@ -84,10 +84,11 @@ def format_table(d: dict) -> str:
     for key, label in names.items():
         used, cap = d[key], getattr(dev, key)
         lines.append(f"  {label:10s} {used:>10,g} {cap:>10,g} {100 * used / cap:>6.1f}%")
-    if d.get("bram_outreg_ffs"):
+    if d.get("outreg_ffs"):
         where = "folded into" if d["target"] == "ecp5" else "left to Vivado to fold into"
         lines.append(
-            f"  (FF: {d['bram_outreg_ffs']:,} flip-flops after block RAM {where} its output registers)"
+            f"  (FF: {d['outreg_ffs']:,} flip-flops after block RAMs/multipliers {where} "
+            "their output registers)"
         )
     if d["fmax_mhz"] is None:
         lines.append(f"  {'Fmax':10s} {'n/a':>10s}  (no timing model for xc7 in yosys; try --target ecp5)")

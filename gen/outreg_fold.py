@@ -1,21 +1,24 @@
-"""Registers that directly follow a block RAM belong in the block's own output register.
+"""Registers that directly follow a block RAM or a multiplier belong in the block itself.
 
-Both families have one: ECP5 ``DP16KD`` (``REGMODE_A/B = "OUTREG"``) and Xilinx 7-series
-``RAMB18E1``/``RAMB36E1`` (``DOA_REG``/``DOB_REG = 1``).  Vendor synthesis moves a
-register that follows a block RAM into it; yosys keeps it in the fabric.  On ECP5 that
-costs timing as well as flip-flops: the read data then leaves the block 5.8 ns after
-the clock instead of 0.97 ns (speed grade 6, prjtrellis timing; YosysHQ/yosys#5814), and
-nextpnr places the register wherever it likes.  Gateware that wants the fold registers
-a block RAM's read data with nothing in between (see ``hdl/hopfield.py``'s synapse
-banks).
+Block RAMs of both families have an output register: ECP5 ``DP16KD`` (``REGMODE_A/B =
+"OUTREG"``) and Xilinx 7-series ``RAMB18E1``/``RAMB36E1`` (``DOA_REG``/``DOB_REG = 1``).
+So has the ECP5 multiplier ``MULT18X18D`` (``REG_OUTPUT_CLK``).  Vendor synthesis moves a
+register that follows such a block into it; yosys keeps it in the fabric (for the xc7
+``DSP48E1`` yosys packs the registers itself).  On ECP5 that costs timing as well as
+flip-flops: block RAM read data then leaves the block 5.8 ns after the clock instead of
+0.97 ns (speed grade 6, prjtrellis timing; YosysHQ/yosys#5814), and a registered 18x18
+product between fabric flip-flops takes 7.0-7.5 ns (135-142 MHz; 190 MHz with the
+product register in the block, measured with nextpnr-ecp5).  Gateware that wants the
+fold registers a block's output with nothing in between (``hdl/hopfield.py``'s synapse
+banks, ``hdl/pipelined_mul.py``'s partial products).
 
 :func:`absorb_output_registers` rewrites yosys' ECP5 netlist before nextpnr: a port
 whose every used data bit drives exactly one ``TRELLIS_FF`` (same clock, no reset, a
-common clock enable) gets ``REGMODE = OUTREG``, its output clock enable (``OCE``) takes
-the flip-flops' enable, its data pins take over the flip-flops' outputs, and the
-flip-flops go; the function is the same clock for clock.  :func:`foldable_xc7_registers`
-counts the ``FDRE`` flip-flops Vivado would fold the same way (the xc7 estimate has no
-place and route, so counting is enough).
+common clock enable) gets its output register switched on, clocked and enabled as the
+flip-flops were, its data pins take over the flip-flops' outputs, and the flip-flops
+go; the function is the same clock for clock.  :func:`foldable_xc7_registers` counts
+the ``FDRE`` flip-flops Vivado would fold into block RAMs the same way (the xc7 estimate
+has no place and route, so counting is enough).
 """
 
 from __future__ import annotations
@@ -103,15 +106,51 @@ def _ecp5_accept(clock):
     return accept
 
 
+_MULT18_BITS = 36  # P0..P35
+_MULT18_REGS = ("INPUTA", "INPUTB", "PIPELINE", "OUTPUT")
+
+
+def _absorb_mult18(cells: dict, sinks: dict, mult: dict) -> int:
+    """Fold the flip-flops after one ``MULT18X18D`` into its output register (``CLK0``/``CE0``)."""
+    conns = mult["connections"]
+    if any(_param(mult, f"REG_{r}_CLK", "NONE") != "NONE" for r in _MULT18_REGS):
+        return 0
+    clocks = set()
+
+    def accept(ff: dict, pin: str):
+        clock = ff["connections"].get("CLK")
+        enable = _ecp5_accept(clock)(ff, pin)
+        if enable is None:
+            return None
+        clocks.add(tuple(clock))
+        return (tuple(clock), enable)
+
+    pins = [f"P{i}" for i in range(_MULT18_BITS)]
+    found = _port_flops(cells, sinks, [conns.get(p, ["x"])[0] for p in pins], accept)
+    if found is None or len(clocks) != 1:
+        return 0
+    (clock, enable), flops = found
+    for k, name in flops:
+        conns[pins[k]] = cells.pop(name)["connections"]["Q"]
+    mult["parameters"].update(REG_OUTPUT_CLK="CLK0", REG_OUTPUT_CE="CE0", REG_OUTPUT_RST="RST0")
+    conns.update(CLK0=list(clock), CE0=[enable], RST0=["0"])
+    mult.setdefault("port_directions", {}).update(CLK0="input", CE0="input", RST0="input")
+    return len(flops)
+
+
 def absorb_output_registers(netlist: dict) -> int:
-    """Fold the registers after ECP5 block RAMs into them (in place); return how many."""
+    """Fold the registers after ECP5 block RAMs and multipliers into them (in place);
+    return how many."""
     total = 0
     for module in netlist.get("modules", {}).values():
         cells = module.get("cells", {})
         brams = [c for c in cells.values() if c["type"] == "DP16KD"]
-        if not brams:
+        mults = [c for c in cells.values() if c["type"] == "MULT18X18D"]
+        if not brams and not mults:
             continue
         sinks = _sinks(module)
+        for mult in mults:
+            total += _absorb_mult18(cells, sinks, mult)
         for bram in brams:
             params, conns = bram["parameters"], bram["connections"]
             for port in ("A", "B"):

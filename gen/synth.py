@@ -44,9 +44,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .bram_outreg import absorb_output_registers, foldable_xc7_registers
 from .cache import cache_root, content_key, locked
 from .errors import UserError
+from .outreg_fold import absorb_output_registers, foldable_xc7_registers
 
 __all__ = [
     "SynthError",
@@ -191,10 +191,10 @@ class SynthResult:
         Versions of the tool packages used.
     seconds : float
         Wall-clock time the tools took when the estimate was made.
-    bram_outreg_ffs : int
-        Flip-flops after block RAM folded into the blocks' output registers
-        (:mod:`spinemu.gen.bram_outreg`); xc7: those Vivado folds into
-        the RAMB output registers (not counted in ``ff``).
+    outreg_ffs : int
+        Flip-flops after block RAMs and (ECP5) multipliers folded into the blocks' output
+        registers (:mod:`spinemu.gen.outreg_fold`); xc7: those Vivado folds into the RAMB
+        output registers (not counted in ``ff``).
     cached : bool
         True if this call read the estimate from the cache.
     """
@@ -212,7 +212,7 @@ class SynthResult:
     log_path: Path | None = None
     tools: dict = field(default_factory=dict)
     seconds: float = 0.0
-    bram_outreg_ffs: int = 0
+    outreg_ffs: int = 0
     cached: bool = False
 
     @property
@@ -375,8 +375,9 @@ def estimate(
     if not vpath.is_file():
         raise SynthError(f"Verilog file {vpath} does not exist")
     digest = content_key(vpath.read_text())
-    # outreg_fold: registers after block RAM are folded into it (gen/bram_outreg.py)
-    options = {"target": target, "device": device, "top": design.top, "outreg_fold": 1}
+    # outreg_fold: registers after block RAMs (1) and multipliers (2) are folded into
+    # their output registers (gen/outreg_fold.py)
+    options = {"target": target, "device": device, "top": design.top, "outreg_fold": 2}
     if target == "ecp5":
         options |= {"freq_mhz": float(freq_mhz), "seed": seed}
     key = content_key("synth", _FLOW_VERSION, digest, options, versions)
@@ -538,7 +539,7 @@ def _run_xc7(vpath, top, device, folder, timeout, say) -> dict:
         say(f"[synth] {folded} flip-flops after block RAM go into its output registers (Vivado folds them)")
     ff = sum(v for k, v in cells.items() if _XC7_FF_RE.match(k)) - folded
     return {
-        "bram_outreg_ffs": folded,
+        "outreg_ffs": folded,
         "lut": int(lut),
         "ff": int(ff),
         "dsp": int(_weighted(cells, _XC7_DSP_CELLS)),
@@ -561,7 +562,8 @@ def _run_ecp5(vpath, top, device, freq_mhz, seed, folder, timeout, say) -> dict:
     if folded:
         (folder / "netlist.json").write_text(json.dumps(netlist))
         cells["TRELLIS_FF"] = cells.get("TRELLIS_FF", 0) - folded
-        say(f"[synth] {folded} flip-flops after block RAM folded into their output registers (OUTREG)")
+        say(f"[synth] {folded} flip-flops after block RAMs and multipliers folded into their output "
+            "registers")
     used = {
         "lut": _weighted(cells, _ECP5_LUT_CELLS),
         "ff": _weighted(cells, _ECP5_FF_CELLS),
@@ -626,7 +628,7 @@ def _run_ecp5(vpath, top, device, freq_mhz, seed, folder, timeout, say) -> dict:
         "freq_target_mhz": freq_mhz,
         "cells": cells,
         "log_name": log_file.name,
-        "bram_outreg_ffs": folded,
+        "outreg_ffs": folded,
     }
 
 

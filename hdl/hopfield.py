@@ -144,7 +144,7 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
     In block RAM the memory is split into banks (``spec.synapse_banks``, one block deep), and
     each bank's read data is registered with nothing in between, a register that the
     block's own output register can hold (Vivado folds it; for yosys' ECP5 flow
-    ``spinemu synth`` does, see :mod:`spinemu.gen.bram_outreg`): a block RAM's read data
+    ``spinemu synth`` does, see :mod:`spinemu.gen.outreg_fold`): a block RAM's read data
     leaves it 5.8 ns after the clock on ECP5 without it, 1 ns with it.  The bank selected
     two clocks earlier then drives the word register.  Writes are registered too (the
     write data fans out to every block): ``wr`` set in a clock is written at the end of the
