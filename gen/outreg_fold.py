@@ -107,6 +107,7 @@ def _ecp5_accept(clock):
 
 
 _MULT18_BITS = 36  # P0..P35
+_MULT18_IN_BITS = 18  # A0..A17, B0..B17
 _MULT18_REGS = ("INPUTA", "INPUTB", "PIPELINE", "OUTPUT")
 
 
@@ -152,26 +153,110 @@ def absorb_output_registers(netlist: dict) -> int:
         for mult in mults:
             total += _absorb_mult18(cells, sinks, mult)
         for bram in brams:
-            params, conns = bram["parameters"], bram["connections"]
-            for port in ("A", "B"):
-                clock = conns.get(f"CLK{port}")
-                if (
-                    _param(bram, f"REGMODE_{port}", "NOREG") != "NOREG"
-                    or _param(bram, f"CLK{port}MUX", f"CLK{port}") != f"CLK{port}"
-                    or conns.get(f"OCE{port}") != ["1"]
-                ):
-                    continue
-                pins = [f"DO{port}{i}" for i in range(_DP16KD_BITS)]
-                found = _port_flops(cells, sinks, [conns.get(p, ["x"])[0] for p in pins], _ecp5_accept(clock))
-                if found is None:
-                    continue
-                enable, flops = found
-                for k, name in flops:
-                    conns[pins[k]] = cells.pop(name)["connections"]["Q"]
-                params[f"REGMODE_{port}"] = "OUTREG"
-                conns[f"OCE{port}"] = [enable]
-                total += len(flops)
+            total += _absorb_dp16kd(cells, sinks, bram)
+        total += _absorb_mult18_inputs(module, mults)
     return total
+
+
+def _drivers(module: dict) -> dict:
+    """Net bit -> (cell, output port) of a module."""
+    out = {}
+    for name, cell in module.get("cells", {}).items():
+        for port, direction in cell.get("port_directions", {}).items():
+            if direction == "output":
+                for bit in cell["connections"].get(port, []):
+                    if isinstance(bit, int):
+                        out[bit] = (name, port)
+    return out
+
+
+def _absorb_mult18_inputs(module: dict, mults: list) -> int:
+    """Fold the flip-flops that drive ``MULT18X18D`` operands into its input registers.
+
+    A port (``A0..17`` or ``B0..17``) whose every non-constant pin is the output of a
+    ``TRELLIS_FF`` (one clock, no reset, one enable, the same as the multiplier's other
+    folded registers) gets ``REG_INPUTA``/``REG_INPUTB``: its pins take the flip-flops'
+    data inputs, so the block holds a copy of each (as Diamond duplicates a register into
+    every multiplier it feeds).  Flip-flops left with no load go; returns how many."""
+    cells = module["cells"]
+    drivers = _drivers(module)
+    touched = set()
+    for mult in mults:
+        conns = mult["connections"]
+        for port in ("A", "B"):
+            if _param(mult, f"REG_INPUT{port}_CLK", "NONE") != "NONE":
+                continue
+            flops, keys = {}, set()
+            for i in range(_MULT18_IN_BITS):
+                bit = conns.get(f"{port}{i}", ["x"])[0]
+                if not isinstance(bit, int):
+                    continue  # a constant
+                name, out_port = drivers.get(bit, (None, None))
+                ff = cells.get(name)
+                if ff is None or ff["type"] != "TRELLIS_FF" or out_port != "Q":
+                    break
+                clock = ff["connections"].get("CLK")
+                enable = _ecp5_accept(clock)(ff, "DI")
+                if enable is None:
+                    break
+                flops[f"{port}{i}"] = name
+                keys.add((tuple(clock), enable))
+            else:
+                if len(keys) != 1:
+                    continue
+                ((clock, enable),) = keys
+                if conns.get("CLK0", list(clock)) != list(clock) or conns.get("CE0", [enable]) != [enable]:
+                    continue
+                for pin, name in flops.items():
+                    conns[pin] = list(cells[name]["connections"]["DI"])
+                    touched.add(name)
+                regs = {"CLK": "CLK0", "CE": "CE0", "RST": "RST0"}
+                mult["parameters"].update({f"REG_INPUT{port}_{k}": v for k, v in regs.items()})
+                conns.update(CLK0=list(clock), CE0=[enable], RST0=["0"])
+                mult.setdefault("port_directions", {}).update(CLK0="input", CE0="input", RST0="input")
+    sinks = _sinks(module)
+    idle = [n for n in touched if not any(sinks.get(b) for b in cells[n]["connections"]["Q"])]
+    for name in idle:
+        del cells[name]
+    return len(idle)
+
+
+def _absorb_dp16kd(cells: dict, sinks: dict, bram: dict) -> int:
+    """Fold the flip-flops after one ``DP16KD``'s read ports into its output registers.
+
+    In the 36-bit mode (``DATA_WIDTH_B = 36``, Diamond's ``PDPW16KD``) port B reads a word
+    that leaves on ``DOA0..17`` and ``DOB0..17`` alike; the word's register is one setting
+    there, so both halves fold together (``REGMODE_A`` and ``REGMODE_B``)."""
+    params, conns = bram["parameters"], bram["connections"]
+    wide = _width(bram, "B") == 36
+    groups = [("B", ("A", "B"))] if wide else [("A", ("A",)), ("B", ("B",))]
+    total = 0
+    for port, halves in groups:
+        clock = conns.get(f"CLK{port}")
+        if (
+            any(_param(bram, f"REGMODE_{h}", "NOREG") != "NOREG" for h in halves)
+            or _param(bram, f"CLK{port}MUX", f"CLK{port}") != f"CLK{port}"
+            or conns.get(f"OCE{port}") != ["1"]
+        ):
+            continue
+        pins = [f"DO{h}{i}" for h in halves for i in range(_DP16KD_BITS)]
+        found = _port_flops(cells, sinks, [conns.get(p, ["x"])[0] for p in pins], _ecp5_accept(clock))
+        if found is None:
+            continue
+        enable, flops = found
+        for k, name in flops:
+            conns[pins[k]] = cells.pop(name)["connections"]["Q"]
+        for h in halves:
+            params[f"REGMODE_{h}"] = "OUTREG"
+            conns[f"OCE{h}"] = [enable]
+        total += len(flops)
+    return total
+
+
+def _width(bram: dict, port: str) -> int:
+    """``DATA_WIDTH_<port>`` of a DP16KD (yosys writes it as a binary string)."""
+    text = _param(bram, f"DATA_WIDTH_{port}", "18")
+    return int(text, 2) if len(text) > 8 else int(text)
 
 
 # -- xc7: count ---------------------------------------------------------------------------------

@@ -375,9 +375,9 @@ def estimate(
     if not vpath.is_file():
         raise SynthError(f"Verilog file {vpath} does not exist")
     digest = content_key(vpath.read_text())
-    # outreg_fold: registers after block RAMs (1) and multipliers (2) are folded into
-    # their output registers (gen/outreg_fold.py)
-    options = {"target": target, "device": device, "top": design.top, "outreg_fold": 2}
+    # outreg_fold: registers after block RAMs (1) and multipliers (2), in the x36 block RAM
+    # mode and before multipliers (3) are folded into the blocks (gen/outreg_fold.py)
+    options = {"target": target, "device": device, "top": design.top, "outreg_fold": 3}
     if target == "ecp5":
         options |= {"freq_mhz": float(freq_mhz), "seed": seed}
     key = content_key("synth", _FLOW_VERSION, digest, options, versions)

@@ -148,17 +148,80 @@ endmodule
 
 def test_ecp5_estimate_times_a_registered_product_inside_the_multiplier(tmp_path, monkeypatch):
     """Through yosys and nextpnr: the 36 flip-flops of p go into the MULT18X18D's output
-    register, and the path through the multiplier ends at it instead of crossing the
-    fabric to a flip-flop (142 MHz before, 190 MHz after, measured on this design)."""
+    register and the 36 of ar and br into its input registers, so the multiplier's 3.5 ns
+    lie between two of its own registers (142 MHz with all three in the fabric, 190 MHz
+    with the output register folded, over 500 MHz with all, measured on this design)."""
     from spinemu.gen.synth import estimate
 
     monkeypatch.setenv("SPINEMU_CACHE_DIR", str(tmp_path / "cache"))
     vpath = tmp_path / "mult_then_register.v"
     vpath.write_text(MULT_THEN_REGISTER)
     res = estimate(SimpleNamespace(path=vpath, top="mult_then_register"), target="ecp5", device="25k")
-    assert res.outreg_ffs == 36 and res.dsp == 1
-    assert res.ff == 18 + 18 + 36  # ar, br and y stay in the fabric
-    assert res.fmax_mhz > 170
+    assert res.outreg_ffs == 72 and res.dsp == 1
+    assert res.ff == 36  # only y stays in the fabric
+    assert res.fmax_mhz > 400
+
+
+def _operand_netlist(n_mults=2, extra_load=False, lsr="0"):
+    """One TRELLIS_FF per operand bit A0..A1 shared by ``n_mults`` MULT18X18Ds."""
+    cells = {}
+    for k in range(n_mults):
+        cells[f"mult{k}"] = {
+            "type": "MULT18X18D",
+            "parameters": {},
+            "port_directions": {"A0": "input", "A1": "input", "B0": "input"},
+            "connections": {"A0": [30], "A1": [31], "A2": ["0"], "B0": [40]},  # B0 from a port
+        }
+    dirs = {"CLK": "input", "DI": "input", "LSR": "input", "Q": "output"}
+    params = {"CEMUX": "1 ", "CLKMUX": "CLK", "LSRMUX": "LSR", "REGSET": "RESET"}
+    for i in range(2):
+        conns = {"CLK": [CLK], "DI": [20 + i], "LSR": [lsr], "Q": [30 + i]}
+        cells[f"ff{i}"] = {"type": "TRELLIS_FF", "parameters": dict(params), "port_directions": dirs,
+                           "connections": conns}
+    if extra_load:
+        cells["lut"] = {"type": "LUT4", "parameters": {}, "port_directions": {"A": "input", "Z": "output"},
+                        "connections": {"A": [30], "Z": [50]}}
+    return {"modules": {"top": {"ports": {"b": {"direction": "input", "bits": [40]}}, "cells": cells}}}
+
+
+def test_operand_registers_are_copied_into_every_multiplier_they_feed():
+    net = _operand_netlist()
+    assert absorb_output_registers(net) == 2  # both flip-flops, now inside both multipliers
+    cells = net["modules"]["top"]["cells"]
+    assert set(cells) == {"mult0", "mult1"}
+    for mult in cells.values():
+        assert mult["parameters"]["REG_INPUTA_CLK"] == "CLK0" and "REG_INPUTB_CLK" not in mult["parameters"]
+        assert mult["connections"]["A0"] == [20] and mult["connections"]["A1"] == [21]  # the D inputs
+        assert mult["connections"]["A2"] == ["0"] and mult["connections"]["CLK0"] == [CLK]
+
+
+def test_operand_register_with_another_load_stays_and_reset_is_not_folded():
+    net = _operand_netlist(extra_load=True)
+    assert absorb_output_registers(net) == 1  # ff0 also drives a LUT: copied, kept
+    assert "ff0" in net["modules"]["top"]["cells"]
+    net = _operand_netlist(lsr=7)
+    before = copy.deepcopy(net)
+    assert absorb_output_registers(net) == 0
+    assert net == before
+
+
+def test_x36_block_ram_folds_both_halves():
+    """In the 36-bit mode port B reads the word on DOA and DOB: both halves fold."""
+    net = _netlist(bits=2)
+    ram = net["modules"]["top"]["cells"]["ram"]
+    x36 = format(36, "032b")  # as yosys writes the parameter
+    ram["parameters"].update(DATA_WIDTH_A=x36, DATA_WIDTH_B=x36)
+    ram["connections"].update(DOA0=[12], OCEA=["0"])
+    ram["port_directions"]["DOA0"] = "output"
+    net["modules"]["top"]["cells"]["ffa"] = {
+        "type": "TRELLIS_FF",
+        "parameters": {"CEMUX": "1 ", "CLKMUX": "CLK", "LSRMUX": "LSR", "REGSET": "RESET"},
+        "port_directions": {"CLK": "input", "DI": "input", "LSR": "input", "Q": "output"},
+        "connections": {"CLK": [CLK], "DI": [12], "LSR": ["0"], "Q": [29]},
+    }
+    assert absorb_output_registers(net) == 3
+    assert ram["parameters"]["REGMODE_A"] == ram["parameters"]["REGMODE_B"] == "OUTREG"
+    assert ram["connections"]["DOA0"] == [29] and ram["connections"]["OCEA"] == ["1"]
 
 
 BRAM_THEN_REGISTER = """\
