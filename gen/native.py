@@ -149,8 +149,12 @@ extern "C" int axil_read(void* h, uint32_t addr, uint32_t* data, uint32_t timeou
 struct Sim {{
     VerilatedContext* ctx; Vtop* top; uint64_t cycles;
     // Recording: every tick with `rec_valid` high appends `rec_data` to `rec_buf`.
-    uint32_t* rec_buf; int rec_data; int rec_valid; uint32_t rec_words;
-    uint64_t rec_count; uint64_t rec_capacity;
+    // As a stream sink (`rec_ready` >= 0) it records the words taken instead (valid and
+    // ready high before an edge) and, as a DMA transfer does, drives ready low after the
+    // edge that takes the `rec_capacity`-th word or one with `rec_last` high
+    // (`rec_ended`): later words wait in the core, nothing is lost.
+    uint32_t* rec_buf; int rec_data; int rec_valid; int rec_ready; int rec_last; uint32_t rec_words;
+    uint64_t rec_count; uint64_t rec_capacity; bool rec_ended;
     // Feeding: an input stream offered `feed_buf` word by word (valid high while words
     // remain); a word is taken on an edge where valid and ready were both high.
     const uint32_t* feed_buf; int feed_data; int feed_valid; int feed_ready; uint32_t feed_words;
@@ -182,7 +186,20 @@ static void feed_offer(Sim* s) {{
 // One clock.  Every entry point evaluates the model after changing an input, so the
 // outputs (the feed's `ready` included) are current here without another eval.
 static inline void tick(Sim* s) {{
-    bool took = false;
+    bool took = false, sank = false;
+    if (s->rec_buf && s->rec_ready >= 0 && !s->rec_ended) {{
+        uint32_t v = 0, r = 0;
+        get_port(s->top, s->rec_valid, &v);
+        get_port(s->top, s->rec_ready, &r);
+        if ((v & 1) && (r & 1)) {{
+            get_port(s->top, s->rec_data, s->rec_buf + s->rec_count * s->rec_words);
+            uint32_t last = 0;
+            if (s->rec_last >= 0) get_port(s->top, s->rec_last, &last);
+            s->rec_count++;
+            s->rec_ended = s->rec_count == s->rec_capacity || (last & 1);
+            sank = true;
+        }}
+    }}
     if (s->feed_buf) {{
         uint32_t ready = 0;
         get_port(s->top, s->feed_ready, &ready);
@@ -192,7 +209,10 @@ static inline void tick(Sim* s) {{
     s->top->clk = 0; s->top->eval();
     s->cycles++;
     if (took) {{ s->feed_pos++; feed_offer(s); }}
-    if (s->rec_buf) {{
+    if (sank && s->rec_ended) {{
+        uint32_t zero = 0; set_port(s->top, s->rec_ready, &zero); s->top->eval();
+    }}
+    if (s->rec_buf && s->rec_ready < 0) {{
         uint32_t v = 0;
         get_port(s->top, s->rec_valid, &v);
         if ((v & 1) && s->rec_count < s->rec_capacity) {{
@@ -207,6 +227,7 @@ extern "C" void* sim_new() {{
     s->ctx = new VerilatedContext;
     s->top = new Vtop{{s->ctx}};
     s->cycles = 0; s->rec_buf = nullptr; s->rec_count = 0; s->rec_capacity = 0;
+    s->rec_ready = -1; s->rec_last = -1; s->rec_ended = false;
     s->feed_buf = nullptr; s->feed_pos = 0; s->feed_count = 0;
     s->top->clk = 0; s->top->rst = 0; s->top->eval();
     return s;
@@ -250,13 +271,16 @@ extern "C" void sim_feed(void* h, int data_idx, int valid_idx, int ready_idx, ui
 
 extern "C" uint64_t sim_fed(void* h) {{ return ((Sim*)h)->feed_pos; }}
 
-extern "C" void sim_record(void* h, int data_idx, int valid_idx, uint32_t words,
-                           uint64_t capacity, uint32_t* buf) {{
+extern "C" void sim_record(void* h, int data_idx, int valid_idx, int ready_idx, int last_idx,
+                           uint32_t words, uint64_t capacity, uint32_t* buf) {{
     Sim* s = (Sim*)h; s->rec_buf = buf; s->rec_data = data_idx; s->rec_valid = valid_idx;
+    s->rec_ready = ready_idx; s->rec_last = last_idx; s->rec_ended = false;
     s->rec_words = words; s->rec_capacity = capacity; s->rec_count = 0;
 }}
 
 extern "C" uint64_t sim_recorded(void* h) {{ return ((Sim*)h)->rec_count; }}
+
+extern "C" int sim_record_ended(void* h) {{ return ((Sim*)h)->rec_ended; }}
 
 // Tick until `count` records exist (or `max_cycles` ticks); return the record count.
 extern "C" uint64_t sim_run_until(void* h, uint64_t count, uint64_t max_cycles) {{
@@ -345,8 +369,9 @@ class NativeModel:
         lib.sim_reset.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
         lib.sim_get.argtypes = [ctypes.c_void_p, ctypes.c_int, u32p]
         lib.sim_set.argtypes = [ctypes.c_void_p, ctypes.c_int, u32p]
-        lib.sim_record.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_uint32,
-                                   ctypes.c_uint64, u32p]
+        lib.sim_record.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                   ctypes.c_uint32, ctypes.c_uint64, u32p]
+        lib.sim_record_ended.argtypes = [ctypes.c_void_p]
         lib.sim_recorded.argtypes = [ctypes.c_void_p]
         lib.sim_recorded.restype = ctypes.c_uint64
         lib.sim_run_until.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64]
@@ -423,23 +448,36 @@ class NativeModel:
         buf = (ctypes.c_uint32 * p.words)(*[(value >> (32 * k)) & 0xFFFFFFFF for k in range(p.words)])
         self._lib.sim_set(self._h, i, buf)
 
-    def record(self, data: str, valid: str, capacity: int) -> None:
+    def record(
+        self, data: str, valid: str, capacity: int, *, ready: str | None = None, last: str | None = None
+    ) -> None:
         """Start recording ``data`` on every clock edge after which ``valid`` is high.
 
         Recording runs inside every tick, including those of bus transactions, so no
         sample is lost between a register write that starts the core and the collection.
+        With ``ready`` (an input port) it is a stream sink, as a DMA transfer of
+        ``capacity`` words: it records the words taken (``valid`` and ``ready`` high at an
+        edge) and drives ``ready`` low after the edge that takes the ``capacity``-th word,
+        or one with ``last`` high (:attr:`record_ended`); later words wait in the core.
         """
         di, dp = self._port(data)
         vi, _ = self._port(valid)
+        ri = -1 if ready is None else self._port(ready)[0]
+        li = -1 if last is None else self._port(last)[0]
         buf = np.zeros((capacity, dp.words), dtype=np.uint32)
         self._rec = buf
-        self._lib.sim_record(self._h, di, vi, dp.words, capacity,
+        self._lib.sim_record(self._h, di, vi, ri, li, dp.words, capacity,
                              buf.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)))
 
     @property
     def recorded(self) -> int:
         """Number of records so far."""
         return int(self._lib.sim_recorded(self._h)) if self._rec is not None else 0
+
+    @property
+    def record_ended(self) -> bool:
+        """A stream sink's transfer has ended (its last word or a ``last`` word taken)."""
+        return bool(self._lib.sim_record_ended(self._h)) if self._rec is not None else False
 
     def run_until_recorded(self, count: int, *, max_cycles: int | None = None) -> int:
         """Tick until ``count`` records exist; raise if ``max_cycles`` pass first."""
@@ -494,7 +532,7 @@ class NativeModel:
         if self._rec is None:
             raise RuntimeError("not recording")
         n = self.recorded
-        self._lib.sim_record(self._h, 0, 0, 0, 0, None)
+        self._lib.sim_record(self._h, 0, 0, -1, -1, 0, 0, None)
         buf, self._rec = self._rec, None
         return buf[:n].copy()
 

@@ -496,7 +496,9 @@ def _dma_words(dma, parameter: str) -> int:
 
 
 class NativeStreamSink:
-    """A stream of a native Verilator model (simulation), drained with ``ready`` high.
+    """A stream of a native Verilator model (simulation), drained as a DMA would: ``ready``
+    is high from :meth:`start` until ``count`` words have been taken, then low until the
+    next :meth:`start` (words beyond the transfer wait in the core).
 
     Parameters
     ----------
@@ -519,13 +521,10 @@ class NativeStreamSink:
     def start(self, count: int) -> None:
         self.model.set(self.ready, 1)
         self._count = int(count)
-        self.model.record(self.data, self.valid, max(1, self._count))
+        self.model.record(self.data, self.valid, max(1, self._count), ready=self.ready, last=self.last)
 
     def _ended(self) -> bool:
-        n = self.model.recorded
-        if n >= self._count:
-            return True
-        return n > 0 and bool(self.model.get(self.last)) and not self.model.get(self.valid)
+        return self.model.record_ended
 
     def finish(self) -> np.ndarray:
         ran = 0
