@@ -49,8 +49,8 @@ def deviation_bound(spec: ReservoirSpec, regs: dict, mask_q, u_q) -> tuple[np.nd
 
     The float model is the exact node map (``integrator="exact"``) with the registers'
     exact (dequantized) parameters; the bound follows it in the ``w = 1/p`` domain, where a
-    node is the linear map ``m_n(w) = E_n w + beta_n``.  Exactly composed, the core's five
-    fixed-point maps ``m~`` take ``w~[n-5]`` through the intermediate values
+    node is the linear map ``m_n(w) = E_n w + beta_n``.  Exactly composed, the core's six
+    fixed-point maps ``m~`` take ``w~[n-6]`` through the intermediate values
     ``v_j = m~_j(v_{j-1})``, so with float intermediates ``w[j]``::
 
         |v_j - w[j]| <= E~_j |v_{j-1} - w[j-1]| + |m~_j(w[j-1]) - m_j(w[j-1])|
@@ -137,21 +137,21 @@ def deviation_bound(spec: ReservoirSpec, regs: dict, mask_q, u_q) -> tuple[np.nd
         dm[k] = first + second + table + clamp
         m1, m0 = maps[k], maps[k - 1]
         pairs[k] = (m1[0] * m0[0], m1[0] * m0[1] + m1[1])
-        p1, p0, m4 = pairs[k], pairs[k - 2], maps[k - 4]
+        p1, p0, p4 = pairs[k], pairs[k - 2], pairs[k - 4]
         quad = (p1[0] * p0[0], p1[0] * p0[1] + p1[1])
-        comp = (quad[0] * m4[0], quad[0] * m4[1] + quad[1])
+        comp = (quad[0] * p4[0], quad[0] * p4[1] + quad[1])
         w = comp[0] * ws[k - ahead] + comp[1]
         e_v = ews[k - ahead]
         for j in range(k - ahead + 1, k + 1):
             e_v = e_up[j] * e_v + dm[j]
-        # roundings of the composition (pair_n and pair_{n-2}, their product, and that with
-        # m_{n-4}; 0.1 % margin for evaluating them at float instead of fixed-point maps)
-        # and of the loop
+        # roundings of the composition (the pairs P_n, P_{n-2}, P_{n-4}, the product of the
+        # first two and that with the third; 0.1 % margin for evaluating them at float
+        # instead of fixed-point maps) and of the loop
         de4 = 1.001 * r * (p1[0] + p0[0]) + r * r + r
         db4 = 1.001 * r * (p1[0] + abs(p0[1])) + r * r + 2 * r
-        de5 = 1.001 * (de4 * m4[0]) + r
-        db5 = 1.001 * (de4 * abs(m4[1])) + db4 + r
-        e_w = e_v + de5 * (ws[k - ahead] + ews[k - ahead]) + db5 + r + abs(w - min(max(w, 0.0), w_max))
+        de6 = 1.001 * (de4 * p4[0] + quad[0] * r) + de4 * r + r
+        db6 = 1.001 * (de4 * abs(p4[1]) + quad[0] * r) + de4 * r + db4 + r
+        e_w = e_v + de6 * (ws[k - ahead] + ews[k - ahead]) + db6 + r + abs(w - min(max(w, 0.0), w_max))
         ws[k], ews[k] = w, e_w
         x = 1.0 / w
         gap = max(w - e_w, 1e-300)

@@ -8,10 +8,12 @@ this at stage k" without counting delay registers by hand.
 
 Products wider than one hardware multiplier are split into limbs that each fit one
 (17-bit unsigned limbs, the top limb of a signed operand signed and up to 18 bits: an
-ECP5 ``MULT18X18D`` or the 25x18 of an xc7 ``DSP48E1``).  Each partial product is
-registered with nothing in between, so synthesis folds the register into the
-multiplier (``spinemu synth`` does this for ECP5, see :mod:`spinemu.gen.outreg_fold`),
-and the partial products are summed by a tree of two-input adders, one level per stage.
+ECP5 ``MULT18X18D`` or the 25x18 of an xc7 ``DSP48E1``).  The operands are copied into
+registers right before the multipliers and each partial product is registered right
+after, with nothing in between, so synthesis folds both into the multiplier's input and
+output registers (``spinemu synth`` does this for ECP5, see
+:mod:`spinemu.gen.outreg_fold`; yosys packs them into the xc7 ``DSP48E1``); the partial
+products are summed by a tree of two-input adders, one level per stage.
 """
 
 from __future__ import annotations
@@ -144,10 +146,13 @@ class Pipeline:
         return level, stage - 1
 
     def partial_products(self, name: str, a: Signal, b: Signal, stage: int) -> list:
-        """The limb products of ``a * b`` registered at ``stage`` (operands delayed to
-        ``stage - 1``), shifted into place: their sum is ``a * b``."""
-        a = self.at(a, stage - 1)
-        b = self.at(b, stage - 1)
+        """The limb products of ``a * b``: the operands (held at ``stage - 1``) are copied
+        into registers at ``stage`` and the products registered at ``stage + 1``, shifted
+        into place (their sum is ``a * b``).  Synthesis folds the copies into the
+        multipliers' input registers and the products into their output registers."""
+        a = self.reg(f"{name}_a", self.at(a, stage - 1), stage)
+        b = self.reg(f"{name}_b", self.at(b, stage - 1), stage)
+        stage += 1
         terms = []
         for i, (x, sx) in enumerate(limbs(a)):
             for j, (y, sy) in enumerate(limbs(b)):
@@ -158,15 +163,16 @@ class Pipeline:
     def product(
         self, name: str, a: Signal, b: Signal, stage: int, *, add=(), shape=None
     ) -> tuple[Signal, int]:
-        """``a * b + sum(add)``: partial products registered at ``stage`` (the operands
-        are delayed to ``stage - 1``), then the adder tree; returns ``(value, stage held)``.
+        """``a * b + sum(add)``: operand copies at ``stage`` (the operands are delayed to
+        ``stage - 1``), partial products at ``stage + 1``, then the adder tree; returns
+        ``(value, stage held)``.
 
-        ``add`` holds int constants or tracked signals (delayed to ``stage``)."""
+        ``add`` holds int constants or tracked signals (delayed to ``stage + 1``)."""
         full = self.at(a, stage - 1) * self.at(b, stage - 1)
         for t in add:
             full = full + t
         shape = full.shape() if shape is None else Shape.cast(shape)
-        terms = [t if isinstance(t, int) else self.at(t, stage) for t in add]
+        terms = [t if isinstance(t, int) else self.at(t, stage + 1) for t in add]
         terms += self.partial_products(name, a, b, stage)
-        (value,), held = self.tree(name, terms, stage + 1, shape)
+        (value,), held = self.tree(name, terms, stage + 2, shape)
         return value, held

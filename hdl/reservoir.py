@@ -8,12 +8,13 @@ stated in :mod:`spinemu.sim_golden.reservoir_spec`, and the register map is
 A new virtual node enters the datapath every clock.  The datapath is a free-running
 pipeline (:class:`~spinemu.hdl.pipeline.Pipeline`, no enable): the current ``z``, the
 exponents ``A``/``B``, the table lookup with interpolation, the node map, its
-composition with the previous four maps, the five-clock state loop ``w_n = E w_{n-5} +
+composition with the previous five maps, the six-clock state loop ``w_n = E w_{n-6} +
 beta`` and a pipelined divider ``x = 2**(state_f + 24) // w``; :func:`latency` clocks
 from issue to the state.  Nodes are issued in order while three conditions hold:
 
-* the delay line already holds ``x[n - D]`` (fewer than ``D`` nodes in flight: with
-  ``D > latency`` one node per clock, otherwise ``D`` nodes per ``latency + 1`` clocks);
+* the delay line already holds ``x[n - D]`` (fewer than ``D`` nodes in flight, checked
+  a clock ahead: with ``D > latency + 1`` one node per clock, otherwise ``D - 1`` nodes
+  per ``latency + 1`` clocks);
 * the output FIFO has room for every node in flight (credits), so backpressure on the
   ``state`` stream never stops the pipeline;
 * ``CTRL.HOLD`` is clear, or the previous node has been read (``NEXT``).
@@ -29,14 +30,16 @@ Input samples arrive through the ``INPUT`` register or the ``input`` stream
 (``input_payload``/``input_valid``/``input_ready``, raw signed ``input_bits``): both fill
 the one-sample holding register, which the issue logic empties when it starts a sample.
 ``input_ready`` is low while the holding register is full, in the clock of an ``INPUT``
-write (the register wins) and in the clock of a ``RESTART`` write and the next.
+or ``RESTART`` write and the next (the register wins; both act a clock after the write).
 
 ``RESTART`` clears the pipeline and computes ``w = 2**(state_f + 24) // PDC`` with a
 sequential divider (``state_f + 25`` clocks, ``BUSY``); the same happens after reset.
 
-The readout multiply-accumulate follows the states as they leave the pipeline; after the
-last node of a sample it emits ``pred`` / ``pred_valid`` (a plain pulse, no
-backpressure: one per sample, also readable through ``PRED``/``PRED_COUNT``).
+The readout multiply-accumulate follows the states as they are delivered (as they leave
+the FIFO, or the pipeline in register mode), so a prediction never runs ahead of its
+states: after the last node of a sample has been taken it emits ``pred`` /
+``pred_valid`` (a plain pulse, no backpressure: one per sample, also readable through
+``PRED``/``PRED_COUNT``), and ``PRED`` holds it until the next sample's last state is taken.
 """
 
 from __future__ import annotations
@@ -66,6 +69,20 @@ ROM_BANK_DEPTH = 2048
 #: MASK_DATA/W_DATA write that lands on the entry a running sample reads in that clock
 #: gives that node either value (load masks and weights between samples).
 _NO_RW_CHECK = {"no_rw_check": 1}
+
+
+def _pointer_writes(m: Module, port, csr, prefix: str, *, depth: int) -> None:
+    """A memory loaded over the bus: ``<prefix>_ADDR`` sets a pointer, each ``<prefix>_DATA``
+    write stores at it and advances it (wrapping).  The write reaches the block one clock
+    after the bus write (address, data and enable registered), so the bus decode does not
+    drive the block's pins."""
+    ptr = Signal(range(depth), name=f"{prefix.lower()}_ptr")
+    stb = getattr(csr, f"{prefix}_DATA_wstb")
+    with m.If(getattr(csr, f"{prefix}_ADDR_wstb")):
+        m.d.sync += ptr.eq(getattr(csr, f"{prefix}_ADDR"))
+    with m.Elif(stb):
+        m.d.sync += ptr.eq(Mux(ptr == depth - 1, 0, ptr + 1))
+    m.d.sync += [port.addr.eq(ptr), port.data.eq(getattr(csr, f"{prefix}_DATA").as_signed()), port.en.eq(stb)]
 
 
 def _half(s: int) -> int:
@@ -230,33 +247,34 @@ class ReservoirTop(wiring.Component):
         bg, st = pipe.product("bg", b, g, st_e + 2, add=[_half(cf)])
         beta = pipe.wire("beta", bg >> cf, st, signed(_signed_bits(bounds["b1"])))
 
-        # composition by node index: pair_n = m_n o m_{n-1}, quad_n = pair_n o pair_{n-2},
-        # comp_n = quad_n o m_{n-4}
+        # composition by node index: P_n = m_n o m_{n-1}, quad_n = P_n o P_{n-2},
+        # comp_n = quad_n o P_{n-4}
         e_n = pipe.at(e, st)
         ident = 1 << F
-        widths = {k: (bounds[f"e{k}"].bit_length(), _signed_bits(bounds[f"b{k}"])) for k in (2, 4, 5)}
-        maps = self._history(m, pipe, "maps", e_n, beta, st, depth=4, restart=restart)
+        widths = {k: (bounds[f"e{k}"].bit_length(), _signed_bits(bounds[f"b{k}"])) for k in (2, 4, 6)}
+        maps = self._history(m, pipe, "maps", e_n, beta, st, depth=1, restart=restart)
         e2, b2, st = self._compose(pipe, "c1", (e_n, beta), maps[0], st, widths[2])
-        pairs = self._history(m, pipe, "pairs", e2, b2, st, depth=2, restart=restart)
-        e4, b4, st = self._compose(pipe, "c2", (e2, b2), pairs[1], st, widths[4])
-        m_old = tuple(pipe.at(v, st) for v in maps[3])  # m_{n-4}, carried along with node n
-        e5, b5, st = self._compose(pipe, "c3", (e4, b4), m_old, st, widths[5])
+        pairs = self._history(m, pipe, "pairs", e2, b2, st, depth=4, restart=restart)
+        e4, b4, st_q = self._compose(pipe, "c2", (e2, b2), pairs[1], st, widths[4])
+        p_old = tuple(pipe.at(v, st_q) for v in pairs[3])  # P_{n-4}, carried along with node n
+        e6, b6, st = self._compose(pipe, "c3", (e4, b4), p_old, st_q, widths[6])
 
-        # the state loop: w_n = sat(rs(E5 w_{n-5}, F) + beta5), LOOKAHEAD clocks: partial
-        # products, three adder levels, the saturation.  The operand w_{n-5} waits in a
-        # register loaded from the slot of n mod 5 one clock ahead, forwarded from the
-        # saturation when node n-5 writes it in that very clock.
+        # the state loop: w_n = sat(rs(E6 w_{n-6}, F) + beta6), LOOKAHEAD clocks: operand
+        # copies (the multipliers' input registers), partial products, three adder levels,
+        # the saturation.  The operand w_{n-6} waits in a register loaded from the slot of
+        # n mod 6 one clock before the copies, forwarded from the saturation when node n-6
+        # writes it in that very clock.
         w_bits = fs + F
         w_slots = Array(Signal(w_bits, name=f"w_slot{i}", reset_less=True) for i in range(LOOKAHEAD))
-        loop = st + 1
         w_prev = pipe.mark(Signal(w_bits, name="w_prev", reset_less=True), st)
-        terms = pipe.partial_products("loop", e5, w_prev, loop)
-        bias_term = pipe.wire("loop_beta", Cat(Const(_half(F), F), pipe.at(b5, st)).as_signed(), st)
+        terms = pipe.partial_products("loop", e6, w_prev, st + 1)
+        loop = st + 2  # the partial products
+        bias_term = pipe.wire("loop_beta", Cat(Const(_half(F), F), pipe.at(b6, st)).as_signed(), st)
         terms.append(pipe.at(bias_term, loop))
-        wide = signed((bounds["e5"] * s.w_max + (bounds["b5"] << F) + ident).bit_length() + 1)
+        wide = signed((bounds["e6"] * s.w_max + (bounds["b6"] << F) + ident).bit_length() + 1)
         (w_sum,), held = pipe.tree("loop", terms, loop + 1, wide)
-        if held != loop + LOOKAHEAD - 2:
-            raise AssertionError(f"the state loop takes {held - loop + 2} clocks, not {LOOKAHEAD}")
+        if held != loop + LOOKAHEAD - 3:
+            raise AssertionError(f"the state loop takes {held - loop + 3} clocks, not {LOOKAHEAD}")
         w_new = Signal(w_bits)
         m.d.comb += w_new.eq(_sat_unsigned(w_sum >> F, w_bits))
         write_slot = pipe.at(slot, held)
@@ -268,16 +286,27 @@ class ReservoirTop(wiring.Component):
         w = pipe.reg("w", w_new, held + 1)
         self._w_slots = w_slots
 
-        # the divider: x = min(w_one // max(w, 1), state_max)
+        # the divider: x = min(w_one // max(w, 1), state_max).  Non-restoring: the partial
+        # remainder r (of 2**(fs + F) by w, from r = 2**F, which is below w unless x
+        # saturates) stays negative instead of being restored, and the next step adds w
+        # instead of subtracting it; the quotient bit is the sign of each new remainder,
+        # exactly the restoring division's bit.  One adder per step whose operand is chosen
+        # by a registered sign (2r - w = (2r + 1) + ~w), no multiplexer after it.
         k = held + 2
         small = pipe.reg("w_small", w <= ident, k)
-        r, q = Const(ident, w_bits + 1), Const(0, 1)
+        r_shape = signed(w_bits + 3)
+        r, q = Const(ident, r_shape), None
         for i in range(fs):
-            r2 = r << 1
-            diff = r2 - pipe.at(w, k + i - 1)
-            ge = ~diff[-1]
-            r = pipe.reg(f"div_r{i}", Mux(ge, diff, r2), k + i, unsigned(w_bits + 1))
-            q = pipe.reg(f"div_q{i}", Cat(ge, q) if i else ge, k + i, unsigned(i + 1))
+            w_ext = Signal(r_shape, name=f"div_w{i}")
+            step = Signal(r_shape, name=f"div_step{i}")
+            neg = r[-1]
+            m.d.comb += [
+                w_ext.eq(pipe.at(w, k + i - 1)),
+                step.eq(Cat(~neg, r[:-1]).as_signed() + Mux(neg, w_ext, ~w_ext)),
+            ]
+            q = ~step[-1] if q is None else Cat(~step[-1], q)  # this step's quotient bit
+            r = pipe.reg(f"div_r{i}", step, k + i)
+            q = pipe.reg(f"div_q{i}", q, k + i, unsigned(i + 1))
         x = pipe.reg("x", Mux(pipe.at(small, k + fs - 1), s.state_max, q), k + fs, unsigned(fs))
         return x, k + fs
 
@@ -332,16 +361,7 @@ class ReservoirTop(wiring.Component):
         m.submodules.delay_mem = delay_mem = Memory(shape=unsigned(fs), depth=d, init=[], attrs=_NO_RW_CHECK)
         dl_w = delay_mem.write_port()
         dl_r = delay_mem.read_port()
-        mask_ptr = Signal(range(n_v))
-        m.d.comb += [
-            mask_w.addr.eq(mask_ptr),
-            mask_w.data.eq(csr.MASK_DATA.as_signed()),
-            mask_w.en.eq(csr.MASK_DATA_wstb),
-        ]
-        with m.If(csr.MASK_ADDR_wstb):
-            m.d.sync += mask_ptr.eq(csr.MASK_ADDR)
-        with m.Elif(csr.MASK_DATA_wstb):
-            m.d.sync += mask_ptr.eq(Mux(mask_ptr == n_v - 1, 0, mask_ptr + 1))
+        _pointer_writes(m, mask_w, csr, "MASK", depth=n_v)
 
         # -- input holding register ----------------------------------------------------------
         active = Signal()  # a sample is being issued
@@ -353,16 +373,21 @@ class ReservoirTop(wiring.Component):
         issue = Signal()
         take = Signal()
         last_issue = Signal()
+        # An INPUT write reaches the holding register a clock after the bus write (strobe
+        # and value registered, away from the bus decode).
+        input_wr = Signal()
+        input_val = Signal(signed(s.input_bits), reset_less=True)
+        m.d.sync += [input_wr.eq(csr.INPUT_wstb), input_val.eq(csr.INPUT.as_signed())]
         m.d.comb += [
             last_issue.eq(issue & (node == n_v - 1)),
             take.eq(pend & (~active | last_issue)),
-            self.input_ready.eq(~pend & ~csr.INPUT_wstb & ~csr.RESTART_wstb & ~restart),
+            self.input_ready.eq(~pend & ~csr.INPUT_wstb & ~input_wr & ~csr.RESTART_wstb & ~restart),
         ]
-        with m.If(csr.INPUT_wstb):
+        with m.If(input_wr):
             with m.If(pend & ~take):
                 m.d.sync += overrun.eq(1)
             with m.Else():
-                m.d.sync += [pend.eq(1), pend_u.eq(csr.INPUT.as_signed())]
+                m.d.sync += [pend.eq(1), pend_u.eq(input_val)]
         with m.Elif(self.input_valid & self.input_ready):
             m.d.sync += [pend.eq(1), pend_u.eq(self.input_payload.as_signed())]
         with m.Elif(take):
@@ -429,21 +454,25 @@ class ReservoirTop(wiring.Component):
         self._latency = out_stage
         written = pipe.valid_at(out_stage)
 
+        # Whether the next clock may issue is one register computed from this clock's
+        # registered counts, conservatively: at most one node issues meanwhile, so fewer
+        # than D - 1 in flight now means fewer than D then (the delay line holds
+        # x[n - D]), and more than one credit now at least one then.  The issue strobe is
+        # three registered bits ANDed.
         inflight = Signal(range(out_stage + 2))
         credits = Signal(range(OUTPUT_FIFO_DEPTH + 1), init=OUTPUT_FIFO_DEPTH)
         held = Signal()
         popped = Signal()
-        m.d.comb += issue.eq(
-            active
-            & ~init_busy
-            & (inflight < d)
-            & (credits != 0)
-            & Mux(hold_mode, (inflight == 0) & ~held, 1)
-        )
+        may_issue = Signal()
+        m.d.comb += issue.eq(active & ~init_busy & may_issue)
         m.d.sync += [
             v0.eq(issue),
             inflight.eq(inflight + issue - written),
             credits.eq(credits - issue + popped),
+            held.eq(Mux(csr.NEXT_wstb, 0, held | (written & hold_mode))),
+            may_issue.eq(
+                Mux(hold_mode, (inflight == 0) & ~held & ~issue, (inflight < d - 1) & (credits > 1))
+            ),
         ]
         with m.If(issue):
             m.d.sync += [
@@ -460,10 +489,6 @@ class ReservoirTop(wiring.Component):
                 m.d.sync += active.eq(0)
         with m.If(take):
             m.d.sync += [active.eq(1), u_cur.eq(pend_u)]
-        with m.If(csr.NEXT_wstb):
-            m.d.sync += held.eq(0)
-        with m.If(written & hold_mode):
-            m.d.sync += held.eq(1)
 
         # -- output: delay line, FIFO, STATE, COUNT -------------------------------------------------
         out_node = Signal(range(n_v))
@@ -498,7 +523,18 @@ class ReservoirTop(wiring.Component):
 
         # -- optional readout ---------------------------------------------------------------------
         if s.readout:
-            self._readout(m, pipe, csr, x, out_stage, out_node, out_last, restart)
+            # The readout takes the words as they leave (the FIFO's head, or x itself in
+            # register mode), so that a prediction never runs ahead of its states: PRED of
+            # sample k is complete when k's last state has been delivered, and stays until
+            # k + 1's last one is.
+            self._readout(
+                m,
+                csr,
+                popped,
+                Mux(hold_mode, x, fifo.r_data[:fs]),
+                Mux(hold_mode, out_last, fifo.r_data[fs]),
+                restart,
+            )
 
         # RESTART wins over everything above (later assignments take priority).
         with m.If(restart):
@@ -530,37 +566,41 @@ class ReservoirTop(wiring.Component):
         ]
         return m
 
-    def _readout(self, m, pipe, csr, x, stage, out_node, out_last, restart):
-        """``y = sat(rs(sum_i W_i x_i, shift_out) + W_BIAS)`` after each sample's last node."""
+    def _readout(self, m, csr, take, x, last, restart):
+        """``y = sat(rs(sum_i W_i x_i, shift_out) + W_BIAS)`` after each sample's last node.
+
+        ``take`` strobes each state ``x`` as it is delivered, ``last`` marks a sample's last
+        node.  A pipeline of its own: the weight is read on the clock of ``take``."""
         s = self.spec
         n_v = s.n_virtual
         w_mem = Memory(shape=signed(s.weight_bits), depth=n_v, init=[], attrs=_NO_RW_CHECK)
         m.submodules.w_mem = w_mem
         w_w = w_mem.write_port()
         w_r = w_mem.read_port()
-        w_ptr = Signal(range(n_v))
-        m.d.comb += [
-            w_r.addr.eq(out_node),
-            w_w.addr.eq(w_ptr),
-            w_w.data.eq(csr.W_DATA.as_signed()),
-            w_w.en.eq(csr.W_DATA_wstb),
-        ]
-        with m.If(csr.W_ADDR_wstb):
-            m.d.sync += w_ptr.eq(csr.W_ADDR)
-        with m.Elif(csr.W_DATA_wstb):
-            m.d.sync += w_ptr.eq(Mux(w_ptr == n_v - 1, 0, w_ptr + 1))
+        node = Signal(range(n_v))  # the node index of the state being taken
+        m.d.comb += w_r.addr.eq(node)
+        _pointer_writes(m, w_w, csr, "W", depth=n_v)
 
-        last = pipe.wire("ro_last", out_last, stage)  # the flag of the node held at `stage`
-        pipe.mark(w_r.data, stage + 1)
-        w_q = pipe.reg("ro_w", w_r.data, stage + 2)  # the block's output register
-        xs = pipe.wire("ro_x", pipe.at(x, stage + 2), stage + 2, signed(s.state_frac_bits + 1))
-        prod, st = pipe.product("ro", w_q, xs, stage + 3)
+        pipe = Pipeline(clear=restart)
+        m.submodules.readout_pipe = pipe.m
+        v0 = Signal()
+        m.d.sync += v0.eq(take & ~restart)
+        pipe.start(v0)
+        with m.If(take):
+            m.d.sync += node.eq(Mux(last, 0, node + 1))
+        with m.If(restart):
+            m.d.sync += node.eq(0)
+        x0 = pipe.reg("ro_x0", x, 0, signed(s.state_frac_bits + 1))
+        last0 = pipe.reg("ro_last", last, 0)
+        pipe.mark(w_r.data, 0)
+        w_q = pipe.reg("ro_w", w_r.data, 1)  # the block's output register
+        prod, st = pipe.product("ro", w_q, x0, 2)
         acc_bits = s.weight_bits + s.state_frac_bits + 1 + max(1, n_v.bit_length())
         half = _half(s.shift_out)
         acc = Signal(signed(acc_bits), init=half)
         total = Signal(signed(acc_bits), reset_less=True)
         go = pipe.valid_at(st)
-        is_last = pipe.at(last, st)
+        is_last = pipe.at(last0, st)
         done1, done2 = Signal(), Signal()
         pred_count = Signal(32)
         olo, ohi = s.signed_range(s.out_bits)

@@ -5,7 +5,7 @@ half up, saturation, the node maps and their composition); this module executes 
 exactly as the gateware does.  Everything up to the composite node maps depends only on
 the input and on states at least ``n_virtual`` nodes old, so it is computed for a whole
 input sample at once with numpy ``int64`` (every product fits: the Spec's formats keep
-them below ``2**63``); only the loop ``w_n = E w_{n-5} + beta``, whose product is wider
+them below ``2**63``); only the loop ``w_n = E w_{n-6} + beta``, whose product is wider
 than 64 bits, runs per node (Python integers, or the compiled kernel of
 :mod:`.reservoir_kernel`, which splits the product).
 
@@ -88,10 +88,10 @@ class ReservoirFixed:
     def restart(self) -> None:
         """``RESTART``: ``w = 1/PDC``, identity maps, the delay line empty."""
         w0 = self.spec.w_restart(self.regs["PDC"])
-        self._w = [w0] * LOOKAHEAD  # w_{n-5} .. w_{n-1}, oldest first
-        # m_{n-4} .. m_{n-1} and the pairs (m_{n-2} o m_{n-3}), (m_{n-1} o m_{n-2}).
-        self._maps = np.array([_IDENTITY] * 4, dtype=np.int64).T.copy()
-        self._pairs = np.array([_IDENTITY] * 2, dtype=np.int64).T.copy()
+        self._w = [w0] * LOOKAHEAD  # w_{n-6} .. w_{n-1}, oldest first
+        # m_{n-1} and the pairs P_{n-4} .. P_{n-1} (P_k = m_k o m_{k-1}), oldest first.
+        self._maps = np.array([_IDENTITY], dtype=np.int64).T.copy()
+        self._pairs = np.array([_IDENTITY] * 4, dtype=np.int64).T.copy()
         self._hist = np.zeros(self.spec.delay, dtype=np.int64)  # last D states, oldest first
         self.count = 0  # nodes produced since restart
         self.p = self.spec.state_of(w0)
@@ -107,16 +107,16 @@ class ReservoirFixed:
         return np.clip(z, *s.signed_range(s.zeta_bits))
 
     def _composite(self, e, b) -> tuple[np.ndarray, np.ndarray]:
-        """``M_i = ((m_i o m_{i-1}) o (m_{i-2} o m_{i-3})) o m_{i-4}`` for one sample's maps."""
+        """``M_i = (P_i o P_{i-2}) o P_{i-4}``, ``P_i = m_i o m_{i-1}``, for one sample's maps."""
         e_ext = np.concatenate([self._maps[0], e])
         b_ext = np.concatenate([self._maps[1], b])
-        pe, pb = compose_maps(e_ext[4:], b_ext[4:], e_ext[3:-1], b_ext[3:-1])
+        pe, pb = compose_maps(e_ext[1:], b_ext[1:], e_ext[:-1], b_ext[:-1])
         pe_ext = np.concatenate([self._pairs[0], pe])
         pb_ext = np.concatenate([self._pairs[1], pb])
-        qe, qb = compose_maps(pe_ext[2:], pb_ext[2:], pe_ext[:-2], pb_ext[:-2])
-        self._maps = np.stack([e_ext[-4:], b_ext[-4:]])
-        self._pairs = np.stack([pe_ext[-2:], pb_ext[-2:]])
-        return compose_maps(qe, qb, e_ext[:-4], b_ext[:-4])
+        qe, qb = compose_maps(pe_ext[4:], pb_ext[4:], pe_ext[2:-2], pb_ext[2:-2])
+        self._maps = np.stack([e_ext[-1:], b_ext[-1:]])
+        self._pairs = np.stack([pe_ext[-4:], pb_ext[-4:]])
+        return compose_maps(qe, qb, pe_ext[:-4], pb_ext[:-4])
 
     def run(self, u_q) -> np.ndarray:
         """Process raw input samples; return the raw states, shape ``(T, n_virtual)``.
@@ -145,7 +145,7 @@ class ReservoirFixed:
                     x = min(max(((e * ws[i % LOOKAHEAD] + half) >> MAP_FRAC_BITS) + b, 0), whi)
                     ws[i % LOOKAHEAD] = x
                     row[i] = x
-                shift = n_v % LOOKAHEAD  # ws[0] is again w_{n-5} of the next sample's node 0
+                shift = n_v % LOOKAHEAD  # ws[0] is again w_{n-6} of the next sample's node 0
                 ws = ws[shift:] + ws[:shift]
                 row[:] = s.state_of(row)
                 self._hist = np.concatenate([self._hist[n_v:], row])  # D >= n_virtual

@@ -29,9 +29,9 @@ def _rs(x, s):
 @njit
 def integrate(u, gm, hist, count, w, maps, pairs, out, regs, fmt, et, de, gt, dg):
     """The whole node computation of :meth:`~.reservoir_fixed.ReservoirFixed.run` for a
-    call: fill ``out`` (T, n_v) with the states; update ``w`` (5 slots, oldest first at
-    the call's start), ``maps`` (2 x 4: E and beta of m_{n-4..n-1}) and ``pairs`` (2 x 2)
-    in place.
+    call: fill ``out`` (T, n_v) with the states; update ``w`` (6 slots, oldest first at
+    the call's start), ``maps`` (2 x 1: E and beta of m_{n-1}) and ``pairs`` (2 x 4:
+    P_{n-4..n-1}) in place.
 
     ``regs = (C, Q, BIAS, FB, PDC)``; ``fmt = (shift_gmu, shift_fb, shift_coef, zeta_lo,
     zeta_hi, a_lo, a_hi, coef_lo, coef_hi, zeta_one, shift_table, coef_frac_bits, w_max,
@@ -65,18 +65,17 @@ def integrate(u, gm, hist, count, w, maps, pairs, out, regs, fmt, et, de, gt, dg
             fr = off & fmask
             e = et[t] + _rs(de[t] * fr, sf)
             beta = _rs(b * (gt[t] + _rs(dg[t] * fr, sf)), cf)
-            # pair_n = m_n o m_{n-1}; quad_n = pair_n o pair_{n-2}; comp_n = quad_n o m_{n-4}
-            pe = (e * maps[0, 3] + half) >> f
-            pb = ((e * maps[1, 3] + half) >> f) + beta
-            qe = (pe * pairs[0, 0] + half) >> f
-            qb = ((pe * pairs[1, 0] + half) >> f) + pb
-            ce = (qe * maps[0, 0] + half) >> f
-            cb = ((qe * maps[1, 0] + half) >> f) + qb
+            # P_n = m_n o m_{n-1}; quad_n = P_n o P_{n-2}; comp_n = quad_n o P_{n-4}
+            pe = (e * maps[0, 0] + half) >> f
+            pb = ((e * maps[1, 0] + half) >> f) + beta
+            qe = (pe * pairs[0, 2] + half) >> f
+            qb = ((pe * pairs[1, 2] + half) >> f) + pb
+            ce = (qe * pairs[0, 0] + half) >> f
+            cb = ((qe * pairs[1, 0] + half) >> f) + qb
+            maps[0, 0], maps[1, 0] = e, beta
             for h in range(3):
-                maps[0, h], maps[1, h] = maps[0, h + 1], maps[1, h + 1]
-            maps[0, 3], maps[1, 3] = e, beta
-            pairs[0, 0], pairs[1, 0] = pairs[0, 1], pairs[1, 1]
-            pairs[0, 1], pairs[1, 1] = pe, pb
+                pairs[0, h], pairs[1, h] = pairs[0, h + 1], pairs[1, h + 1]
+            pairs[0, 3], pairs[1, 3] = pe, pb
             slot = j % LOOKAHEAD
             wp = w[slot]
             x = ce * (wp >> f) + ((ce * (wp & low) + half) >> f) + cb

@@ -11,8 +11,8 @@ nodes.  Within one node the current ``z`` is constant, so the power equation
 (the float twin is ``integrator="exact"`` of :mod:`spinemu.sim_golden.reservoir_float`).
 Everything but ``w' = E w + beta`` depends only on ``z`` (the input and a state at least
 ``n_virtual`` nodes old), and maps compose, so the core takes one node per clock: the
-state ``w_n`` is computed from ``w_{n-5}`` through the composite of the last five node
-maps (a five-clock loop).  For input sample ``u(k)`` and node ``i`` (node stream index
+state ``w_n`` is computed from ``w_{n-6}`` through the composite of the last six node
+maps (a six-clock loop).  For input sample ``u(k)`` and node ``i`` (node stream index
 ``n = k N + i``) the core computes, in the fixed-point formats fixed here (all rounding
 is *round half up*: ``rs(x, s) = floor((x + 2**(s-1)) / 2**s)``, an arithmetic shift;
 ``F = MAP_FRAC_BITS = 24``)::
@@ -26,23 +26,23 @@ is *round half up*: ``rs(x, s) = floor((x + 2**(s-1)) / 2**s)``, an arithmetic s
     E   = ET[j] + rs(DE[j] * f, sf)        G = GT[j] + rs(DG[j] * f, sf)
     beta = rs(B * G, coef_f)
     m_n = (E, beta)                        (m1 o m2) = (rs(E1 E2, F), rs(E1 beta2, F) + beta1)
-    M_n = ((m_n o m_{n-1}) o (m_{n-2} o m_{n-3})) o m_{n-4}
-    w_n = clamp(rs(M_n.E * w_{n-5}, F) + M_n.beta, 0, 2**(state_f + F) - 1)
+    P_n = m_n o m_{n-1},   M_n = (P_n o P_{n-2}) o P_{n-4}
+    w_n = clamp(rs(M_n.E * w_{n-6}, F) + M_n.beta, 0, 2**(state_f + F) - 1)
     x[n] = min(floor(2**(state_f + F) / max(w_n, 1)), 2**state_f - 1)
 
 ``ET``/``GT`` hold ``exp(-a)`` and ``(1 - exp(-a)) / a`` (1 at ``a = 0``) on ``2**table_bits``
 points ``a_j = A_MIN + 16 j / 2**table_bits``, ``DE``/``DG`` the differences to the next
 point (:meth:`ReservoirSpec.node_tables`): linear interpolation.  ``A`` is clamped to
 ``[-1, 15)``: a node can lose at most a factor ``e`` of power to a current below threshold
-(the composite ``E`` stays below ``e**5``), and above 15 the oscillator has relaxed.
+(the composite ``E`` stays below ``e**6``), and above 15 the oscillator has relaxed.
 The clamps keep ``x`` in ``[2**-state_f, 1 - 2**-state_f]`` (raw ``[1, 2**state_f - 1]``)
 and cost no comparator in the loop (``w`` saturates on its sign and overflow bits).  The
 floor of one LSB (not 0) is deliberate: ``p = 0`` is an absorbing state of the noise-free power
 equation, so one strongly negative input would silence the emulated oscillator for good;
 one LSB plays the role of the thermal fluctuations that restart a real one.
 
-``RESTART`` sets ``w_{-1..-5} = min(floor(2**(state_f + F) / max(PDC, 1)), 2**(state_f + F) - 1)``
-and ``m_{-1..-4}`` to the identity ``(2**F, 0)``.  The composition is by node index, so
+``RESTART`` sets ``w_{-1..-6} = min(floor(2**(state_f + F) / max(PDC, 1)), 2**(state_f + F) - 1)``
+and ``m_{-1}``, ``P_{-1..-4}`` to the identity ``(2**F, 0)``.  The composition is by node index, so
 stalls and bubbles never change a state.
 
 The optional on-chip readout adds, after the last node of each sample::
@@ -91,7 +91,7 @@ MAP_FRAC_BITS = 24
 A_MIN = -1
 A_SPAN_LOG2 = 4
 #: Nodes the state loop looks back: ``w_n`` from ``w_{n - LOOKAHEAD}`` (the loop's clocks).
-LOOKAHEAD = 5
+LOOKAHEAD = 6
 
 
 class MaskKind(enum.Enum):
@@ -161,8 +161,8 @@ class ReservoirSpec:
         Unsigned format of ``C``.
     coef_bits, coef_frac_bits : int
         Signed format of the node exponents ``A`` and ``B``; ``coef_bits - coef_frac_bits``
-        (integer bits with the sign) is 5..8, so ``A`` reaches the table's range
-        ``[-1, 15)`` and the node maps fit their registers.
+        (integer bits with the sign) is 5..7, so ``A`` reaches the table's range
+        ``[-1, 15)`` and every product of the node maps fits 64 bits.
     table_bits : int
         ``log2`` of the points of the ``E``/``G`` tables over ``A`` (6..14, at most
         ``coef_frac_bits + 4``).  The default 13 matches the float exact map on NARMA10
@@ -236,11 +236,11 @@ class ReservoirSpec:
         ):
             if s < 0:
                 raise SpecError(name, s, "a value >= 0 (formats must only shift right)")
-        if not 5 <= self.coef_bits - self.coef_frac_bits <= 8:
+        if not 5 <= self.coef_bits - self.coef_frac_bits <= 7:
             raise SpecError(
                 "coef_bits - coef_frac_bits",
                 self.coef_bits - self.coef_frac_bits,
-                "5..8 integer bits (A reaches the table range [-1, 15); the node maps fit)",
+                "5..7 integer bits (A reaches the table range [-1, 15); the node maps fit)",
             )
         check_int("table_bits", self.table_bits, 6, min(14, self.coef_frac_bits + A_SPAN_LOG2))
         object.__setattr__(self, "theta", check_float("theta", self.theta, 0.0, lo_open=True))
@@ -321,15 +321,15 @@ class ReservoirSpec:
     @cached_property
     def map_bounds(self) -> dict[str, int]:
         """Largest ``|E|`` and ``|beta|`` of a node map (``e1``, ``b1``), of a pair of them
-        (``e2``, ``b2``), of four (``e4``, ``b4``) and of the composite of five (``e5``,
-        ``b5``), raw: what the gateware sizes its registers by (rigorous, rounding
+        (``e2``, ``b2``), of four (``e4``, ``b4``) and of the composite of six (``e6``,
+        ``b6``), raw: what the gateware sizes its registers by (rigorous, rounding
         included)."""
         et, _, gt, _ = self.node_tables
         f = MAP_FRAC_BITS
         e1, g1 = int(et.max()) + 1, int(gt.max()) + 1
         b1 = -(-(1 << (self.coef_bits - 1)) * g1 >> self.coef_frac_bits) + 1
         out = {"e1": e1, "b1": b1}
-        for k, (x, y) in {2: (1, 1), 4: (2, 2), 5: (4, 1)}.items():
+        for k, (x, y) in {2: (1, 1), 4: (2, 2), 6: (4, 2)}.items():
             e1_, b1_, e2_, b2_ = out[f"e{x}"], out[f"b{x}"], out[f"e{y}"], out[f"b{y}"]
             out[f"e{k}"] = (-(-e1_ * e2_ >> f)) + 1
             out[f"b{k}"] = (-(-e1_ * b2_ >> f)) + 1 + b1_
