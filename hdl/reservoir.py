@@ -20,7 +20,8 @@ from issue to the state.  Nodes are issued in order while three conditions hold:
 * ``CTRL.HOLD`` is clear, or the previous node has been read (``NEXT``).
 
 The ``state`` stream (``state_payload``/``state_valid``/``state_ready``/``state_last``,
-AXI4-Stream rules) comes out of the FIFO: a word stays valid, unchanged, until ``ready``
+AXI4-Stream rules) comes out of the FIFO (:class:`~spinemu.hdl.block_ram.RegisteredFIFO`,
+whose output register is the block RAM's own): a word stays valid, unchanged, until ``ready``
 takes it; only the order of the states is architectural, so stalls never change them.
 ``state_last`` marks the last node of each input sample (one packet per sample: what a
 DMA S2MM transfer ends on).  With ``CTRL.HOLD`` the stream is silent (states are read
@@ -46,12 +47,12 @@ from __future__ import annotations
 
 from amaranth import Array, Cat, Const, Module, Mux, ResetInserter, Signal, signed, unsigned
 from amaranth.lib import wiring
-from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.reservoir_spec import A_SPAN_LOG2, LOOKAHEAD, MAP_FRAC_BITS, ReservoirSpec
 from .axil import AXI4LiteSignature, CSRBank
+from .block_ram import NO_RW_CHECK, RegisteredFIFO
 from .pipeline import Pipeline
 
 __all__ = ["ReservoirTop", "OUTPUT_FIFO_DEPTH", "ROM_BANK_DEPTH", "latency"]
@@ -63,12 +64,11 @@ OUTPUT_FIFO_DEPTH = 128
 ROM_BANK_DEPTH = 2048
 
 
-#: The memories' read ports need no read-during-write logic (which would sit between a block
-#: RAM and the register that folds into it): the delay line never reads the entry written
-#: in the same clock (a node issues only after the state D nodes back is written), and a
-#: MASK_DATA/W_DATA write that lands on the entry a running sample reads in that clock
-#: gives that node either value (load masks and weights between samples).
-_NO_RW_CHECK = {"no_rw_check": 1}
+# The memories' read ports carry NO_RW_CHECK, no read-during-write logic (which would sit
+# between a block RAM and the register that folds into it): the delay line never reads the entry written
+# in the same clock (a node issues only after the state D nodes back is written), and a
+# MASK_DATA/W_DATA write that lands on the entry a running sample reads in that clock
+# gives that node either value (load masks and weights between samples).
 
 
 def _pointer_writes(m: Module, port, csr, prefix: str, *, depth: int) -> None:
@@ -291,11 +291,13 @@ class ReservoirTop(wiring.Component):
         # saturates) stays negative instead of being restored, and the next step adds w
         # instead of subtracting it; the quotient bit is the sign of each new remainder,
         # exactly the restoring division's bit.  One adder per step whose operand is chosen
-        # by a registered sign (2r - w = (2r + 1) + ~w), no multiplexer after it.
+        # by a registered sign (2r - w = (2r + 1) + ~w), no multiplexer after it; the signs
+        # are kept as they come out of the adders (no inverter before their flip-flops,
+        # which then share the adder's slice) and inverted once, into x.
         k = held + 2
         small = pipe.reg("w_small", w <= ident, k)
         r_shape = signed(w_bits + 3)
-        r, q = Const(ident, r_shape), None
+        r, signs = Const(ident, r_shape), None
         for i in range(fs):
             w_ext = Signal(r_shape, name=f"div_w{i}")
             step = Signal(r_shape, name=f"div_step{i}")
@@ -304,10 +306,10 @@ class ReservoirTop(wiring.Component):
                 w_ext.eq(pipe.at(w, k + i - 1)),
                 step.eq(Cat(~neg, r[:-1]).as_signed() + Mux(neg, w_ext, ~w_ext)),
             ]
-            q = ~step[-1] if q is None else Cat(~step[-1], q)  # this step's quotient bit
+            signs = step[-1] if signs is None else Cat(step[-1], signs)  # ~ this quotient bit
             r = pipe.reg(f"div_r{i}", step, k + i)
-            q = pipe.reg(f"div_q{i}", q, k + i, unsigned(i + 1))
-        x = pipe.reg("x", Mux(pipe.at(small, k + fs - 1), s.state_max, q), k + fs, unsigned(fs))
+            signs = pipe.reg(f"div_q{i}", signs, k + i, unsigned(i + 1))
+        x = pipe.reg("x", Mux(pipe.at(small, k + fs - 1), s.state_max, ~signs), k + fs, unsigned(fs))
         return x, k + fs
 
     def _history(self, m, pipe, name, e, beta, st, *, depth, restart):
@@ -354,11 +356,11 @@ class ReservoirTop(wiring.Component):
 
         # -- memories ---------------------------------------------------------------------
         m.submodules.mask_mem = mask_mem = Memory(
-            shape=signed(s.mask_bits), depth=n_v, init=[int(v) for v in s.mask_q()], attrs=_NO_RW_CHECK
+            shape=signed(s.mask_bits), depth=n_v, init=[int(v) for v in s.mask_q()], attrs=NO_RW_CHECK
         )
         mask_w = mask_mem.write_port()
         mask_r = mask_mem.read_port()
-        m.submodules.delay_mem = delay_mem = Memory(shape=unsigned(fs), depth=d, init=[], attrs=_NO_RW_CHECK)
+        m.submodules.delay_mem = delay_mem = Memory(shape=unsigned(fs), depth=d, init=[], attrs=NO_RW_CHECK)
         dl_w = delay_mem.write_port()
         dl_r = delay_mem.read_port()
         _pointer_writes(m, mask_w, csr, "MASK", depth=n_v)
@@ -509,28 +511,30 @@ class ReservoirTop(wiring.Component):
                 count.eq(count + 1),
                 state_reg.eq(x),
             ]
-        fifo = SyncFIFOBuffered(width=fs + 1, depth=OUTPUT_FIFO_DEPTH)
+        fifo = RegisteredFIFO(width=fs + 1, depth=OUTPUT_FIFO_DEPTH)
         m.submodules.out_fifo = ResetInserter(restart)(fifo)
+        delivered = Signal()
         m.d.comb += [
             fifo.w_data.eq(Cat(x, out_last)),
             fifo.w_en.eq(written & ~hold_mode),
-            fifo.r_en.eq(self.state_ready | hold_mode),
+            fifo.r_ready.eq(self.state_ready | hold_mode),
             self.state_payload.eq(fifo.r_data[:fs]),
             self.state_last.eq(fifo.r_data[fs]),
-            self.state_valid.eq(fifo.r_rdy & ~hold_mode),
-            popped.eq((fifo.r_rdy & fifo.r_en) | (written & hold_mode)),
+            self.state_valid.eq(fifo.r_valid & ~hold_mode),
+            delivered.eq(fifo.r_valid & self.state_ready & ~hold_mode),
+            popped.eq((fifo.r_valid & fifo.r_ready) | (written & hold_mode)),
         ]
 
         # -- optional readout ---------------------------------------------------------------------
         if s.readout:
-            # The readout takes the words as they leave (the FIFO's head, or x itself in
-            # register mode), so that a prediction never runs ahead of its states: PRED of
-            # sample k is complete when k's last state has been delivered, and stays until
-            # k + 1's last one is.
+            # The readout takes the words as they are delivered (or x itself in register
+            # mode), so that a prediction never runs ahead of its states: PRED of sample k
+            # is complete when k's last state has been delivered, and stays until k + 1's
+            # last one is.
             self._readout(
                 m,
                 csr,
-                popped,
+                Mux(hold_mode, written, delivered),
                 Mux(hold_mode, x, fifo.r_data[:fs]),
                 Mux(hold_mode, out_last, fifo.r_data[fs]),
                 restart,
@@ -557,10 +561,16 @@ class ReservoirTop(wiring.Component):
         with m.If(init_busy & (init_i == 0)):
             m.d.sync += [w.eq(w0) for w in self._w_slots]
 
+        # BUSY from flip-flops only (the issue logic's counters stay out of the read
+        # multiplexer): whether nodes are in flight is kept as its own register.
+        in_flight = Signal()
+        m.d.sync += in_flight.eq(issue | (inflight > 1) | ((inflight == 1) & ~written))
+        with m.If(restart):
+            m.d.sync += in_flight.eq(0)
         m.d.comb += [
             csr.ID.eq(s.regmap.ident),
             csr.N.eq(n_v),
-            csr.STATUS.eq(Cat(active | (inflight != 0) | init_busy, pend, overrun, held)),
+            csr.STATUS.eq(Cat(active | in_flight | init_busy, pend, overrun, held)),
             csr.COUNT.eq(count),
             csr.STATE.eq(state_reg),
         ]
@@ -573,7 +583,7 @@ class ReservoirTop(wiring.Component):
         node.  A pipeline of its own: the weight is read on the clock of ``take``."""
         s = self.spec
         n_v = s.n_virtual
-        w_mem = Memory(shape=signed(s.weight_bits), depth=n_v, init=[], attrs=_NO_RW_CHECK)
+        w_mem = Memory(shape=signed(s.weight_bits), depth=n_v, init=[], attrs=NO_RW_CHECK)
         m.submodules.w_mem = w_mem
         w_w = w_mem.write_port()
         w_r = w_mem.read_port()

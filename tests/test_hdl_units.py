@@ -90,3 +90,59 @@ def test_sigmoid_lut_reads_every_entry():
 def test_sigmoid_lut_validates(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SigmoidLUT(**kwargs)
+
+
+@pytest.mark.parametrize("depth", [4, 5, 8])
+def test_registered_fifo_against_a_queue(depth):
+    """RegisteredFIFO against a Python deque, random writes and reads: every word comes out
+    once, in order; it takes exactly ``depth`` words (``w_rdy`` low when ``depth`` are
+    held); ``r_valid`` exactly when the reference holds a word that has had three clocks;
+    and with both sides always on, one word per clock."""
+    from collections import deque
+
+    from spinemu.hdl.block_ram import RegisteredFIFO
+
+    dut = RegisteredFIFO(width=8, depth=depth)
+    rng = np.random.default_rng(depth)
+    out, out_t, ref, issues = [], [], deque(), []
+
+    async def bench(ctx):
+        nxt, t_ready = 0, []  # clock from which each held word may be offered
+        for t in range(3000):
+            steady = t >= 2800  # both sides always on
+            w_en = int(steady or rng.random() < 0.5)
+            r_ready = int(steady or rng.random() < 0.5)
+            ctx.set(dut.w_data, nxt & 0xFF)
+            ctx.set(dut.w_en, w_en)
+            ctx.set(dut.r_ready, r_ready)
+            w_rdy, r_valid, r_data = ctx.get(dut.w_rdy), ctx.get(dut.r_valid), ctx.get(dut.r_data)
+            if w_rdy != (len(ref) < depth) or r_valid != bool(t_ready and t_ready[0] <= t):
+                issues.append((t, w_rdy, r_valid, len(ref)))
+            if r_valid and r_ready:
+                out.append(r_data)
+                out_t.append(t)
+                assert r_data == ref.popleft()
+                t_ready.pop(0)
+            if w_en and w_rdy:
+                ref.append(nxt & 0xFF)
+                t_ready.append(t + 3)
+                nxt += 1
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert not issues, issues[:5]
+    assert out == [k & 0xFF for k in range(len(out))]
+    assert len(out) > 1000
+    assert sum(t >= 2810 for t in out_t) == 190  # one per clock once the pipe is full
+
+
+def test_registered_fifo_validates():
+    from spinemu.hdl.block_ram import RegisteredFIFO
+
+    with pytest.raises(ValueError, match="depth must be an int of at least 4, not 3"):
+        RegisteredFIFO(width=8, depth=3)
+    with pytest.raises(ValueError, match="width must be a positive int, not 0"):
+        RegisteredFIFO(width=0, depth=4)
