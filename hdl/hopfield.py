@@ -61,6 +61,7 @@ from ..sim_golden.hopfield_spec import (
     HopfieldSpec,
 )
 from .axil import AXI4LiteSignature, CSRBank
+from .block_ram import NO_RW_CHECK
 from .rng import LFSR
 
 __all__ = ["HopfieldTop", "memory_images"]
@@ -164,7 +165,7 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
     sel_held = Signal(range(len(banks)), name="syn_bank_held")  # ... now in the bank registers
     if shift:
         m.d.sync += [sel_read.eq(addr >> shift), sel_held.eq(sel_read)]
-    attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else {"no_rw_check": 1}
+    attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else NO_RW_CHECK
     w_addr = Signal.like(wr.addr, name="syn_waddr_q")
     w_data = Signal.like(wr.data, name="syn_wdata_q")
     w_en = Signal.like(wr.en, name="syn_wen_q")
