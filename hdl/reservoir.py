@@ -423,6 +423,10 @@ class ReservoirTop(wiring.Component):
                 init_div.eq(Mux(csr.PDC.any(), csr.PDC, 1)),
             ]
         w0 = Mux(init_quo >= s.w_one, s.w_max, init_quo)
+        # High in the divider's last clock (init_i == 0), from a flip-flop: it loads w0 into
+        # every state slot, a fan-out of hundreds.
+        init_load = Signal()
+        m.d.sync += init_load.eq(init_busy & (init_i == 1) & ~restart)
 
         # -- issue ----------------------------------------------------------------------------
         pipe = Pipeline(clear=restart)
@@ -558,7 +562,7 @@ class ReservoirTop(wiring.Component):
                 overrun.eq(0),
                 v0.eq(0),
             ]
-        with m.If(init_busy & (init_i == 0)):
+        with m.If(init_load):
             m.d.sync += [w.eq(w0) for w in self._w_slots]
 
         # BUSY from flip-flops only (the issue logic's counters stay out of the read
