@@ -21,7 +21,11 @@ from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.regmap import Access, RegisterMap
 
-__all__ = ["AXI4LiteSignature", "AXIResp", "CSRBank", "csr_signature"]
+__all__ = ["AXI4LiteSignature", "AXIResp", "CSRBank", "ONE_HOT_WRITE_DECODE", "csr_signature"]
+
+#: A bank of at most this many words decodes a write address into a one-hot register
+#: when it is accepted (one flip-flop per word); a larger one compares at the commit.
+ONE_HOT_WRITE_DECODE = 64
 
 
 class AXIResp(enum.Enum, shape=2):
@@ -150,8 +154,16 @@ class CSRBank(wiring.Component):
             bus.bvalid.eq(b_valid),
             bus.bresp.eq(b_resp),
         ]
+        elements = list(self._elements())
+        # A small bank decodes the write address as it is captured, into a one-hot of its
+        # words: a strobe is then one gate after flip-flops (commit and one bit), not an
+        # address compare; a bank of many words (per-element registers) compares.
+        one_hot = len(elements) <= ONE_HOT_WRITE_DECODE
+        aw_hit = Signal(len(elements)) if one_hot else None
         with m.If(bus.awvalid & ~aw_full):
             m.d.sync += [aw_full.eq(1), aw_word.eq(bus.awaddr[2:])]
+            if one_hot:
+                m.d.sync += aw_hit.eq(Cat(*(bus.awaddr[2:] == e[2] for e in elements)))
         with m.If(bus.wvalid & ~w_full):
             m.d.sync += [w_full.eq(1), w_data.eq(bus.wdata), w_strb.eq(bus.wstrb)]
         with m.If(b_valid & bus.bready):
@@ -163,20 +175,17 @@ class CSRBank(wiring.Component):
         m.d.comb += byte_mask.eq(Cat(*(w_strb[k].replicate(8) for k in range(4))))
 
         with m.If(commit):
-            m.d.sync += [aw_full.eq(0), w_full.eq(0), b_valid.eq(1)]
-            with m.Switch(aw_word):
-                for r, _i, word, val, stb in self._elements():
-                    with m.Case(word):
-                        if r.access is Access.RO:
-                            m.d.sync += b_resp.eq(AXIResp.SLVERR)
-                        else:
-                            m.d.sync += b_resp.eq(AXIResp.OKAY)
-                            m.d.comb += stb.eq(1)
-                            if r.access is Access.RW:
-                                merged = (val & ~byte_mask[: r.width]) | (w_data & byte_mask)[: r.width]
-                                m.d.sync += val.eq(merged)
-                with m.Default():
-                    m.d.sync += b_resp.eq(AXIResp.SLVERR)
+            # SLVERR unless a writable register matches (later assignments win)
+            m.d.sync += [aw_full.eq(0), w_full.eq(0), b_valid.eq(1), b_resp.eq(AXIResp.SLVERR)]
+            for k, (r, _i, word, val, stb) in enumerate(elements):
+                if r.access is Access.RO:
+                    continue
+                with m.If(aw_hit[k] if one_hot else aw_word == word):
+                    m.d.sync += b_resp.eq(AXIResp.OKAY)
+                    m.d.comb += stb.eq(1)
+                    if r.access is Access.RW:
+                        merged = (val & ~byte_mask[: r.width]) | (w_data & byte_mask)[: r.width]
+                        m.d.sync += val.eq(merged)
 
         # Write-only registers present the strobed data combinationally.
         for r, _i, _word, val, _stb in self._elements():
