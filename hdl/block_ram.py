@@ -74,6 +74,7 @@ class RegisteredFIFO(wiring.Component):
         produce = Signal(range(inner))
         consume = Signal(range(inner))
         level = Signal(range(inner + 1))  # words in the memory
+        stocked = Signal()  # level != 0, kept as a flip-flop (it decides the read)
         latched = Signal()  # the read latch (rp.data) holds a word
         out = Signal(self.width, reset_less=True)
         out_valid = Signal()
@@ -83,7 +84,7 @@ class RegisteredFIFO(wiring.Component):
         # A read may be issued when the latch is empty or moves on this clock.  It never
         # meets a write of the same word: the addresses meet only with the memory empty
         # (no read) or full (no write).
-        read = (level != 0) & (~latched | load)
+        read = stocked & (~latched | load)
         m.d.comb += [
             self.w_rdy.eq(level != inner),
             wp.addr.eq(produce),
@@ -98,7 +99,10 @@ class RegisteredFIFO(wiring.Component):
             m.d.sync += produce.eq(_next(produce, inner))
         with m.If(read):
             m.d.sync += consume.eq(_next(consume, inner))
-        m.d.sync += level.eq(level + write - read)
+        m.d.sync += [
+            level.eq(level + write - read),
+            stocked.eq(write | (level > 1) | ((level == 1) & ~read)),
+        ]
         with m.If(read):
             m.d.sync += latched.eq(1)
         with m.Elif(load):

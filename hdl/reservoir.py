@@ -53,6 +53,7 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.reservoir_spec import A_SPAN_LOG2, LOOKAHEAD, MAP_FRAC_BITS, ReservoirSpec
 from .axil import AXI4LiteSignature, CSRBank
 from .block_ram import NO_RW_CHECK, RegisteredFIFO
+from .fixed import saturate
 from .pipeline import Pipeline
 
 __all__ = ["ReservoirTop", "OUTPUT_FIFO_DEPTH", "ROM_BANK_DEPTH", "latency"]
@@ -99,11 +100,6 @@ def _sat_unsigned(x, width: int):
     """``x`` (signed) clamped to ``[0, 2**width - 1]`` by its sign and overflow bits."""
     over = x[width:-1].any() if len(x) > width + 1 else Const(0)
     return Mux(x[-1], 0, Mux(over, (1 << width) - 1, x[:width]))
-
-
-def _clamp(x, lo: int, hi: int):
-    """``x`` clamped to ``[lo, hi]``."""
-    return Mux(x < lo, lo, Mux(x > hi, hi, x))
 
 
 def _node_table_words(spec: ReservoirSpec) -> tuple[list[int], list[tuple[int, int, bool]]]:
@@ -183,7 +179,7 @@ class ReservoirTop(wiring.Component):
         s = self.spec
         fs, cf, F = s.state_frac_bits, s.coef_frac_bits, MAP_FRAC_BITS
         bounds = s.map_bounds
-        u0, fb_on, slot = issue["u"], issue["fb_on"], issue["slot"]
+        u0, fb_on, slot, early = issue["u"], issue["fb_on"], issue["slot"], issue["early"]
 
         # z = sat(BIAS + rs(GAIN m u) + rs(FB (x[n-D] - PDC))); the memories' read data
         # are registered as they leave the blocks (their output registers)
@@ -197,7 +193,8 @@ class ReservoirTop(wiring.Component):
         fbt = Mux(pipe.at(fb_on, k - 1), pipe.at(fbp, k - 1) >> s.shift_fb, 0)
         zt = pipe.reg("zt", (pipe.at(gmu, k - 1) >> s.shift_gmu) + fbt, k)
         zr = pipe.reg("zr", zt + regs["BIAS"], k + 1)
-        z = pipe.reg("z", _clamp(zr, *s.signed_range(s.zeta_bits)), k + 2, signed(s.zeta_bits))
+        z_sat = saturate(m, zr, len(zr), s.zeta_bits, "z_sat")  # by the top bits: no compares
+        z = pipe.reg("z", z_sat, k + 2, signed(s.zeta_bits))
         zm = pipe.reg("zm", z - (1 << s.zeta_frac_bits), k + 3)
         zq = pipe.reg("zq", z + regs["Q"], k + 3)
 
@@ -207,8 +204,10 @@ class ReservoirTop(wiring.Component):
         pb, _ = pipe.product("pb", regs["C"], zq, k + 4, add=[_half(s.shift_coef)])
         off_bits = A_SPAN_LOG2 + cf
         off = pipe.reg("a_off", _sat_unsigned(pa >> s.shift_coef, off_bits), st + 1, unsigned(off_bits))
-        b = pipe.reg("b", _clamp(pipe.at(pb, st) >> s.shift_coef, *s.signed_range(s.coef_bits)), st + 1,
-                     signed(s.coef_bits))
+        shifted = pipe.at(pb, st) >> s.shift_coef
+        b_wide = Signal(shifted.shape(), name="b_wide")
+        m.d.comb += b_wide.eq(shifted)
+        b = pipe.reg("b", saturate(m, b_wide, len(b_wide), s.coef_bits, "b_sat"), st + 1, signed(s.coef_bits))
 
         # table lookup: one ROM word per point, in banks of ROM_BANK_DEPTH words whose read
         # data are registered as they leave the blocks (their output registers), then the
@@ -263,7 +262,11 @@ class ReservoirTop(wiring.Component):
         # copies (the multipliers' input registers), partial products, three adder levels,
         # the saturation.  The operand w_{n-6} waits in a register loaded from the slot of
         # n mod 6 one clock before the copies, forwarded from the saturation when node n-6
-        # writes it in that very clock.
+        # writes it in that very clock, or w0 (RESTART's w) for the first six nodes: the
+        # slots are written by the loop alone, so the saturation feeds one multiplexer.
+        # Which of these w_prev takes is decided a clock ahead, into flip-flops (a one-hot
+        # slot select, the first-six flag, the forward flag), from the nodes one stage
+        # earlier in the pipeline: the slots reach w_prev through an AND-OR, not a decoder.
         w_bits = fs + F
         w_slots = Array(Signal(w_bits, name=f"w_slot{i}", reset_less=True) for i in range(LOOKAHEAD))
         w_prev = pipe.mark(Signal(w_bits, name="w_prev", reset_less=True), st)
@@ -280,11 +283,23 @@ class ReservoirTop(wiring.Component):
         write_slot = pipe.at(slot, held)
         with m.If(pipe.valid_at(held)):
             m.d.sync += w_slots[write_slot].eq(w_new)
-        need = pipe.at(slot, st - 1)  # the slot of the node held at st - 1 (next at st)
-        forward = pipe.valid_at(held) & (write_slot == need)
-        m.d.sync += w_prev.eq(Mux(forward, w_new, w_slots[need]))
+        coming = pipe.at(slot, st - 2)  # the slot of the node at st - 1 next clock
+        first = pipe.at(early, st - 2)
+        pick = Signal(LOOKAHEAD, name="w_pick")  # one-hot: w_prev <- w_slots[k]
+        pick_w0 = Signal(name="w_pick_w0")
+        forward = Signal(name="w_forward")  # node n-6 writes w_{n-6} in the clock w_prev loads
+        m.d.sync += [
+            pick.eq(Cat(*((coming == k) & ~first for k in range(LOOKAHEAD)))),
+            pick_w0.eq(first),
+            forward.eq(
+                pipe.valid_at(held - 1) & ~restart & (pipe.at(slot, held - 1) == coming)
+            ),
+        ]
+        older = Mux(pick_w0, issue["w0"], 0)
+        for k in range(LOOKAHEAD):
+            older = older | Mux(pick[k], w_slots[k], 0)
+        m.d.sync += w_prev.eq(Mux(forward, w_new, older))
         w = pipe.reg("w", w_new, held + 1)
-        self._w_slots = w_slots
 
         # the divider: x = min(w_one // max(w, 1), state_max).  Non-restoring: the partial
         # remainder r (of 2**(fs + F) by w, from r = 2**F, which is below w unless x
@@ -368,6 +383,7 @@ class ReservoirTop(wiring.Component):
         # -- input holding register ----------------------------------------------------------
         active = Signal()  # a sample is being issued
         node = Signal(range(n_v))  # next node of it
+        node_last = Signal()  # node == n_v - 1, as a flip-flop (it decides take)
         u_cur = Signal(signed(s.input_bits))
         pend = Signal()
         pend_u = Signal(signed(s.input_bits))
@@ -381,7 +397,7 @@ class ReservoirTop(wiring.Component):
         input_val = Signal(signed(s.input_bits), reset_less=True)
         m.d.sync += [input_wr.eq(csr.INPUT_wstb), input_val.eq(csr.INPUT.as_signed())]
         m.d.comb += [
-            last_issue.eq(issue & (node == n_v - 1)),
+            last_issue.eq(issue & node_last),
             take.eq(pend & (~active | last_issue)),
             self.input_ready.eq(~pend & ~csr.INPUT_wstb & ~input_wr & ~csr.RESTART_wstb & ~restart),
         ]
@@ -422,11 +438,8 @@ class ReservoirTop(wiring.Component):
                 init_quo.eq(0),
                 init_div.eq(Mux(csr.PDC.any(), csr.PDC, 1)),
             ]
-        w0 = Mux(init_quo >= s.w_one, s.w_max, init_quo)
-        # High in the divider's last clock (init_i == 0), from a flip-flop: it loads w0 into
-        # every state slot, a fan-out of hundreds.
-        init_load = Signal()
-        m.d.sync += init_load.eq(init_busy & (init_i == 1) & ~restart)
+        w0 = Signal(s.state_frac_bits + F, reset_less=True)  # settled before a node issues
+        m.d.sync += w0.eq(Mux(init_quo >= s.w_one, s.w_max, init_quo))
 
         # -- issue ----------------------------------------------------------------------------
         pipe = Pipeline(clear=restart)
@@ -448,14 +461,22 @@ class ReservoirTop(wiring.Component):
         slot = Signal(range(LOOKAHEAD))  # n mod LOOKAHEAD of the next node
         ptr = Signal(range(d))  # n mod D: where x[n - D] is (and x[n] will be)
         seen = Signal(range(d + 1))  # min(n, D)
+        fresh = Signal(range(LOOKAHEAD + 1))  # min(n, LOOKAHEAD)
+        early0 = Signal(reset_less=True)  # n < LOOKAHEAD: w_{n-6} is RESTART's w0
         pipe.start(v0)
-        for sig in (u0, fb_on, slot0):
+        for sig in (u0, fb_on, slot0, early0):
             pipe.mark(sig, 0)
         pipe.mark(mask_r.data, 0)
         pipe.mark(dl_r.data, 0)
         m.d.comb += [mask_r.addr.eq(node), dl_r.addr.eq(ptr)]
         x, out_stage = self._datapath(
-            m, pipe, regs, mask_r.data, dl_r.data, {"u": u0, "fb_on": fb_on, "slot": slot0}, restart
+            m,
+            pipe,
+            regs,
+            mask_r.data,
+            dl_r.data,
+            {"u": u0, "fb_on": fb_on, "slot": slot0, "early": early0, "w0": w0},
+            restart,
         )
         self._latency = out_stage
         written = pipe.valid_at(out_stage)
@@ -463,14 +484,16 @@ class ReservoirTop(wiring.Component):
         # Whether the next clock may issue is one register computed from this clock's
         # registered counts, conservatively: at most one node issues meanwhile, so fewer
         # than D - 1 in flight now means fewer than D then (the delay line holds
-        # x[n - D]), and more than one credit now at least one then.  The issue strobe is
-        # three registered bits ANDed.
+        # x[n - D]), and more than one credit now at least one then; it also holds the
+        # RESTART divider's busy flag as it will be.  The issue strobe is two registered
+        # bits ANDed.
         inflight = Signal(range(out_stage + 2))
         credits = Signal(range(OUTPUT_FIFO_DEPTH + 1), init=OUTPUT_FIFO_DEPTH)
         held = Signal()
         popped = Signal()
         may_issue = Signal()
-        m.d.comb += issue.eq(active & ~init_busy & may_issue)
+        init_busy_next = Mux(restart, 1, init_busy & (init_i != 0))
+        m.d.comb += issue.eq(active & may_issue)
         m.d.sync += [
             v0.eq(issue),
             inflight.eq(inflight + issue - written),
@@ -478,20 +501,25 @@ class ReservoirTop(wiring.Component):
             held.eq(Mux(csr.NEXT_wstb, 0, held | (written & hold_mode))),
             may_issue.eq(
                 Mux(hold_mode, (inflight == 0) & ~held & ~issue, (inflight < d - 1) & (credits > 1))
+                & ~init_busy_next
             ),
         ]
         with m.If(issue):
             m.d.sync += [
                 u0.eq(u_cur),
                 fb_on.eq(seen == d),
+                early0.eq(fresh != LOOKAHEAD),
                 slot0.eq(slot),
                 slot.eq(Mux(slot == LOOKAHEAD - 1, 0, slot + 1)),
-                node.eq(Mux(node == n_v - 1, 0, node + 1)),
+                node.eq(Mux(node_last, 0, node + 1)),
+                node_last.eq(node == n_v - 2),  # (n_v >= 2)
                 ptr.eq(Mux(ptr == d - 1, 0, ptr + 1)),
             ]
             with m.If(seen != d):
                 m.d.sync += seen.eq(seen + 1)
-            with m.If(node == n_v - 1):
+            with m.If(fresh != LOOKAHEAD):
+                m.d.sync += fresh.eq(fresh + 1)
+            with m.If(node_last):
                 m.d.sync += active.eq(0)
         with m.If(take):
             m.d.sync += [active.eq(1), u_cur.eq(pend_u)]
@@ -549,9 +577,11 @@ class ReservoirTop(wiring.Component):
             m.d.sync += [
                 active.eq(0),
                 node.eq(0),
+                node_last.eq(0),
                 slot.eq(0),
                 ptr.eq(0),
                 seen.eq(0),
+                fresh.eq(0),
                 inflight.eq(0),
                 credits.eq(OUTPUT_FIFO_DEPTH),
                 held.eq(0),
@@ -562,8 +592,6 @@ class ReservoirTop(wiring.Component):
                 overrun.eq(0),
                 v0.eq(0),
             ]
-        with m.If(init_load):
-            m.d.sync += [w.eq(w0) for w in self._w_slots]
 
         # BUSY from flip-flops only (the issue logic's counters stay out of the read
         # multiplexer): whether nodes are in flight is kept as its own register.
@@ -617,7 +645,6 @@ class ReservoirTop(wiring.Component):
         is_last = pipe.at(last0, st)
         done1, done2 = Signal(), Signal()
         pred_count = Signal(32)
-        olo, ohi = s.signed_range(s.out_bits)
         m.d.sync += [done1.eq(go & is_last), done2.eq(done1), self.pred_valid.eq(0)]
         with m.If(go):
             m.d.sync += acc.eq(Mux(is_last, half, acc + prod))
@@ -629,7 +656,7 @@ class ReservoirTop(wiring.Component):
             m.d.sync += y.eq(y_next)
         with m.If(done2):
             m.d.sync += [
-                self.pred.eq(_clamp(y, olo, ohi)),
+                self.pred.eq(saturate(m, y, len(y), s.out_bits, "pred_sat")),
                 self.pred_valid.eq(1),
                 pred_count.eq(pred_count + 1),
             ]

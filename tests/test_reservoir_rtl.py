@@ -370,3 +370,20 @@ def test_short_delay_line_limits_the_node_rate(model):
     lo, hi = (lat + 1) / SPEC.delay, (lat + 1) / (SPEC.delay - 1)
     print(f"{per_node:.3f} clocks per node; (latency + 1) / D = {lo:.3f}, / (D - 1) = {hi:.3f}")
     assert lo <= per_node <= hi
+
+
+def test_reservoir_shorter_than_the_state_loop():
+    """3 nodes (D = 4) against a six-clock state loop: the first six nodes after each
+    RESTART take RESTART's w, the later ones the loop's; golden == RTL over two runs on one
+    model with different PDC (so a different w each time)."""
+    spec = ReservoirSpec(n_virtual=3)
+    model = _native(spec)
+    try:
+        u_q = spec.quantize_inputs(np.random.default_rng(5).uniform(-1, 1, 9))
+        for pdc in (spec.param_regs()["PDC"], spec.state_max // 3):
+            regs = spec.param_regs(feedback=1.0) | {"PDC": pdc}
+            rtl = simulate_reservoir(spec, u_q, regs=regs, backend="rtl", model=model)
+            gold = simulate_reservoir(spec, u_q, regs=regs, backend="golden")
+            np.testing.assert_array_equal(rtl["x"], gold["x"])
+    finally:
+        model.close()
