@@ -34,7 +34,7 @@ the one-sample holding register, which the issue logic empties when it starts a 
 or ``RESTART`` write and the next (the register wins; both act a clock after the write).
 
 ``RESTART`` clears the pipeline and computes ``w = 2**(state_f + 24) // PDC`` with a
-sequential divider (``state_f + 25`` clocks, ``BUSY``); the same happens after reset.
+sequential divider (``BUSY`` for ``state_f + 25`` clocks); the same happens after reset.
 
 The readout multiply-accumulate follows the states as they are delivered (as they leave
 the FIFO, or the pipeline in register mode), so a prediction never runs ahead of its
@@ -412,13 +412,17 @@ class ReservoirTop(wiring.Component):
             m.d.sync += pend.eq(0)
 
         # -- RESTART: w = w_one // max(PDC, 1) by a sequential divider -------------------------
+        # Restoring, one quotient bit per clock.  The dividend's only 1 is its top bit, so
+        # the first step is taken with the RESTART itself (remainder 1 - div: 0 and quotient
+        # bit 1 if div = 1, else 1 and 0) and every later step shifts in a 0.
         w0_steps = fs + F + 1  # quotient bits
+        div0 = max(reset["PDC"], 1)
         init_busy = Signal(init=1)
-        init_i = Signal(range(w0_steps + 1), init=w0_steps)
-        init_rem = Signal(fs + 1)
-        init_quo = Signal(w0_steps)
-        init_div = Signal(fs, init=max(reset["PDC"], 1))
-        rem2 = Cat(init_i == w0_steps, init_rem)  # next dividend bit: only the top one is 1
+        init_i = Signal(range(w0_steps), init=w0_steps - 1)  # steps left
+        init_rem = Signal(fs + 1, init=int(div0 != 1))
+        init_quo = Signal(w0_steps, init=int(div0 == 1))
+        init_div = Signal(fs, init=div0)
+        rem2 = Cat(Const(0, 1), init_rem)
         rdiff = Signal(signed(fs + 3))
         m.d.comb += rdiff.eq(rem2 - init_div)
         with m.If(init_busy):
@@ -433,9 +437,9 @@ class ReservoirTop(wiring.Component):
         with m.If(restart):
             m.d.sync += [
                 init_busy.eq(1),
-                init_i.eq(w0_steps),
-                init_rem.eq(0),
-                init_quo.eq(0),
+                init_i.eq(w0_steps - 1),
+                init_rem.eq(csr.PDC > 1),
+                init_quo.eq(csr.PDC <= 1),
                 init_div.eq(Mux(csr.PDC.any(), csr.PDC, 1)),
             ]
         w0 = Signal(s.state_frac_bits + F, reset_less=True)  # settled before a node issues

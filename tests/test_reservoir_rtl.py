@@ -374,13 +374,14 @@ def test_short_delay_line_limits_the_node_rate(model):
 
 def test_reservoir_shorter_than_the_state_loop():
     """3 nodes (D = 4) against a six-clock state loop: the first six nodes after each
-    RESTART take RESTART's w, the later ones the loop's; golden == RTL over two runs on one
-    model with different PDC (so a different w each time)."""
+    RESTART take RESTART's w, the later ones the loop's; golden == RTL over runs on one
+    model with different PDC (so a different w each time, from both of the RESTART
+    divider's first steps: divisor 1 or larger)."""
     spec = ReservoirSpec(n_virtual=3)
     model = _native(spec)
     try:
         u_q = spec.quantize_inputs(np.random.default_rng(5).uniform(-1, 1, 9))
-        for pdc in (spec.param_regs()["PDC"], spec.state_max // 3):
+        for pdc in (spec.param_regs()["PDC"], spec.state_max // 3, 0, 1, 2):  # 0, 1: divisor 1
             regs = spec.param_regs(feedback=1.0) | {"PDC": pdc}
             rtl = simulate_reservoir(spec, u_q, regs=regs, backend="rtl", model=model)
             gold = simulate_reservoir(spec, u_q, regs=regs, backend="golden")
