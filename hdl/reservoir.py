@@ -53,7 +53,7 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.reservoir_spec import A_SPAN_LOG2, LOOKAHEAD, MAP_FRAC_BITS, ReservoirSpec
 from .axil import AXI4LiteSignature, CSRBank
 from .block_ram import NO_RW_CHECK, RegisteredFIFO
-from .fixed import saturate
+from .fixed import one_hot, saturate
 from .pipeline import Pipeline
 
 __all__ = ["ReservoirTop", "OUTPUT_FIFO_DEPTH", "ROM_BANK_DEPTH", "latency"]
@@ -65,11 +65,11 @@ OUTPUT_FIFO_DEPTH = 128
 ROM_BANK_DEPTH = 2048
 
 
-# The memories' read ports carry NO_RW_CHECK, no read-during-write logic (which would sit
-# between a block RAM and the register that folds into it): the delay line never reads the entry written
-# in the same clock (a node issues only after the state D nodes back is written), and a
-# MASK_DATA/W_DATA write that lands on the entry a running sample reads in that clock
-# gives that node either value (load masks and weights between samples).
+# The memories carry NO_RW_CHECK (no read-during-write logic between a block RAM and the
+# register that folds into it): the delay line never reads the entry written in the same
+# clock (a node issues only after the state D nodes back is written), and a MASK_DATA or
+# W_DATA write that lands on the entry a running sample reads in that clock gives that
+# node either value (load masks and weights between samples).
 
 
 def _pointer_writes(m: Module, port, csr, prefix: str, *, depth: int) -> None:
@@ -204,9 +204,7 @@ class ReservoirTop(wiring.Component):
         pb, _ = pipe.product("pb", regs["C"], zq, k + 4, add=[_half(s.shift_coef)])
         off_bits = A_SPAN_LOG2 + cf
         off = pipe.reg("a_off", _sat_unsigned(pa >> s.shift_coef, off_bits), st + 1, unsigned(off_bits))
-        shifted = pipe.at(pb, st) >> s.shift_coef
-        b_wide = Signal(shifted.shape(), name="b_wide")
-        m.d.comb += b_wide.eq(shifted)
+        b_wide = pipe.at(pb, st) >> s.shift_coef
         b = pipe.reg("b", saturate(m, b_wide, len(b_wide), s.coef_bits, "b_sat"), st + 1, signed(s.coef_bits))
 
         # table lookup: one ROM word per point, in banks of ROM_BANK_DEPTH words whose read
@@ -289,7 +287,7 @@ class ReservoirTop(wiring.Component):
         pick_w0 = Signal(name="w_pick_w0")
         forward = Signal(name="w_forward")  # node n-6 writes w_{n-6} in the clock w_prev loads
         m.d.sync += [
-            pick.eq(Cat(*((coming == k) & ~first for k in range(LOOKAHEAD)))),
+            pick.eq(Mux(first, 0, one_hot(coming, LOOKAHEAD))),
             pick_w0.eq(first),
             forward.eq(
                 pipe.valid_at(held - 1) & ~restart & (pipe.at(slot, held - 1) == coming)
