@@ -15,7 +15,8 @@ Datapath
 * **MAC pipeline**: a neuron's ``C`` rows are read one per clock, back to back across
   neurons; each word's lanes form ``+-w`` from state bits registered the clock before, a
   registered adder tree (``log2(lanes)`` levels) sums them, an accumulator adds the
-  chunks, and a decision stage sets the neuron.  So that an asynchronous update is seen
+  chunks, the field's sign and zero flags are registered, and a decision stage sets the
+  neuron.  So that an asynchronous update is seen
   by every later field, a neuron reads the word holding the previous neuron's column
   last; the pipeline depth is ``spec.mac_stages`` and a neuron takes
   ``spec.cycles_per_field()`` clocks (``C`` when ``C > mac_stages``).
@@ -26,8 +27,9 @@ Datapath
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
   (read row, hash, new level with saturation, class-ROM look-ups, lane write; 11 clocks
   per entry), so the weight the neurons read is always its devices' at the pair's level.
-* **Order**: a permutation ROM (read a clock ahead) rotated per asynchronous sweep by a 16-bit
-  LFSR (:class:`spinemu.hdl.rng.LFSR`).
+* **Order**: a permutation ROM, read from flip-flops only (the next position's entry
+  while a sweep runs, the rotation's between sweeps), rotated per asynchronous sweep by a
+  16-bit LFSR (:class:`spinemu.hdl.rng.LFSR`).
 * ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
   holds reads back (``read_hold``) for the five clocks it takes to arrive.
 
@@ -284,7 +286,7 @@ class HopfieldTop(wiring.Component):
         m.submodules.perm = perm = Memory(shape=range(n), depth=n, init=spec.permutation.tolist())
         rom_a = rom.read_port()  # the device away from level 0 (or either, d = 0)
         rom_b = rom.read_port()  # the other device of the pair, at level 0
-        perm_rd = perm.read_port()  # addressed with pos_next: holds perm[pos]
+        perm_rd = perm.read_port()  # registered read, from registered addresses only (below)
         m.submodules.lfsr = lfsr = LFSR(model=ORDER_LFSR, init_words=[spec.lfsr_seed])
 
         cur = Signal(np_)
@@ -293,10 +295,18 @@ class HopfieldTop(wiring.Component):
         unst = Signal(np_)
         t = Signal(range(n + 1))  # neuron slot being issued (n: the sweep is draining)
         q = Signal(range(slot))  # clock within the slot
-        pos = Signal(range(n))  # position in the visiting order of the neuron being issued
-        pos_next = Signal(range(n))  # ... next clock (the permutation ROM reads it a clock early)
-        m.d.comb += pos_next.eq(pos)
-        m.d.sync += pos.eq(pos_next)
+        # The neuron being issued, a flip-flop: t in a synchronous sweep, perm[pos] in an
+        # asynchronous one, where pos_after = pos + 1 (mod N).  The permutation ROM reads
+        # from flip-flops only: in RUN perm[pos_after] (ready long before the slot ends: a
+        # slot is >= 3 clocks), elsewhere perm[rot] for the next sweep's first neuron (rot
+        # settles a clock after the order LFSR steps; the earliest START after an
+        # ORDER_SEED write is two clocks later).
+        iss_ni = Signal(range(n))
+        pos_after = Signal(range(n))
+        in_run = Signal()
+        advance = Signal()  # the next neuron is issued from the next clock on
+        restart = Signal()  # a sweep starts (restart_sync: a synchronous one, from neuron 0)
+        restart_sync = Signal()
         c = Signal(range(c_n))  # chunk of the next read
         acc = Signal(signed(acc_bits))
         sync_mode = Signal()
@@ -338,12 +348,22 @@ class HopfieldTop(wiring.Component):
         rom_a_q = Signal(signed(spec.rom_bits), reset_less=True)
         rom_b_q = Signal(signed(spec.rom_bits), reset_less=True)
         rot = Signal(range(n))
+        m.d.sync += rot.eq((lfsr.word * n)[16:])
         m.d.comb += [
-            rot.eq((lfsr.word * n)[16:]),
             lfsr.shift.eq(csr.ORDER_SEED_wstb),
             lfsr.shift_in.eq(csr.ORDER_SEED),
-            perm_rd.addr.eq(pos_next),
+            perm_rd.addr.eq(Mux(in_run, pos_after, rot)),
         ]
+        with m.If(restart):
+            m.d.sync += [
+                iss_ni.eq(Mux(restart_sync, 0, perm_rd.data)),
+                pos_after.eq(Mux(rot == n - 1, 0, rot + 1)),
+            ]
+        with m.Elif(advance):
+            m.d.sync += [
+                iss_ni.eq(Mux(sync_mode, t + 1, perm_rd.data)),
+                pos_after.eq(Mux(pos_after == n - 1, 0, pos_after + 1)),
+            ]
 
         def lane(word, k):
             return word.word_select(k, e)
@@ -358,7 +378,13 @@ class HopfieldTop(wiring.Component):
         wr = _SynapseWrite(rows, p, e)
         word_q = _synapse_memory(m, spec, syn_init, addr_q, wr)  # (also the engine's and CSRs' view)
         issue = _Tag(n, c_n, "issue")
-        m.d.comb += issue.valid.eq(0)
+        m.d.comb += issue.valid.eq(0)  # (set in RUN; the other fields come from flip-flops)
+        m.d.comb += [
+            issue.ni.eq(iss_ni),
+            issue.chunk.eq(c),
+            issue.last.eq(q == slot - 1),
+            issue.final.eq((q == slot - 1) & (t == n - 1)),
+        ]
         # the neuron's own bit cannot change before its decision: fetch it during the read
         old_word = Signal(16 if np_ > 16 else np_)
         m.d.sync += old_word.eq(cur.word_select(issue.ni >> 4, 16) if np_ > 16 else cur)
@@ -391,11 +417,28 @@ class HopfieldTop(wiring.Component):
         chunk_sum = level[0][0] + level[0][1]
         field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
         no_flip, same_as_prev, last_allowed = Signal(), Signal(), Signal()  # a sweep's end flags
-        at_dec = at_acc.delayed(m, "decide")
+        conv, cyc, end = Signal(), Signal(), Signal()  # ... and what they decide
+        sending = Signal()  # this clock is SEND's of a recall sweep (registered)
+        m.d.sync += sending.eq(0)
+        at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
+        at_dec = at_flags.delayed(m, "decide")
+        # The decision, registered beside the tag: the field's sign, the new state, and
+        # which vector it goes to (the state vectors' write logic then starts at flip-flops).
+        pos_h, neg_h, dec_new = Signal(), Signal(), Signal()
+        dec_cur, dec_nxt, dec_unst = Signal(), Signal(), Signal()
+        positive, negative = ~field[-1] & (field != 0), field[-1]
+        m.d.sync += [
+            pos_h.eq(positive),
+            neg_h.eq(negative),
+            dec_new.eq(Mux(positive, 1, Mux(negative, 0, at_flags.old))),
+            dec_cur.eq(at_flags.last & ~learning & ~sync_mode),
+            dec_nxt.eq(at_flags.last & ~learning & sync_mode),
+            dec_unst.eq(at_flags.last & learning),
+        ]
         # The decided neuron one-hot, decoded a clock ahead: the state vectors' N write
         # enables are then one gate each instead of an N-way decoder of at_dec.ni.
         dec_hot = Signal(np_, reset_less=True)  # (decoded every clock: no reset needed)
-        m.d.sync += dec_hot.eq((Const(1, np_) << at_acc.ni)[:np_])
+        m.d.sync += dec_hot.eq((Const(1, np_) << at_flags.ni)[:np_])
 
         def set_decided(vector, value):
             """``vector[at_dec.ni] = value`` through the one-hot."""
@@ -421,12 +464,6 @@ class HopfieldTop(wiring.Component):
             with m.State("IDLE"):
                 wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ
                 m.d.comb += addr_next.eq(csr.WI * c_n + wj_chunk)
-                cue = csr.CUE if spec.state_words > 1 else [csr.CUE]
-                cue_stb = csr.CUE_wstb if spec.state_words > 1 else [csr.CUE_wstb]
-                for k in range(spec.state_words):
-                    width = min(32, n - 32 * k)
-                    with m.If(cue_stb[k]):
-                        m.d.sync += cur[32 * k : 32 * k + width].eq(cue[k][:width])
                 with m.If(cmd_pending):
                     m.d.sync += cycles.eq(0)
                     with m.Switch(cmd_q):
@@ -445,7 +482,7 @@ class HopfieldTop(wiring.Component):
                                 c.eq(0),
                                 acc.eq(0),
                             ]
-                            m.d.comb += [lfsr.en.eq(~is_sync), pos_next.eq(Mux(is_sync, 0, rot))]
+                            m.d.comb += [lfsr.en.eq(~is_sync), restart.eq(1), restart_sync.eq(is_sync)]
                             m.next = "RUN"
                         with m.Case(Command.LEARN):
                             m.d.sync += [
@@ -457,6 +494,9 @@ class HopfieldTop(wiring.Component):
                                 acc.eq(0),
                                 unstable.eq(0),
                                 unst.eq(0),
+                            ]
+                            m.d.comb += [restart.eq(1), restart_sync.eq(1)]
+                            m.d.sync += [
                             ]
                             m.next = "RUN"
                         with m.Case(Command.HEBB, Command.CLEAR):
@@ -487,17 +527,12 @@ class HopfieldTop(wiring.Component):
                 # Issue: neuron t's C words in the last C clocks of its slot, starting one
                 # chunk after the previous neuron's column, so that column's word is read
                 # last (see HopfieldSpec.cycles_per_field).
-                iss_ni = Mux(sync_mode, t, perm_rd.data)
+                m.d.comb += in_run.eq(1)
+                # (the tag's other fields are driven in every state: only valid says RUN)
                 in_window = (t < n) & (q >= slot - c_n) if slot > c_n else t < n
                 with m.If(in_window):
                     m.d.comb += [addr_next.eq(iss_ni * c_n + c), issue.valid.eq(1)]
                     m.d.sync += c.eq(Mux(c == c_n - 1, 0, c + 1))
-                m.d.comb += [
-                    issue.ni.eq(iss_ni),
-                    issue.chunk.eq(c),
-                    issue.last.eq(q == slot - 1),
-                    issue.final.eq((q == slot - 1) & (t == n - 1)),
-                ]
                 with m.If(t < n):
                     with m.If(q == slot - 1):
                         col_chunk = iss_ni >> lg_p if p > 1 else iss_ni
@@ -506,29 +541,11 @@ class HopfieldTop(wiring.Component):
                             t.eq(t + 1),
                             c.eq(Mux(col_chunk == c_n - 1, 0, col_chunk + 1)),
                         ]
-                        m.d.comb += pos_next.eq(Mux(pos == n - 1, 0, pos + 1))
+                        m.d.comb += advance.eq(1)
                     with m.Else():
                         m.d.sync += q.eq(q + 1)
-                # Accumulate; a neuron's field is registered with its tag for the decision.
-                with m.If(at_acc.valid):
-                    total = Signal(signed(acc_bits))
-                    m.d.comb += total.eq(acc + chunk_sum)
-                    m.d.sync += [acc.eq(Mux(at_acc.last, 0, total)), field.eq(total)]
-                # Decide (the clock after the neuron's last word was accumulated).
-                with m.If(at_dec.last):
-                    old = at_dec.old
-                    pos_h = ~field[-1] & (field != 0)
-                    neg_h = field[-1]
-                    new = Mux(pos_h, 1, Mux(neg_h, 0, old))
-                    with m.If(learning):
-                        m.d.sync += [
-                            set_decided(unst, Mux(old, ~pos_h, ~neg_h)),
-                            unstable.eq(unstable + Mux(old, neg_h, pos_h)),
-                        ]
-                    with m.Elif(sync_mode):
-                        m.d.sync += [set_decided(nxt, new), flips.eq(flips + (new != old))]
-                    with m.Else():
-                        m.d.sync += [set_decided(cur, new), flips.eq(flips + (new != old))]
+                # (the accumulator and the decision, below the state machine, run on
+                # the pipeline's tags: only RUN issues words)
                 with m.If(at_dec.final):
                     m.next = "CHECK"
             with m.State("CHECK"):  # the sweep's flags, registered (N-bit compare)
@@ -537,7 +554,19 @@ class HopfieldTop(wiring.Component):
                     same_as_prev.eq(nxt == prev),
                     last_allowed.eq(sweeps + 1 >= csr.MAX_SWEEPS),
                 ]
-                m.next = "SEND"
+                m.next = "END"
+            with m.State("END"):
+                # Whether the sweep ends the recall, registered; and the stall: a recall's
+                # sweep waits here until the previous sweep's word has been taken.  SEND then
+                # steers the state vectors, the counters and the order ROM from flip-flops.
+                m.d.sync += [
+                    conv.eq(no_flip),
+                    cyc.eq(sync_mode & (sweeps != 0) & same_as_prev & ~no_flip),
+                    end.eq(no_flip | (sync_mode & (sweeps != 0) & same_as_prev) | last_allowed),
+                ]
+                with m.If(learning | ~self.sweep_valid):
+                    m.d.sync += sending.eq(~learning)
+                    m.next = "SEND"
             with m.State("SEND"):
                 with m.If(learning):
                     with m.If(unstable != 0):
@@ -545,27 +574,10 @@ class HopfieldTop(wiring.Component):
                         m.next = "E_READ"
                     with m.Else():
                         m.next = "IDLE"
-                with m.Elif(~self.sweep_valid | self.sweep_ready):
-                    # (otherwise stall: the previous sweep's word has not been taken)
-                    conv = no_flip
-                    cyc = sync_mode & (sweeps != 0) & same_as_prev & ~conv
-                    end = conv | cyc | last_allowed
-                    m.d.sync += [
-                        sweeps.eq(sweeps + 1),
-                        self.sweep_payload.eq(Mux(sync_mode, nxt, cur)[:n]),
-                        self.sweep_valid.eq(1),
-                        self.sweep_last.eq(end),
-                    ]
-                    with m.If(sync_mode):
-                        m.d.sync += [cur.eq(nxt), prev.eq(cur)]
-                    with m.If(end):
-                        m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
-                        m.next = "IDLE"
-                    with m.Else():
-                        m.d.sync += [t.eq(0), q.eq(0), c.eq(0), flips.eq(0)]
-                        m.d.comb += pos_next.eq(Mux(sync_mode, 0, rot))
-                        m.d.comb += lfsr.en.eq(~sync_mode)
-                        m.next = "RUN"
+                with m.Elif(end):
+                    m.next = "IDLE"
+                with m.Else():
+                    m.next = "RUN"
 
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):
@@ -646,6 +658,50 @@ class HopfieldTop(wiring.Component):
                 with m.Else():
                     m.d.sync += ek.eq(ek + 1)
                     m.next = "E_READ"
+
+        # Accumulate; a neuron's field is registered with its tag for the decision.
+        with m.If(at_acc.valid):
+            total = Signal(signed(acc_bits))
+            m.d.comb += total.eq(acc + chunk_sum)
+            m.d.sync += [acc.eq(Mux(at_acc.last, 0, total)), field.eq(total)]
+        # Decide (two clocks after the neuron's last word was accumulated).
+        old = at_dec.old
+        with m.If(dec_unst):
+            m.d.sync += [
+                set_decided(unst, Mux(old, ~pos_h, ~neg_h)),
+                unstable.eq(unstable + Mux(old, neg_h, pos_h)),
+            ]
+        with m.If(dec_nxt):
+            m.d.sync += [set_decided(nxt, dec_new), flips.eq(flips + (dec_new != old))]
+        with m.If(dec_cur):
+            m.d.sync += [set_decided(cur, dec_new), flips.eq(flips + (dec_new != old))]
+        # CUE writes, registered (a START comes at least three clocks after a CUE write)
+        cue_we = Signal(spec.state_words)
+        cue_data = Signal(32)
+        cue = csr.CUE if spec.state_words > 1 else [csr.CUE]
+        cue_stb = csr.CUE_wstb if spec.state_words > 1 else [csr.CUE_wstb]
+        m.d.sync += cue_we.eq(Cat(*cue_stb) & idle.replicate(spec.state_words))
+        for k in range(spec.state_words):
+            width = min(32, n - 32 * k)
+            with m.If(cue_stb[k]):
+                m.d.sync += cue_data.eq(cue[k])
+            with m.If(cue_we[k]):
+                m.d.sync += cur[32 * k : 32 * k + width].eq(cue_data[:width])
+
+        with m.If(sending):  # (the FSM is in SEND, not learning)
+            m.d.sync += [
+                sweeps.eq(sweeps + 1),
+                self.sweep_payload.eq(Mux(sync_mode, nxt, cur)[:n]),
+                self.sweep_valid.eq(1),
+                self.sweep_last.eq(end),
+            ]
+            with m.If(sync_mode):
+                m.d.sync += [cur.eq(nxt), prev.eq(cur)]
+            with m.If(end):
+                m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
+            with m.Else():
+                m.d.sync += [t.eq(0), q.eq(0), c.eq(0), flips.eq(0)]
+                m.d.comb += [restart.eq(1), restart_sync.eq(sync_mode), lfsr.en.eq(~sync_mode)]
 
         busy = Signal()
         m.d.comb += [idle.eq(fsm.ongoing("IDLE")), busy.eq(~idle | cmd_pending | level_pending)]

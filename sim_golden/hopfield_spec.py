@@ -505,8 +505,8 @@ class HopfieldSpec:
     def mac_stages(self) -> int:
         """Clocks from sampling the state bits of a synapse word to a decision that the next
         sample sees: the state-bit register, the adder tree, the accumulator and the
-        decision register, ``adder_levels + 2``."""
-        return self.adder_levels + 2
+        decision-flags register and the decision, ``adder_levels + 3``."""
+        return self.adder_levels + 3
 
     def cycles_per_field(self) -> int:
         """Clock cycles between two neurons' decisions: ``max(C, mac_stages + 1)``.
@@ -521,8 +521,8 @@ class HopfieldSpec:
         """Busy cycles (the ``CYCLES`` register) of a recall that ran ``sweeps`` sweeps:
         ``N`` neuron slots, then the last word's read latency
         (:data:`SYNAPSE_READ_LATENCY`), the pipeline to the decision (``mac_stages - 1``)
-        and the sweep's end (``CHECK`` and ``SEND``, 2)."""
-        tail = SYNAPSE_READ_LATENCY + self.mac_stages - 1 + 2
+        and the sweep's end (``CHECK``, ``END`` and ``SEND``, 3)."""
+        tail = SYNAPSE_READ_LATENCY + self.mac_stages - 1 + 3
         return sweeps * (self.n_neurons * self.cycles_per_field() + tail)
 
     def __repr__(self):  # compact: the cached tables are not fields
