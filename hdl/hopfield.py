@@ -30,8 +30,8 @@ Datapath
 * **Order**: a permutation ROM, read from flip-flops only (the next position's entry
   while a sweep runs, the rotation's between sweeps), rotated per asynchronous sweep by a
   16-bit LFSR (:class:`spinemu.hdl.rng.LFSR`).
-* ``LEVEL_RD``/``WEIGHT`` read the registered word of ``(WI, WJ)``; the register bank
-  holds reads back (``read_hold``) for the five clocks it takes to arrive.
+* ``LEVEL_RD``/``WEIGHT`` read the registered lane of ``(WI, WJ)``; the register bank
+  holds reads back (``read_hold``) for the six clocks it takes to arrive.
 
 Every sweep end sends the new state on the ``sweep`` stream (``sweep_payload``, bit
 ``i`` set = neuron ``i`` is +1; ``sweep_valid``/``sweep_ready``/``sweep_last``, AXI4-Stream
@@ -121,14 +121,17 @@ def _mul32(m: Module, x, mult: int, name: str):
 
 def _pair_hash(m: Module, i, j, seed: int):
     """:func:`~spinemu.sim_golden.hopfield_spec.pair_hash` of the pair ``{i, j}``, free
-    running: the hash of the ``(i, j)`` held five clocks earlier."""
+    running: the hash of the ``(i, j)`` held six clocks earlier (the pulse engine reads it
+    seven clocks after an entry's pair is set).  Both multiplies take registered inputs."""
     lo, hi = Mux(i < j, i, j), Mux(i < j, j, i)
     key = Signal(32)
     x0 = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(seed, 32)  # lo << 16 | hi
     s0, s1, s2 = HASH_SHIFTS
     m.d.sync += key.eq(x0 ^ (x0 >> s0))
     x1 = _mul32(m, key, HASH_MULTIPLIERS[0], "hash_m1")
-    x2 = _mul32(m, x1 ^ (x1 >> s1), HASH_MULTIPLIERS[1], "hash_m2")
+    key2 = Signal(32)
+    m.d.sync += key2.eq(x1 ^ (x1 >> s1))
+    x2 = _mul32(m, key2, HASH_MULTIPLIERS[1], "hash_m2")
     return x2 ^ (x2 >> s2)
 
 
@@ -705,18 +708,19 @@ class HopfieldTop(wiring.Component):
 
         busy = Signal()
         m.d.comb += [idle.eq(fsm.ongoing("IDLE")), busy.eq(~idle | cmd_pending | level_pending)]
-        # LEVEL_RD/WEIGHT come from the registered synapse word: reads wait until the word
-        # of (WI, WJ) has arrived (a read latency and a clock after a write of WI/WJ or the
-        # end of a command).
-        settle = Signal(range(SYNAPSE_READ_LATENCY + 2))
+        # LEVEL_RD/WEIGHT come from the registered lane of the synapse word: reads wait until
+        # the lane of (WI, WJ) has arrived (a read latency and two clocks after a write of
+        # WI/WJ or the end of a command).
+        settle = Signal(range(SYNAPSE_READ_LATENCY + 3))
         with m.If(busy | csr.WI_wstb | csr.WJ_wstb):
-            m.d.sync += settle.eq(SYNAPSE_READ_LATENCY + 1)
+            m.d.sync += settle.eq(SYNAPSE_READ_LATENCY + 2)
         with m.Elif(settle != 0):
             m.d.sync += settle.eq(settle - 1)
         m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy
         with m.If(~idle):
             m.d.sync += cycles.eq(cycles + 1)
-        peek = lane(word_q, csr.WJ[:lg_p]) if p > 1 else word_q
+        peek = Signal(e)  # the lane of (WI, WJ), registered
+        m.d.sync += peek.eq(lane(word_q, csr.WJ[:lg_p]) if p > 1 else word_q)
         words = csr.STATE if spec.state_words > 1 else [csr.STATE]
         for k, word in enumerate(words):
             m.d.comb += word.eq(cur[32 * k : 32 * (k + 1)])
