@@ -422,7 +422,9 @@ class HopfieldTop(wiring.Component):
         no_flip, same_as_prev, last_allowed = Signal(), Signal(), Signal()  # a sweep's end flags
         conv, cyc, end = Signal(), Signal(), Signal()  # ... and what they decide
         sending = Signal()  # this clock is SEND's of a recall sweep (registered)
-        m.d.sync += sending.eq(0)
+        any_unstable = Signal()  # a learning sweep found unstable neurons (registered in CHECK)
+        unst_clear = Signal()  # a LEARN was taken last clock: clear unst (N flip-flops)
+        m.d.sync += [sending.eq(0), unst_clear.eq(0)]
         at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
         at_dec = at_flags.delayed(m, "decide")
         # The decision, registered beside the tag: the field's sign, the new state, and
@@ -496,7 +498,7 @@ class HopfieldTop(wiring.Component):
                                 c.eq(0),
                                 acc.eq(0),
                                 unstable.eq(0),
-                                unst.eq(0),
+                                unst_clear.eq(1),  # (the first RUN clock clears unst)
                             ]
                             m.d.comb += [restart.eq(1), restart_sync.eq(1)]
                             m.d.sync += [
@@ -556,6 +558,7 @@ class HopfieldTop(wiring.Component):
                     no_flip.eq(flips == 0),
                     same_as_prev.eq(nxt == prev),
                     last_allowed.eq(sweeps + 1 >= csr.MAX_SWEEPS),
+                    any_unstable.eq(unstable != 0),
                 ]
                 m.next = "END"
             with m.State("END"):
@@ -572,7 +575,7 @@ class HopfieldTop(wiring.Component):
                     m.next = "SEND"
             with m.State("SEND"):
                 with m.If(learning):
-                    with m.If(unstable != 0):
+                    with m.If(any_unstable):
                         m.d.sync += [eop.eq(1), erow.eq(0), ei.eq(0), ec.eq(0), ek.eq(0), single.eq(0)]
                         m.next = "E_READ"
                     with m.Else():
@@ -678,6 +681,8 @@ class HopfieldTop(wiring.Component):
             m.d.sync += [set_decided(nxt, dec_new), flips.eq(flips + (dec_new != old))]
         with m.If(dec_cur):
             m.d.sync += [set_decided(cur, dec_new), flips.eq(flips + (dec_new != old))]
+        with m.If(unst_clear):
+            m.d.sync += unst.eq(0)
         # CUE writes, registered (a START comes at least three clocks after a CUE write)
         cue_we = Signal(spec.state_words)
         cue_data = Signal(32)
