@@ -419,7 +419,9 @@ class HopfieldTop(wiring.Component):
             at_acc = at_acc.delayed(m, f"tree{r}")
         chunk_sum = level[0][0] + level[0][1]
         field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
-        no_flip, same_as_prev, last_allowed = Signal(), Signal(), Signal()  # a sweep's end flags
+        no_flip, last_allowed = Signal(), Signal()  # a sweep's end flags ...
+        same_words = Signal(-(-np_ // 32))  # ... and which 32-neuron words equal the last sweep's
+        same_as_prev = same_words.all()
         conv, cyc, end = Signal(), Signal(), Signal()  # ... and what they decide
         sending = Signal()  # this clock is SEND's of a recall sweep (registered)
         any_unstable = Signal()  # a learning sweep found unstable neurons (registered in CHECK)
@@ -553,10 +555,10 @@ class HopfieldTop(wiring.Component):
                 # the pipeline's tags: only RUN issues words)
                 with m.If(at_dec.final):
                     m.next = "CHECK"
-            with m.State("CHECK"):  # the sweep's flags, registered (N-bit compare)
+            with m.State("CHECK"):  # the sweep's flags, registered (the N-bit compare per word)
                 m.d.sync += [
                     no_flip.eq(flips == 0),
-                    same_as_prev.eq(nxt == prev),
+                    same_words.eq(Cat(*(nxt[k : k + 32] == prev[k : k + 32] for k in range(0, np_, 32)))),
                     last_allowed.eq(sweeps + 1 >= csr.MAX_SWEEPS),
                     any_unstable.eq(unstable != 0),
                 ]
