@@ -306,7 +306,7 @@ class HopfieldTop(wiring.Component):
         # ORDER_SEED write is two clocks later).
         iss_ni = Signal(range(n))
         pos_after = Signal(range(n))
-        in_run = Signal()
+        in_run = Signal()  # the FSM is in RUN (a flip-flop beside it, for the ROM address)
         advance = Signal()  # the next neuron is issued from the next clock on
         restart = Signal()  # a sweep starts (restart_sync: a synchronous one, from neuron 0)
         restart_sync = Signal()
@@ -333,6 +333,10 @@ class HopfieldTop(wiring.Component):
         set_val = Signal(signed(lb))
 
         j = Signal(range(np_))  # column of the entry the pulse engine is at
+        # whether (ei, ec, ek) is the last entry of its row / chunk, registered (they change
+        # only in E_WRITE and at a LEVEL write, ten clocks before the next E_WRITE)
+        ek_last, ec_last, ei_last = Signal(), Signal(), Signal()
+        m.d.sync += [ek_last.eq(ek == p - 1), ec_last.eq(ec == c_n - 1), ei_last.eq(ei == n - 1)]
         m.d.comb += j.eq(ec * p + ek)
         # (i, j) stay put for the eleven clocks of an entry: the hash and the state bits
         # of the pair run free and are ready when E_LANE / E_ROM use them
@@ -429,6 +433,10 @@ class HopfieldTop(wiring.Component):
         m.d.sync += [sending.eq(0), unst_clear.eq(0)]
         at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
         at_dec = at_flags.delayed(m, "decide")
+        with m.If(restart):  # (every way into RUN)
+            m.d.sync += in_run.eq(1)
+        with m.Elif(at_dec.final):  # (the only way out)
+            m.d.sync += in_run.eq(0)
         # The decision, registered beside the tag: the field's sign, the new state, and
         # which vector it goes to (the state vectors' write logic then starts at flip-flops).
         pos_h, neg_h, dec_new = Signal(), Signal(), Signal()
@@ -534,7 +542,6 @@ class HopfieldTop(wiring.Component):
                 # Issue: neuron t's C words in the last C clocks of its slot, starting one
                 # chunk after the previous neuron's column, so that column's word is read
                 # last (see HopfieldSpec.cycles_per_field).
-                m.d.comb += in_run.eq(1)
                 # (the tag's other fields are driven in every state: only valid says RUN)
                 in_window = (t < n) & (q >= slot - c_n) if slot > c_n else t < n
                 with m.If(in_window):
@@ -652,11 +659,11 @@ class HopfieldTop(wiring.Component):
                 ]
                 with m.If(single):
                     m.next = "IDLE"
-                with m.Elif(ek == p - 1):
+                with m.Elif(ek_last):
                     m.d.sync += [ek.eq(0), erow.eq(erow + 1)]
-                    with m.If(ec == c_n - 1):
+                    with m.If(ec_last):
                         m.d.sync += [ec.eq(0), ei.eq(ei + 1)]
-                        with m.If(ei == n - 1):
+                        with m.If(ei_last):
                             m.next = "IDLE"
                         with m.Else():
                             m.next = "E_READ"
