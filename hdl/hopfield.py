@@ -299,12 +299,13 @@ class HopfieldTop(wiring.Component):
         t = Signal(range(n + 1))  # neuron slot being issued (n: the sweep is draining)
         q = Signal(range(slot))  # clock within the slot
         # The neuron being issued, a flip-flop: t in a synchronous sweep, perm[pos] in an
-        # asynchronous one, where pos_after = pos + 1 (mod N).  The permutation ROM reads
-        # from flip-flops only: in RUN perm[pos_after] (ready long before the slot ends: a
-        # slot is >= 3 clocks), elsewhere perm[rot] for the next sweep's first neuron (rot
-        # settles a clock after the order LFSR steps; the earliest START after an
-        # ORDER_SEED write is two clocks later).
+        # asynchronous one, where pos_after = pos + 1 (mod N).  The permutation ROM reads a
+        # registered address: in RUN perm[pos_after] (ready two clocks after pos_after
+        # moves; a slot is >= 4 clocks), elsewhere perm[rot] for the next sweep's first
+        # neuron (ready in SEND; rot settles a clock after the order LFSR steps, and the
+        # earliest START after an ORDER_SEED write is three clocks later).
         iss_ni = Signal(range(n))
+        perm_addr = Signal(range(n))
         pos_after = Signal(range(n))
         in_run = Signal()  # the FSM is in RUN (a flip-flop beside it, for the ROM address)
         advance = Signal()  # the next neuron is issued from the next clock on
@@ -359,8 +360,9 @@ class HopfieldTop(wiring.Component):
         m.d.comb += [
             lfsr.shift.eq(csr.ORDER_SEED_wstb),
             lfsr.shift_in.eq(csr.ORDER_SEED),
-            perm_rd.addr.eq(Mux(in_run, pos_after, rot)),
+            perm_rd.addr.eq(perm_addr),
         ]
+        m.d.sync += perm_addr.eq(Mux(in_run, pos_after, rot))
         with m.If(restart):
             m.d.sync += [
                 iss_ni.eq(Mux(restart_sync, 0, perm_rd.data)),
@@ -468,11 +470,22 @@ class HopfieldTop(wiring.Component):
         idle = Signal()
         cmd_pending, cmd_q = Signal(), Signal(3)
         level_pending, level_q = Signal(), Signal(signed(lb))
+        # ... and a START/LEARN, decoded as it is registered: a sweep starts from flip-flops
+        # (a pending command always finds the FSM in IDLE: bus writes are two clocks apart)
+        start_q, start_sync_q = Signal(), Signal()
+        takes = Cat(csr.CMD == c for c in (Command.START_ASYNC, Command.START_SYNC, Command.LEARN)).any()
         m.d.sync += [
+            start_q.eq(csr.CMD_wstb & idle & takes),
+            start_sync_q.eq(csr.CMD != Command.START_ASYNC),
             cmd_pending.eq(csr.CMD_wstb & idle),
             cmd_q.eq(csr.CMD),
             level_pending.eq(csr.LEVEL_wstb & idle & (csr.WI < n) & (csr.WJ < n)),
             level_q.eq(csr.LEVEL.as_signed()),
+        ]
+        m.d.comb += [
+            restart.eq(start_q | (sending & ~end)),
+            restart_sync.eq(Mux(start_q, start_sync_q, sync_mode)),
+            advance.eq(in_run & (t < n) & (q == slot - 1)),
         ]
 
         with m.FSM() as fsm:
@@ -497,7 +510,7 @@ class HopfieldTop(wiring.Component):
                                 c.eq(0),
                                 acc.eq(0),
                             ]
-                            m.d.comb += [lfsr.en.eq(~is_sync), restart.eq(1), restart_sync.eq(is_sync)]
+                            m.d.comb += lfsr.en.eq(~is_sync)
                             m.next = "RUN"
                         with m.Case(Command.LEARN):
                             m.d.sync += [
@@ -510,7 +523,6 @@ class HopfieldTop(wiring.Component):
                                 unstable.eq(0),
                                 unst_clear.eq(1),  # (the first RUN clock clears unst)
                             ]
-                            m.d.comb += [restart.eq(1), restart_sync.eq(1)]
                             m.d.sync += [
                             ]
                             m.next = "RUN"
@@ -555,7 +567,6 @@ class HopfieldTop(wiring.Component):
                             t.eq(t + 1),
                             c.eq(Mux(col_chunk == c_n - 1, 0, col_chunk + 1)),
                         ]
-                        m.d.comb += advance.eq(1)
                     with m.Else():
                         m.d.sync += q.eq(q + 1)
                 # (the accumulator and the decision, below the state machine, run on
@@ -718,7 +729,7 @@ class HopfieldTop(wiring.Component):
                 m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
             with m.Else():
                 m.d.sync += [t.eq(0), q.eq(0), c.eq(0), flips.eq(0)]
-                m.d.comb += [restart.eq(1), restart_sync.eq(sync_mode), lfsr.en.eq(~sync_mode)]
+                m.d.comb += lfsr.en.eq(~sync_mode)
 
         busy = Signal()
         m.d.comb += [idle.eq(fsm.ongoing("IDLE")), busy.eq(~idle | cmd_pending | level_pending)]
