@@ -31,7 +31,7 @@ Datapath
   while a sweep runs, the rotation's between sweeps), rotated per asynchronous sweep by a
   16-bit LFSR (:class:`spinemu.hdl.rng.LFSR`).
 * ``LEVEL_RD``/``WEIGHT`` read the registered lane of ``(WI, WJ)``; the register bank
-  holds reads back (``read_hold``) for the six clocks it takes to arrive.
+  holds reads back (``read_hold``) for the seven clocks it takes to arrive.
 
 Every sweep end sends the new state on the ``sweep`` stream (``sweep_payload``, bit
 ``i`` set = neuron ``i`` is +1; ``sweep_valid``/``sweep_ready``/``sweep_last``, AXI4-Stream
@@ -106,15 +106,19 @@ def _select_bit(m: Module, vec, index, name: str):
 
 def _mul32(m: Module, x, mult: int, name: str):
     """``(x * mult) mod 2^32`` in two registered steps: three 16 x 16 products (one
-    multiplier block each), then their sum."""
+    multiplier block each), then their sum.  The products have no reset (they are
+    recomputed every clock), so that ``spinemu synth`` folds them into the ECP5
+    multipliers' output registers, as vendor synthesis does.  (The operand keeps its
+    reset: folded into the multiplier's input register, whose setup time is 3.5 ns, its
+    XOR and compare in front would be the slowest path.)"""
     lo, hi = mult & 0xFFFF, mult >> 16
-    products = [Signal(32, name=f"{name}_p{k}") for k in range(3)]
+    products = [Signal(32, name=f"{name}_p{k}", reset_less=True) for k in range(3)]
     m.d.sync += [
         products[0].eq(x[:16] * lo),
         products[1].eq(x[:16] * hi),
         products[2].eq(x[16:32] * lo),
     ]
-    out = Signal(32, name=name)
+    out = Signal(32, name=name, reset_less=True)
     m.d.sync += out.eq((products[0] + ((products[1] + products[2]) << 16))[:32])
     return out
 
@@ -432,7 +436,8 @@ class HopfieldTop(wiring.Component):
         sending = Signal()  # this clock is SEND's of a recall sweep (registered)
         any_unstable = Signal()  # a learning sweep found unstable neurons (registered in CHECK)
         unst_clear = Signal()  # a LEARN was taken last clock: clear unst (N flip-flops)
-        m.d.sync += [sending.eq(0), unst_clear.eq(0)]
+        send_sync, send_async = Signal(), Signal()  # ... of a synchronous / asynchronous recall
+        m.d.sync += [sending.eq(0), send_sync.eq(0), send_async.eq(0), unst_clear.eq(0)]
         at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
         at_dec = at_flags.delayed(m, "decide")
         with m.If(restart):  # (every way into RUN)
@@ -467,7 +472,14 @@ class HopfieldTop(wiring.Component):
         # Commands and LEVEL writes are registered before the state machine takes them
         # (a write taken while the core is busy is ignored, as before); STATUS.BUSY covers
         # the clock in between.
-        idle = Signal()
+        # IDLE as a flip-flop beside the state register (written with every transition):
+        # BUSY, the read hold and the command intake then start at a flip-flop.
+        idle = Signal(init=1)
+
+        def go(state: str):
+            m.next = state
+            m.d.sync += idle.eq(state == "IDLE")
+
         cmd_pending, cmd_q = Signal(), Signal(3)
         level_pending, level_q = Signal(), Signal(signed(lb))
         # ... and a START/LEARN, decoded as it is registered: a sweep starts from flip-flops
@@ -488,7 +500,7 @@ class HopfieldTop(wiring.Component):
             advance.eq(in_run & (t < n) & (q == slot - 1)),
         ]
 
-        with m.FSM() as fsm:
+        with m.FSM():
             with m.State("IDLE"):
                 wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ
                 m.d.comb += addr_next.eq(csr.WI * c_n + wj_chunk)
@@ -511,7 +523,7 @@ class HopfieldTop(wiring.Component):
                                 acc.eq(0),
                             ]
                             m.d.comb += lfsr.en.eq(~is_sync)
-                            m.next = "RUN"
+                            go("RUN")
                         with m.Case(Command.LEARN):
                             m.d.sync += [
                                 sync_mode.eq(1),
@@ -525,7 +537,7 @@ class HopfieldTop(wiring.Component):
                             ]
                             m.d.sync += [
                             ]
-                            m.next = "RUN"
+                            go("RUN")
                         with m.Case(Command.HEBB, Command.CLEAR):
                             m.d.sync += [
                                 eop.eq(Mux(cmd_q == Command.HEBB, 0, 2)),
@@ -535,7 +547,7 @@ class HopfieldTop(wiring.Component):
                                 ek.eq(0),
                                 single.eq(0),
                             ]
-                            m.next = "E_READ"
+                            go("E_READ")
                 with m.Elif(level_pending):
                     m.d.sync += [
                         cycles.eq(0),
@@ -547,7 +559,7 @@ class HopfieldTop(wiring.Component):
                         ek.eq(csr.WJ[:lg_p] if p > 1 else 0),
                         erow.eq(csr.WI * c_n + wj_chunk),
                     ]
-                    m.next = "E_READ"
+                    go("E_READ")
 
             # -- neuron updates -------------------------------------------------------------
             with m.State("RUN"):
@@ -572,7 +584,7 @@ class HopfieldTop(wiring.Component):
                 # (the accumulator and the decision, below the state machine, run on
                 # the pipeline's tags: only RUN issues words)
                 with m.If(at_dec.final):
-                    m.next = "CHECK"
+                    go("CHECK")
             with m.State("CHECK"):  # the sweep's flags, registered (the N-bit compare per word)
                 m.d.sync += [
                     no_flip.eq(flips == 0),
@@ -580,7 +592,7 @@ class HopfieldTop(wiring.Component):
                     last_allowed.eq(sweeps + 1 >= csr.MAX_SWEEPS),
                     any_unstable.eq(unstable != 0),
                 ]
-                m.next = "END"
+                go("END")
             with m.State("END"):
                 # Whether the sweep ends the recall, registered; and the stall: a recall's
                 # sweep waits here until the previous sweep's word has been taken.  SEND then
@@ -591,33 +603,37 @@ class HopfieldTop(wiring.Component):
                     end.eq(no_flip | (sync_mode & (sweeps != 0) & same_as_prev) | last_allowed),
                 ]
                 with m.If(learning | ~self.sweep_valid):
-                    m.d.sync += sending.eq(~learning)
-                    m.next = "SEND"
+                    m.d.sync += [
+                        sending.eq(~learning),
+                        send_sync.eq(~learning & sync_mode),
+                        send_async.eq(~learning & ~sync_mode),
+                    ]
+                    go("SEND")
             with m.State("SEND"):
                 with m.If(learning):
                     with m.If(any_unstable):
                         m.d.sync += [eop.eq(1), erow.eq(0), ei.eq(0), ec.eq(0), ek.eq(0), single.eq(0)]
-                        m.next = "E_READ"
+                        go("E_READ")
                     with m.Else():
-                        m.next = "IDLE"
+                        go("IDLE")
                 with m.Elif(end):
-                    m.next = "IDLE"
+                    go("IDLE")
                 with m.Else():
-                    m.next = "RUN"
+                    go("RUN")
 
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):
                 m.d.comb += addr_next.eq(erow)
-                m.next = "E_WAIT"
+                go("E_WAIT")
             with m.State("E_WAIT"):  # the row is read
                 m.d.comb += addr_next.eq(erow)
-                m.next = "E_WAIT2"
+                go("E_WAIT2")
             with m.State("E_WAIT2"):  # the row leaves the block RAM
                 m.d.comb += addr_next.eq(erow)
-                m.next = "E_WAIT3"
+                go("E_WAIT3")
             with m.State("E_WAIT3"):  # ... and crosses to word_q
                 m.d.comb += addr_next.eq(erow)
-                m.next = "E_LANE"
+                go("E_LANE")
             with m.State("E_LANE"):  # the entry's level and the pulses it gets, registered
                 # (the state bits of i and j arrived two clocks after E_READ)
                 m.d.sync += d_old.eq(lane(word_q, ek)[wb:].as_signed())
@@ -628,7 +644,7 @@ class HopfieldTop(wiring.Component):
                 with m.Else():
                     m.d.comb += mag.eq(Mux(ui & uj, amp << 1, Mux(ui | uj, amp, 0)))
                 m.d.sync += pulses.eq(Mux(si == sj, mag, -mag))
-                m.next = "E_SUM"
+                go("E_SUM")
             with m.State("E_SUM"):
                 with m.Switch(eop):
                     with m.Case(2):
@@ -637,13 +653,13 @@ class HopfieldTop(wiring.Component):
                         m.d.sync += dnew.eq(set_val)
                     with m.Default():
                         m.d.sync += dnew.eq(d_old + pulses)
-                m.next = "E_CLIP"
+                go("E_CLIP")
             with m.State("E_CLIP"):
                 m.d.sync += [
                     ed.eq(Mux(dnew > lm, lm, Mux(dnew < -lm, -lm, dnew))),
                     evalid.eq((j < n) & (j != ei)),
                 ]
-                m.next = "E_ROM"
+                go("E_ROM")
             with m.State("E_ROM"):
                 # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
                 up = ~ed[-1]
@@ -652,13 +668,13 @@ class HopfieldTop(wiring.Component):
                     rom_a.addr.eq(Cat(Mux(up, ed, -ed)[:kb], Mux(up, cls_p, cls_m), ~up)),
                     rom_b.addr.eq(Cat(Const(0, kb), Mux(up, cls_m, cls_p), up)),
                 ]
-                m.next = "E_ROMQ"
+                go("E_ROMQ")
             with m.State("E_ROMQ"):  # the two conductances, registered
                 m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
-                m.next = "E_DIFF"
+                go("E_DIFF")
             with m.State("E_DIFF"):  # their difference, registered
                 m.d.sync += diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q))
-                m.next = "E_WRITE"
+                go("E_WRITE")
             with m.State("E_WRITE"):
                 wmax = spec.weight_max
                 weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
@@ -669,21 +685,21 @@ class HopfieldTop(wiring.Component):
                     wr.en.eq(Mux(evalid, Const(1, p) << ek, 0)),
                 ]
                 with m.If(single):
-                    m.next = "IDLE"
+                    go("IDLE")
                 with m.Elif(ek_last):
                     m.d.sync += [ek.eq(0), erow.eq(erow + 1)]
                     with m.If(ec_last):
                         m.d.sync += [ec.eq(0), ei.eq(ei + 1)]
                         with m.If(ei_last):
-                            m.next = "IDLE"
+                            go("IDLE")
                         with m.Else():
-                            m.next = "E_READ"
+                            go("E_READ")
                     with m.Else():
                         m.d.sync += ec.eq(ec + 1)
-                        m.next = "E_READ"
+                        go("E_READ")
                 with m.Else():
                     m.d.sync += ek.eq(ek + 1)
-                    m.next = "E_READ"
+                    go("E_READ")
 
         # Accumulate; a neuron's field is registered with its tag for the decision.
         with m.If(at_acc.valid):
@@ -719,12 +735,15 @@ class HopfieldTop(wiring.Component):
         with m.If(sending):  # (the FSM is in SEND, not learning)
             m.d.sync += [
                 sweeps.eq(sweeps + 1),
-                self.sweep_payload.eq(Mux(sync_mode, nxt, cur)[:n]),
                 self.sweep_valid.eq(1),
                 self.sweep_last.eq(end),
             ]
-            with m.If(sync_mode):
-                m.d.sync += [cur.eq(nxt), prev.eq(cur)]
+        # (the N-bit moves of SEND, each under its own flip-flop)
+        with m.If(send_sync):
+            m.d.sync += [self.sweep_payload.eq(nxt[:n]), cur.eq(nxt), prev.eq(cur)]
+        with m.If(send_async):
+            m.d.sync += self.sweep_payload.eq(cur[:n])
+        with m.If(sending):
             with m.If(end):
                 m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
             with m.Else():
@@ -732,16 +751,21 @@ class HopfieldTop(wiring.Component):
                 m.d.comb += lfsr.en.eq(~sync_mode)
 
         busy = Signal()
-        m.d.comb += [idle.eq(fsm.ongoing("IDLE")), busy.eq(~idle | cmd_pending | level_pending)]
+        m.d.comb += busy.eq(~idle | cmd_pending | level_pending)
         # LEVEL_RD/WEIGHT come from the registered lane of the synapse word: reads wait until
-        # the lane of (WI, WJ) has arrived (a read latency and two clocks after a write of
+        # the lane of (WI, WJ) has arrived (a read latency and three clocks after a write of
         # WI/WJ or the end of a command).
+        # A WI/WJ write holds reads from the next clock on through a flip-flop (the bus's
+        # write strobe is a few gates deep), then through the count, started a clock later.
         settle = Signal(range(SYNAPSE_READ_LATENCY + 3))
-        with m.If(busy | csr.WI_wstb | csr.WJ_wstb):
+        pair_written = Signal()
+        m.d.sync += pair_written.eq(csr.WI_wstb | csr.WJ_wstb)
+        with m.If(busy | pair_written):
             m.d.sync += settle.eq(SYNAPSE_READ_LATENCY + 2)
         with m.Elif(settle != 0):
             m.d.sync += settle.eq(settle - 1)
-        m.d.comb += bank.read_hold.eq((settle != 0) & ~busy)  # STATUS polls pass while busy
+        # (STATUS polls pass while busy)
+        m.d.comb += bank.read_hold.eq(((settle != 0) | pair_written) & ~busy)
         with m.If(~idle):
             m.d.sync += cycles.eq(cycles + 1)
         peek = Signal(e)  # the lane of (WI, WJ), registered
