@@ -8,7 +8,7 @@ Prints these Markdown tables:
    FPGA clock.
 2. **Recall latency** (busy cycles of one sweep) versus N and lanes: the measured
    ``CYCLES`` register of the built designs next to the Spec's cycle model
-   ``HopfieldSpec.recall_cycles`` (``N max(C, log2(lanes) + 4) + log2(lanes) + 9``,
+   ``HopfieldSpec.recall_cycles`` (``N max(C, log2(lanes) + 4) + log2(lanes) + 10``,
    ``C = ceil(N / lanes)``: reads back to back), the model for larger grids and its
    lane use ``N^2 / (lanes x cycles)``.
 3. **Device classes vs per-synapse devices**: exact retrieval at N = 100, P = 10, 10 %

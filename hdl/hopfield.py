@@ -8,7 +8,8 @@ Datapath
 --------
 * **Synapse memory** (inferred block RAM in banks one block deep, registered address,
   synchronous read, each bank's word registered (the block's own output register), then
-  the selected bank's: four clocks per read; registered writes): row ``i * C + c``
+  the selected bank's, and once more on its way to the lanes: five clocks per read;
+  registered writes): row ``i * C + c``
   (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k`` being entry
   ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.  Per
   synapse nothing else is stored.
@@ -25,7 +26,7 @@ Datapath
   (``pair_hash``, two multiplies) into its ``+`` and ``-`` classes and reads the two
   conductances of a new level.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
-  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 11 clocks
+  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 12 clocks
   per entry), so the weight the neurons read is always its devices' at the pair's level.
 * **Order**: a permutation ROM, read from flip-flops only (the next position's entry
   while a sweep runs, the rotation's between sweeps), rotated per asynchronous sweep by a
@@ -126,7 +127,7 @@ def _mul32(m: Module, x, mult: int, name: str):
 def _pair_hash(m: Module, i, j, seed: int):
     """:func:`~spinemu.sim_golden.hopfield_spec.pair_hash` of the pair ``{i, j}``, free
     running: the hash of the ``(i, j)`` held six clocks earlier (the pulse engine reads it
-    seven clocks after an entry's pair is set).  Both multiplies take registered inputs."""
+    eight clocks after an entry's pair is set).  Both multiplies take registered inputs."""
     lo, hi = Mux(i < j, i, j), Mux(i < j, j, i)
     key = Signal(32)
     x0 = Cat(hi, Const(0, 16 - len(hi)), lo) ^ Const(seed, 32)  # lo << 16 | hi
@@ -149,14 +150,15 @@ class _SynapseWrite:
 
 
 def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _SynapseWrite):
-    """The synapse memory; returns the word at ``addr`` two clocks after the block RAM read.
+    """The synapse memory; returns the word at ``addr`` three clocks after the block RAM read.
 
     In block RAM the memory is split into banks (``spec.synapse_banks``, one block deep), and
     each bank's read data is registered with nothing in between, a register that the
     block's own output register can hold (Vivado folds it; for yosys' ECP5 flow
     ``spinemu synth`` does, see :mod:`spinemu.gen.outreg_fold`): a block RAM's read data
     leaves it 5.8 ns after the clock on ECP5 without it, 1 ns with it.  The bank selected
-    two clocks earlier then drives the word register.  Writes are registered too (the
+    two clocks earlier then drives the word register, and a second register carries the
+    word across the die to the lanes (a 3.9 ns route on ECP5 at N = 256).  Writes are registered too (the
     write data fans out to every block): ``wr`` set in a clock is written at the end of the
     next.  The banks carry ``no_rw_check``: no word read in the clock that writes its row
     is ever used (the pulse engine's write of a row lands at the end of E_READ, its next
@@ -204,7 +206,9 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
             for b, reg in enumerate(held):
                 with m.Case(b):
                     m.d.sync += word.eq(reg)
-    return word
+    at_lanes = Signal(width, name="syn_word_lanes", reset_less=True)
+    m.d.sync += at_lanes.eq(word)
+    return at_lanes
 
 
 class _Tag:
@@ -343,7 +347,7 @@ class HopfieldTop(wiring.Component):
         ek_last, ec_last, ei_last = Signal(), Signal(), Signal()
         m.d.sync += [ek_last.eq(ek == p - 1), ec_last.eq(ec == c_n - 1), ei_last.eq(ei == n - 1)]
         m.d.comb += j.eq(ec * p + ek)
-        # (i, j) stay put for the eleven clocks of an entry: the hash and the state bits
+        # (i, j) stay put for the twelve clocks of an entry: the hash and the state bits
         # of the pair run free and are ready when E_LANE / E_ROM use them
         pair = _pair_hash(m, ei, j, spec.hash_seed)
         # the device classes of the entry's pair
@@ -437,7 +441,16 @@ class HopfieldTop(wiring.Component):
         any_unstable = Signal()  # a learning sweep found unstable neurons (registered in CHECK)
         unst_clear = Signal()  # a LEARN was taken last clock: clear unst (N flip-flops)
         send_sync, send_async = Signal(), Signal()  # ... of a synchronous / asynchronous recall
-        m.d.sync += [sending.eq(0), send_sync.eq(0), send_async.eq(0), unst_clear.eq(0)]
+        learn_more = Signal()  # this clock is SEND's of a learning sweep that found unstable ones
+        ewrite = Signal()  # this clock is E_WRITE's
+        m.d.sync += [
+            sending.eq(0),
+            send_sync.eq(0),
+            send_async.eq(0),
+            learn_more.eq(0),
+            ewrite.eq(0),
+            unst_clear.eq(0),
+        ]
         at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
         at_dec = at_flags.delayed(m, "decide")
         with m.If(restart):  # (every way into RUN)
@@ -485,10 +498,13 @@ class HopfieldTop(wiring.Component):
         # ... and a START/LEARN, decoded as it is registered: a sweep starts from flip-flops
         # (a pending command always finds the FSM in IDLE: bus writes are two clocks apart)
         start_q, start_sync_q = Signal(), Signal()
+        walk_q, walk_op_q = Signal(), Signal(2)  # ... and a HEBB/CLEAR: the engine's walk, its op
         takes = Cat(csr.CMD == c for c in (Command.START_ASYNC, Command.START_SYNC, Command.LEARN)).any()
         m.d.sync += [
             start_q.eq(csr.CMD_wstb & idle & takes),
             start_sync_q.eq(csr.CMD != Command.START_ASYNC),
+            walk_q.eq(csr.CMD_wstb & idle & ((csr.CMD == Command.HEBB) | (csr.CMD == Command.CLEAR))),
+            walk_op_q.eq(Mux(csr.CMD == Command.HEBB, 0, 2)),
             cmd_pending.eq(csr.CMD_wstb & idle),
             cmd_q.eq(csr.CMD),
             level_pending.eq(csr.LEVEL_wstb & idle & (csr.WI < n) & (csr.WJ < n)),
@@ -500,9 +516,9 @@ class HopfieldTop(wiring.Component):
             advance.eq(in_run & (t < n) & (q == slot - 1)),
         ]
 
+        wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ  # the chunk of (WI, WJ)'s row holding WJ
         with m.FSM():
             with m.State("IDLE"):
-                wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ
                 m.d.comb += addr_next.eq(csr.WI * c_n + wj_chunk)
                 with m.If(cmd_pending):
                     m.d.sync += cycles.eq(0)
@@ -535,30 +551,11 @@ class HopfieldTop(wiring.Component):
                                 unstable.eq(0),
                                 unst_clear.eq(1),  # (the first RUN clock clears unst)
                             ]
-                            m.d.sync += [
-                            ]
                             go("RUN")
-                        with m.Case(Command.HEBB, Command.CLEAR):
-                            m.d.sync += [
-                                eop.eq(Mux(cmd_q == Command.HEBB, 0, 2)),
-                                erow.eq(0),
-                                ei.eq(0),
-                                ec.eq(0),
-                                ek.eq(0),
-                                single.eq(0),
-                            ]
+                        with m.Case(Command.HEBB, Command.CLEAR):  # (the entry walk starts below)
                             go("E_READ")
                 with m.Elif(level_pending):
-                    m.d.sync += [
-                        cycles.eq(0),
-                        eop.eq(3),
-                        single.eq(1),
-                        set_val.eq(level_q),
-                        ei.eq(csr.WI),
-                        ec.eq(wj_chunk),
-                        ek.eq(csr.WJ[:lg_p] if p > 1 else 0),
-                        erow.eq(csr.WI * c_n + wj_chunk),
-                    ]
+                    m.d.sync += cycles.eq(0)
                     go("E_READ")
 
             # -- neuron updates -------------------------------------------------------------
@@ -604,6 +601,7 @@ class HopfieldTop(wiring.Component):
                 ]
                 with m.If(learning | ~self.sweep_valid):
                     m.d.sync += [
+                        learn_more.eq(learning & any_unstable),
                         sending.eq(~learning),
                         send_sync.eq(~learning & sync_mode),
                         send_async.eq(~learning & ~sync_mode),
@@ -611,8 +609,7 @@ class HopfieldTop(wiring.Component):
                     go("SEND")
             with m.State("SEND"):
                 with m.If(learning):
-                    with m.If(any_unstable):
-                        m.d.sync += [eop.eq(1), erow.eq(0), ei.eq(0), ec.eq(0), ek.eq(0), single.eq(0)]
+                    with m.If(any_unstable):  # (learn_more starts the entry walk)
                         go("E_READ")
                     with m.Else():
                         go("IDLE")
@@ -631,7 +628,10 @@ class HopfieldTop(wiring.Component):
             with m.State("E_WAIT2"):  # the row leaves the block RAM
                 m.d.comb += addr_next.eq(erow)
                 go("E_WAIT3")
-            with m.State("E_WAIT3"):  # ... and crosses to word_q
+            with m.State("E_WAIT3"):  # ... and reaches the word register
+                m.d.comb += addr_next.eq(erow)
+                go("E_WAIT4")
+            with m.State("E_WAIT4"):  # ... and crosses to word_q
                 m.d.comb += addr_next.eq(erow)
                 go("E_LANE")
             with m.State("E_LANE"):  # the entry's level and the pulses it gets, registered
@@ -662,18 +662,14 @@ class HopfieldTop(wiring.Component):
                 go("E_ROM")
             with m.State("E_ROM"):
                 # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
-                up = ~ed[-1]
-                m.d.comb += [
-                    addr_next.eq(erow),
-                    rom_a.addr.eq(Cat(Mux(up, ed, -ed)[:kb], Mux(up, cls_p, cls_m), ~up)),
-                    rom_b.addr.eq(Cat(Const(0, kb), Mux(up, cls_m, cls_p), up)),
-                ]
+                # (the class ROM is addressed in every state, from flip-flops: below)
+                m.d.comb += addr_next.eq(erow)
                 go("E_ROMQ")
             with m.State("E_ROMQ"):  # the two conductances, registered
                 m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
                 go("E_DIFF")
             with m.State("E_DIFF"):  # their difference, registered
-                m.d.sync += diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q))
+                m.d.sync += [diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q)), ewrite.eq(1)]
                 go("E_WRITE")
             with m.State("E_WRITE"):
                 wmax = spec.weight_max
@@ -684,22 +680,49 @@ class HopfieldTop(wiring.Component):
                     wr.data.eq(Cat(*([Cat(weight[:wb], ed)] * p))),
                     wr.en.eq(Mux(evalid, Const(1, p) << ek, 0)),
                 ]
-                with m.If(single):
+                with m.If(single | (ek_last & ec_last & ei_last)):  # (the counters move below)
                     go("IDLE")
-                with m.Elif(ek_last):
-                    m.d.sync += [ek.eq(0), erow.eq(erow + 1)]
-                    with m.If(ec_last):
-                        m.d.sync += [ec.eq(0), ei.eq(ei + 1)]
-                        with m.If(ei_last):
-                            go("IDLE")
-                        with m.Else():
-                            go("E_READ")
-                    with m.Else():
-                        m.d.sync += ec.eq(ec + 1)
-                        go("E_READ")
                 with m.Else():
-                    m.d.sync += ek.eq(ek + 1)
                     go("E_READ")
+
+        # The pulse engine's entry counters, from flip-flops only: a LEVEL write, a HEBB or
+        # CLEAR, or a learning sweep with unstable neurons starts the walk (each registered
+        # as it is taken), E_WRITE (flagged by ewrite) moves it on.  They never coincide.
+        with m.If(level_pending):
+            m.d.sync += [
+                eop.eq(3),
+                single.eq(1),
+                set_val.eq(level_q),
+                ei.eq(csr.WI),
+                ec.eq(wj_chunk),
+                ek.eq(csr.WJ[:lg_p] if p > 1 else 0),
+                erow.eq(csr.WI * c_n + wj_chunk),
+            ]
+        with m.Elif(walk_q | learn_more):
+            m.d.sync += [
+                eop.eq(Mux(learn_more, 1, walk_op_q)),
+                erow.eq(0),
+                ei.eq(0),
+                ec.eq(0),
+                ek.eq(0),
+                single.eq(0),
+            ]
+        with m.Elif(ewrite & ~single):
+            with m.If(ek_last):
+                m.d.sync += [ek.eq(0), erow.eq(erow + 1)]
+                with m.If(ec_last):
+                    m.d.sync += [ec.eq(0), ei.eq(ei + 1)]
+                with m.Else():
+                    m.d.sync += ec.eq(ec + 1)
+            with m.Else():
+                m.d.sync += ek.eq(ek + 1)
+        # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
+        # (read in every clock; E_ROMQ takes the words addressed in E_ROM)
+        up = ~ed[-1]
+        m.d.comb += [
+            rom_a.addr.eq(Cat(Mux(up, ed, -ed)[:kb], Mux(up, cls_p, cls_m), ~up)),
+            rom_b.addr.eq(Cat(Const(0, kb), Mux(up, cls_m, cls_p), up)),
+        ]
 
         # Accumulate; a neuron's field is registered with its tag for the decision.
         with m.If(at_acc.valid):

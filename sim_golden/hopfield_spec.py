@@ -76,8 +76,9 @@ HOPFIELD_IDENT = 0x484F5046
 #: Largest network the generator accepts.
 MAX_NEURONS = 4096
 #: Clocks from a synapse-memory address to its word at the lanes: the address register,
-#: the block RAM, its bank's register and the selected bank's word register.
-SYNAPSE_READ_LATENCY = 4
+#: the block RAM, its bank's register, the selected bank's word register and the register
+#: that carries it to the lanes.
+SYNAPSE_READ_LATENCY = 5
 #: Depth of one bank of the synapse memory in block RAM: one block deep (1K x 18 ECP5
 #: DP16KD, 1K x 36 Xilinx RAMB36), so that a register can follow each block directly.
 SYNAPSE_BANK_DEPTH = 1024
