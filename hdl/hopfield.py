@@ -442,13 +442,17 @@ class HopfieldTop(wiring.Component):
         unst_clear = Signal()  # a LEARN was taken last clock: clear unst (N flip-flops)
         send_sync, send_async = Signal(), Signal()  # ... of a synchronous / asynchronous recall
         learn_more = Signal()  # this clock is SEND's of a learning sweep that found unstable ones
-        ewrite = Signal()  # this clock is E_WRITE's
+        # this clock is E_WRITE's of a walk (not a LEVEL write): the entry moves on, and
+        # its last of a chunk (ewrite_ek) / of a row (ewrite_ec)
+        ewrite, ewrite_ek, ewrite_ec = Signal(), Signal(), Signal()
         m.d.sync += [
             sending.eq(0),
             send_sync.eq(0),
             send_async.eq(0),
             learn_more.eq(0),
             ewrite.eq(0),
+            ewrite_ek.eq(0),
+            ewrite_ec.eq(0),
             unst_clear.eq(0),
         ]
         at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
@@ -669,7 +673,12 @@ class HopfieldTop(wiring.Component):
                 m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
                 go("E_DIFF")
             with m.State("E_DIFF"):  # their difference, registered
-                m.d.sync += [diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q)), ewrite.eq(1)]
+                m.d.sync += [
+                    diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q)),
+                    ewrite.eq(~single),
+                    ewrite_ek.eq(~single & ek_last),
+                    ewrite_ec.eq(~single & ek_last & ec_last),
+                ]
                 go("E_WRITE")
             with m.State("E_WRITE"):
                 wmax = spec.weight_max
@@ -687,7 +696,7 @@ class HopfieldTop(wiring.Component):
 
         # The pulse engine's entry counters, from flip-flops only: a LEVEL write, a HEBB or
         # CLEAR, or a learning sweep with unstable neurons starts the walk (each registered
-        # as it is taken), E_WRITE (flagged by ewrite) moves it on.  They never coincide.
+        # as it is taken), E_WRITE (flagged by ewrite*) moves it on.  They never coincide.
         with m.If(level_pending):
             m.d.sync += [
                 eop.eq(3),
@@ -707,15 +716,13 @@ class HopfieldTop(wiring.Component):
                 ek.eq(0),
                 single.eq(0),
             ]
-        with m.Elif(ewrite & ~single):
-            with m.If(ek_last):
-                m.d.sync += [ek.eq(0), erow.eq(erow + 1)]
-                with m.If(ec_last):
-                    m.d.sync += [ec.eq(0), ei.eq(ei + 1)]
-                with m.Else():
-                    m.d.sync += ec.eq(ec + 1)
-            with m.Else():
-                m.d.sync += ek.eq(ek + 1)
+        with m.Else():
+            with m.If(ewrite):
+                m.d.sync += ek.eq(Mux(ek_last, 0, ek + 1))
+            with m.If(ewrite_ek):
+                m.d.sync += [erow.eq(erow + 1), ec.eq(Mux(ec_last, 0, ec + 1))]
+            with m.If(ewrite_ec):
+                m.d.sync += ei.eq(ei + 1)
         # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
         # (read in every clock; E_ROMQ takes the words addressed in E_ROM)
         up = ~ed[-1]
