@@ -26,7 +26,7 @@ Datapath
   (``pair_hash``, two multiplies) into its ``+`` and ``-`` classes and reads the two
   conductances of a new level.
 * **Pulse engine**: ``HEBB``, ``LEARN``, ``CLEAR`` and ``LEVEL`` writes walk the entries
-  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 12 clocks
+  (read row, hash, new level with saturation, class-ROM look-ups, lane write; 13 clocks
   per entry), so the weight the neurons read is always its devices' at the pair's level.
 * **Order**: a permutation ROM, read from flip-flops only (the next position's entry
   while a sweep runs, the rotation's between sweeps), rotated per asynchronous sweep by a
@@ -347,7 +347,7 @@ class HopfieldTop(wiring.Component):
         ek_last, ec_last, ei_last = Signal(), Signal(), Signal()
         m.d.sync += [ek_last.eq(ek == p - 1), ec_last.eq(ec == c_n - 1), ei_last.eq(ei == n - 1)]
         m.d.comb += j.eq(ec * p + ek)
-        # (i, j) stay put for the twelve clocks of an entry: the hash and the state bits
+        # (i, j) stay put for the thirteen clocks of an entry: the hash and the state bits
         # of the pair run free and are ready when E_LANE / E_ROM use them
         pair = _pair_hash(m, ei, j, spec.hash_seed)
         # the device classes of the entry's pair
@@ -363,6 +363,10 @@ class HopfieldTop(wiring.Component):
         diff = Signal(signed(spec.rom_bits + 1), reset_less=True)  # its new weight before saturation
         rom_a_q = Signal(signed(spec.rom_bits), reset_less=True)
         rom_b_q = Signal(signed(spec.rom_bits), reset_less=True)
+        rom_a_q2 = Signal(signed(spec.rom_bits), reset_less=True)
+        rom_b_q2 = Signal(signed(spec.rom_bits), reset_less=True)
+        mag = Signal(AMP_BITS + 1, reset_less=True)  # the entry's pulse count and ...
+        same_sign = Signal(reset_less=True)  # ... whether it potentiates (s_i = s_j)
         rot = Signal(range(n))
         m.d.sync += rot.eq((lfsr.word * n)[16:])
         m.d.comb += [
@@ -636,18 +640,21 @@ class HopfieldTop(wiring.Component):
                 m.d.comb += addr_next.eq(erow)
                 go("E_WAIT4")
             with m.State("E_WAIT4"):  # ... and crosses to word_q
+                # the size and sign of the entry's pulses, registered (the state bits of i and
+                # j arrived two clocks after E_READ)
+                amp = csr.AMP
+                with m.If(eop == 0):
+                    m.d.sync += mag.eq(amp)
+                with m.Else():
+                    m.d.sync += mag.eq(Mux(ui & uj, amp << 1, Mux(ui | uj, amp, 0)))
+                m.d.sync += same_sign.eq(si == sj)
                 m.d.comb += addr_next.eq(erow)
                 go("E_LANE")
             with m.State("E_LANE"):  # the entry's level and the pulses it gets, registered
-                # (the state bits of i and j arrived two clocks after E_READ)
-                m.d.sync += d_old.eq(lane(word_q, ek)[wb:].as_signed())
-                amp = csr.AMP
-                mag = Signal(AMP_BITS + 1)
-                with m.If(eop == 0):
-                    m.d.comb += mag.eq(amp)
-                with m.Else():
-                    m.d.comb += mag.eq(Mux(ui & uj, amp << 1, Mux(ui | uj, amp, 0)))
-                m.d.sync += pulses.eq(Mux(si == sj, mag, -mag))
+                m.d.sync += [
+                    d_old.eq(lane(word_q, ek)[wb:].as_signed()),
+                    pulses.eq(Mux(same_sign, mag, -mag)),
+                ]
                 go("E_SUM")
             with m.State("E_SUM"):
                 with m.Switch(eop):
@@ -669,12 +676,15 @@ class HopfieldTop(wiring.Component):
                 # (the class ROM is addressed in every state, from flip-flops: below)
                 m.d.comb += addr_next.eq(erow)
                 go("E_ROMQ")
-            with m.State("E_ROMQ"):  # the two conductances, registered
+            with m.State("E_ROMQ"):  # the two conductances, registered (in the block RAM) ...
                 m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
+                go("E_ROMQ2")
+            with m.State("E_ROMQ2"):  # ... and once more in the fabric, beside the subtractor
+                m.d.sync += [rom_a_q2.eq(rom_a_q), rom_b_q2.eq(rom_b_q)]
                 go("E_DIFF")
             with m.State("E_DIFF"):  # their difference, registered
                 m.d.sync += [
-                    diff.eq(Mux(ed[-1], rom_b_q - rom_a_q, rom_a_q - rom_b_q)),
+                    diff.eq(Mux(ed[-1], rom_b_q2 - rom_a_q2, rom_a_q2 - rom_b_q2)),
                     ewrite.eq(~single),
                     ewrite_ek.eq(~single & ek_last),
                     ewrite_ec.eq(~single & ek_last & ec_last),
