@@ -772,18 +772,17 @@ class HopfieldTop(wiring.Component):
             with m.If(cue_we[k]):
                 m.d.sync += cur[32 * k : 32 * k + width].eq(cue_data[:width])
 
-        with m.If(sending):  # (the FSM is in SEND, not learning)
-            m.d.sync += [
-                sweeps.eq(sweeps + 1),
-                self.sweep_valid.eq(1),
-                self.sweep_last.eq(end),
-            ]
-        # (the N-bit moves of SEND, each under its own flip-flop)
+        # SEND of a recall sweep; its N-bit moves each under their own flip-flop
         with m.If(send_sync):
             m.d.sync += [self.sweep_payload.eq(nxt[:n]), cur.eq(nxt), prev.eq(cur)]
         with m.If(send_async):
             m.d.sync += self.sweep_payload.eq(cur[:n])
         with m.If(sending):
+            m.d.sync += [
+                sweeps.eq(sweeps + 1),
+                self.sweep_valid.eq(1),
+                self.sweep_last.eq(end),
+            ]
             with m.If(end):
                 m.d.sync += [converged.eq(conv), cycle2.eq(cyc), done.eq(1)]
             with m.Else():
