@@ -501,20 +501,22 @@ class HopfieldTop(wiring.Component):
             m.next = state
             m.d.sync += idle.eq(state == "IDLE")
 
-        cmd_pending, cmd_q = Signal(), Signal(3)
+        cmd_pending = Signal()
         level_pending, level_q = Signal(), Signal(signed(lb))
         # ... and a START/LEARN, decoded as it is registered: a sweep starts from flip-flops
         # (a pending command always finds the FSM in IDLE: bus writes are two clocks apart)
-        start_q, start_sync_q = Signal(), Signal()
+        # (the command is decoded once, here: a START or LEARN (start_q; learn_q, and
+        # start_sync_q for a synchronous one) or a HEBB/CLEAR (walk_q, walk_op_q))
+        start_q, start_sync_q, learn_q = Signal(), Signal(), Signal()
         walk_q, walk_op_q = Signal(), Signal(2)  # ... and a HEBB/CLEAR: the engine's walk, its op
         takes = Cat(csr.CMD == c for c in (Command.START_ASYNC, Command.START_SYNC, Command.LEARN)).any()
         m.d.sync += [
             start_q.eq(csr.CMD_wstb & idle & takes),
             start_sync_q.eq(csr.CMD != Command.START_ASYNC),
+            learn_q.eq(csr.CMD == Command.LEARN),
             walk_q.eq(csr.CMD_wstb & idle & ((csr.CMD == Command.HEBB) | (csr.CMD == Command.CLEAR))),
             walk_op_q.eq(Mux(csr.CMD == Command.HEBB, 0, 2)),
             cmd_pending.eq(csr.CMD_wstb & idle),
-            cmd_q.eq(csr.CMD),
             level_pending.eq(csr.LEVEL_wstb & idle & (csr.WI < n) & (csr.WJ < n)),
             level_q.eq(csr.LEVEL.as_signed()),
         ]
@@ -530,38 +532,36 @@ class HopfieldTop(wiring.Component):
                 m.d.comb += addr_next.eq(csr.WI * c_n + wj_chunk)
                 with m.If(cmd_pending):
                     m.d.sync += cycles.eq(0)
-                    with m.Switch(cmd_q):
-                        with m.Case(Command.START_ASYNC, Command.START_SYNC):
-                            is_sync = cmd_q == Command.START_SYNC
-                            m.d.sync += [
-                                sync_mode.eq(is_sync),
-                                learning.eq(0),
-                                sweeps.eq(0),
-                                flips.eq(0),
-                                converged.eq(0),
-                                cycle2.eq(0),
-                                done.eq(0),
-                                t.eq(0),
-                                q.eq(0),
-                                c.eq(0),
-                                acc.eq(0),
-                            ]
-                            m.d.comb += lfsr.en.eq(~is_sync)
-                            go("RUN")
-                        with m.Case(Command.LEARN):
-                            m.d.sync += [
-                                sync_mode.eq(1),
-                                learning.eq(1),
-                                t.eq(0),
-                                q.eq(0),
-                                c.eq(0),
-                                acc.eq(0),
-                                unstable.eq(0),
-                                unst_clear.eq(1),  # (the first RUN clock clears unst)
-                            ]
-                            go("RUN")
-                        with m.Case(Command.HEBB, Command.CLEAR):  # (the entry walk starts below)
-                            go("E_READ")
+                    with m.If(start_q & ~learn_q):
+                        m.d.sync += [
+                            sync_mode.eq(start_sync_q),
+                            learning.eq(0),
+                            sweeps.eq(0),
+                            flips.eq(0),
+                            converged.eq(0),
+                            cycle2.eq(0),
+                            done.eq(0),
+                            t.eq(0),
+                            q.eq(0),
+                            c.eq(0),
+                            acc.eq(0),
+                        ]
+                        m.d.comb += lfsr.en.eq(~start_sync_q)
+                        go("RUN")
+                    with m.Elif(learn_q):
+                        m.d.sync += [
+                            sync_mode.eq(1),
+                            learning.eq(1),
+                            t.eq(0),
+                            q.eq(0),
+                            c.eq(0),
+                            acc.eq(0),
+                            unstable.eq(0),
+                            unst_clear.eq(1),  # (the first RUN clock clears unst)
+                        ]
+                        go("RUN")
+                    with m.Elif(walk_q):  # (the entry walk starts below)
+                        go("E_READ")
                 with m.Elif(level_pending):
                     m.d.sync += cycles.eq(0)
                     go("E_READ")
