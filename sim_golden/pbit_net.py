@@ -94,6 +94,14 @@ def quantized_energy(spec: PBitNetSpec, h_q, j_q, states) -> np.ndarray:
     return out
 
 
+def _first_reads(run: NetRun, reads: int) -> NetRun:
+    """``run`` without the replicas that only fill up the last group."""
+    if len(run.states) == reads:
+        return run
+    cut = [None if x is None else x[:reads] for x in run[:4]]
+    return NetRun(*cut, run.beta_acc)
+
+
 def _xoshiro_step(st: np.ndarray, out: np.ndarray) -> None:
     """One xoshiro128++ output (into ``out``) and state update, in place on ``(4, k)``.
 
@@ -279,15 +287,21 @@ class PBitNetGolden:
             raise ValueError(f"num_reads must be an integer >= 1, not {num_reads!r}")
         if record not in ("none", "all", "best"):
             raise ValueError(f"record must be 'none', 'all' or 'best', not {record!r}")
-        S, R = int(num_sweeps), int(num_reads)
+        S, reads = int(num_sweeps), int(num_reads)
         if initial_states is None:
-            init = -np.ones((R, n), dtype=np.int8)
+            init = -np.ones((reads, n), dtype=np.int8)
         else:
             init = np.asarray(initial_states)
             if init.ndim == 1:
-                init = np.broadcast_to(init, (R, n))
-            if init.shape != (R, n) or not np.isin(init, (-1, 1)).all():
-                raise ValueError(f"initial_states must be +-1 of shape ({R}, {n}) or ({n},)")
+                init = np.broadcast_to(init, (reads, n))
+            if init.shape != (reads, n) or not np.isin(init, (-1, 1)).all():
+                raise ValueError(f"initial_states must be +-1 of shape ({reads}, {n}) or ({n},)")
+        # reads run in groups of P replicas (the last group filled up with reset states)
+        P = spec.replicas
+        G = -(-reads // P)
+        R = G * P
+        if R > reads:
+            init = np.concatenate([init, -np.ones((R - reads, n), dtype=init.dtype)])
         cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
         cval = -np.ones(n) if clamp_values is None else np.asarray(clamp_values, np.float64)
         if not np.isin(cval, (-1, 1)).all():
@@ -317,21 +331,22 @@ class PBitNetGolden:
         comp = (gain, offset) if spec.compensation else (None, None)  # prob_tables' GAIN/OFFSET
         model = spec.rng_model
         sw = model.state_words
-        # Stream states of every read: read r starts r * S steps further on.
-        starts = np.empty((R, n, sw), dtype=np.uint32)
+        # Stream states of every group: group g starts g * S * P steps further on.
+        starts = np.empty((G, n, sw), dtype=np.uint32)
         starts[0] = self.states
-        if R > 1:  # doubling: reads [b, 2b) are reads [0, b) jumped b * S steps
-            jump = model.jump_matrix(S)
+        if G > 1:  # doubling: groups [b, 2b) are groups [0, b) jumped b * S * P steps
+            jump = model.jump_matrix(S * P)
             b = 1
-            while b < R:
-                m = min(b, R - b)
+            while b < G:
+                m = min(b, G - b)
                 starts[b : b + m] = model.apply_matrix(jump, starts[:m].reshape(m * n, sw)).reshape(m, n, sw)
                 b += m
-                if b < R:
+                if b < G:
                     jump = gf2_matmul(jump, jump)
         if self.kernel == "numba":
-            return self._run_numba(h, j, init, cmask, cval, betas, shift_b, starts, record, comp, workers)
-        cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * R, sw)
+            run = self._run_numba(h, j, init, cmask, cval, betas, shift_b, starts, record, comp, workers)
+            return _first_reads(run, reads)
+        cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * G, sw)
 
         mat = self._matrix(j)
         mat_p = mat[order][:, order].tocsr()
@@ -358,9 +373,10 @@ class PBitNetGolden:
         k = 0
         while k < S:
             T = min(chunk, S - k)
-            words, cur = _generate(model, cur, T)
+            words, cur = _generate(model, cur, T * P)
             words >>= rnd_shift
-            rnd = words.reshape(T, n, R)
+            # word t P + r of stream (i, g) is replica r of group g (column g P + r)
+            rnd = words.reshape(T, P, n, G).transpose(0, 2, 3, 1).reshape(T, n, R)
             for t in range(T):
                 bm = int(betas[k + t] >> shift_b)
                 tab = tables.get(bm)
@@ -399,13 +415,13 @@ class PBitNetGolden:
                         best_s[better] = M.T[better]
             k += T
         if S:
-            last = cur.reshape(n, R, sw)[:, R - 1]
+            last = cur.reshape(n, G, sw)[:, G - 1]
             self.states = np.empty_like(last)
             self.states[order] = last
         final = M[inv].T.astype(np.int8)
         if record == "best":
-            return NetRun(final, None, best_s[:, inv], best_e.astype(np.int64), betas)
-        return NetRun(final, samples, None, None, betas)
+            return _first_reads(NetRun(final, None, best_s[:, inv], best_e.astype(np.int64), betas), reads)
+        return _first_reads(NetRun(final, samples, None, None, betas), reads)
 
     def _run_numba(self, h, j, init, cmask, cval, betas, shift_b, starts, record, comp, workers) -> NetRun:
         """The sweeps of :meth:`run` in the compiled kernel (:mod:`.pbit_net_kernel`)."""
@@ -441,14 +457,14 @@ class PBitNetGolden:
             with_workers(
                 workers, net_sweeps,
                 indptr, nbrs, wts, np.asarray(h, np.int32), free,
-                spins, states, *rng, rnd_shift,
+                spins, states, spec.replicas, *rng, rnd_shift,
                 tables, tsel.astype(np.uint32).reshape(-1), row_of,
                 spec.field_limit, (1 << spec.acc_bits) - 1, spec.acc_bits,
                 spec.symmetric, spec.mode is PBitMode.TELEGRAPH, fixed,
                 code, none3 if samples is None else samples[:, k : k + per_chunk], best_s, best_e,
             )  # fmt: skip
         if S:
-            self.states = states[R - 1].copy()
+            self.states = states[-1].copy()
         if record == "best":
             return NetRun(spins, None, best_s, best_e, betas)
         return NetRun(spins, samples, None, None, betas)

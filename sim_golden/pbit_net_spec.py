@@ -51,6 +51,18 @@ since no two of them are coupled); colors go in turn ``0 .. C-1``; a sweep is ``
 clocks.  Every p-bit draws exactly one RNG word per sweep (clamped ones too), so
 word ``k`` of stream ``i`` is used in sweep ``k`` of p-bit ``i``.
 
+Replicas
+--------
+With ``replicas = P > 1`` the network runs ``P`` independent chains interleaved: each
+p-bit holds ``P`` spins, and each color phase updates replica ``0, 1, .. P - 1`` of
+its p-bits in turn, every update an exact Gibbs update of that replica from its own
+spins.  A p-bit still has one RNG stream, which steps once per update, so word
+``k P + r`` of stream ``i`` is used in sweep ``k`` of replica ``r`` of p-bit ``i``
+(clamped p-bits draw their ``P`` words too).  Replicas share ``h``, ``J``, β, the
+schedule and the clamps; ``num_reads`` reads run ``ceil(num_reads / P)`` groups of
+``P`` replicas, group ``g`` starting where group ``g - 1`` left the streams.  ``P = 1``
+is the single chain above.
+
 Clamping: a p-bit with its ``CLAMP_EN`` bit set *is* ``CLAMP_VAL`` (the override
 acts on its output, so neighbours always see the clamped value).
 
@@ -177,6 +189,7 @@ __all__ = [
     "BETA_MULT_FRAC",
     "MAX_ACC_BITS",
     "FIELD_GROUP",
+    "MAX_REPLICAS",
     "beta_sequence",
 ]
 
@@ -194,6 +207,8 @@ MAX_ACC_BITS = 10
 #: Neighbours per field table: a table on ``FIELD_GROUP`` spins has 64 entries, one
 #: LUT6 deep in LUT RAM.
 FIELD_GROUP = 6
+#: Most interleaved chains (spins per p-bit) a network runs.
+MAX_REPLICAS = 8
 
 _U32 = (1 << 32) - 1
 
@@ -381,6 +396,11 @@ class PBitNetSpec:
     offset_bits, offset_frac_bits : int
         Width (2..24) and fraction bits (0..``frac_bits + beta_mul_frac_bits +
         gain_frac_bits``) of the signed ``OFFSET`` (units of ``current_unit``).
+    replicas : int
+        Independent chains the network runs interleaved, 1..:data:`MAX_REPLICAS`
+        (default 1).  Each p-bit keeps one spin per replica and one RNG: in every color
+        phase it updates replica 0, 1, ... ``replicas - 1`` on consecutive clocks, each
+        update taking the next word of its stream (see the module docstring).
     """
 
     n: int
@@ -417,6 +437,7 @@ class PBitNetSpec:
     gain_frac_bits: int = 10
     offset_bits: int = 12
     offset_frac_bits: int = 8
+    replicas: int = 1
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -486,6 +507,7 @@ class PBitNetSpec:
                 )
             if self.offset_bits - 1 + f_all - self.offset_frac_bits > 61:
                 raise SpecError("offset_bits", self.offset_bits, "a narrower offset (int64 overflow)")
+        check_int("replicas", self.replicas, 1, MAX_REPLICAS)
         if self.mode is PBitMode.TELEGRAPH:
             self.telegraph_luts  # noqa: B018 - evaluate now: bad device values raise here
 

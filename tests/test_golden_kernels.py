@@ -89,7 +89,8 @@ def _specs(draw):
     dense = n <= 8 and draw(st.booleans())
     edges = None if dense else _graph(draw, n)
     try:
-        return PBitNetSpec(n=n, edges=edges, dense=dense, sample_buffer_depth=0, **hw)
+        replicas = draw(st.sampled_from([1, 1, 2, 3]))
+        return PBitNetSpec(n=n, edges=edges, dense=dense, sample_buffer_depth=0, replicas=replicas, **hw)
     except SpecError:
         assume(False)
 
