@@ -300,8 +300,9 @@ def summary(spec, stimulus: dict, streams: dict) -> list[str]:
         e = quantized_energy(spec, stimulus["h_q"], stimulus["j_q"], m) / float(1 << spec.frac_bits)
         tail = slice(len(m) // 2, None)
         return [
-            f"{spec.n} p-bits, {spec.num_edges} couplings, {spec.num_colors} colors; "
-            f"anneal {stimulus['anneal'][0]} beta {stimulus['anneal'][1]}",
+            f"{spec.n} p-bits, {spec.num_edges} couplings, {spec.num_colors} colors"
+            + (f", {spec.replicas} replicas (this run reads replica 0)" if spec.replicas > 1 else "")
+            + f"; anneal {stimulus['anneal'][0]} beta {stimulus['anneal'][1]}",
             f"energy (physics convention, quantised h/J): last {e[-1]:.4g}, min {e.min():.4g}, "
             f"mean of the second half {e[tail].mean():.4g}",
             f"mean |magnetisation| of the second half: {np.abs(m[tail].mean(axis=1)).mean():.4f}",

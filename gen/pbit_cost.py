@@ -12,6 +12,10 @@ and says how many p-bits of the same kind would fit):
   XOR and the seed-chain multiplexer); otherwise two.  xoshiro128++: 160 LUTs.
 * Spin, clamp, load and table-select logic: 8 LUTs.
 * Flip-flops: the RNG state, the spin and the clamp flag.
+* With ``replicas = P > 1``: ``P - 1`` more spins (a LUT and a flip-flop each), the
+  replica multiplexers (``ceil(P / 3)`` LUTs each: the spin offered to the neighbours,
+  the spin shown, in telegraph mode its own), and the pipeline's flip-flops (the
+  neighbours' spins and the field code).
 
 :data:`MEASURED` holds the yosys figures the model is checked against (the benchmark
 ``bench_pbit_scale`` prints them again; a test bounds the slope): the model must stay
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import math
 
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import PBitMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import partial_bits, prob_index_bits
 from ..sim_golden.rng import RNGKind
 
@@ -69,7 +73,16 @@ def pbit_cost(spec: PBitNetSpec, degree: int | None = None) -> dict[str, float]:
         lut += 160
         ff = 128
     lut += 8
-    return {"lut": lut, "ff": ff + 2.0}
+    ff += 2.0
+    P = spec.replicas
+    if P > 1:
+        # the other replicas' spins with their write logic, the replica multiplexers
+        # (offered to the neighbours, shown; telegraph: its own), and the pipeline
+        # registers: the neighbours' spins and the field code
+        muxes = 2 + (spec.mode is PBitMode.TELEGRAPH)
+        lut += (P - 1) + muxes * math.ceil(P / 3)
+        ff += (P - 1) + d + spec.acc_bits
+    return {"lut": lut, "ff": ff}
 
 
 def network_cost(spec: PBitNetSpec) -> dict[str, float]:

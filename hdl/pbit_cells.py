@@ -18,6 +18,17 @@ clamped) and advance their RNG; all of them read
 the same old spins, so one clock updates one whole color class.  Writes to the tables
 come already decoded: a p-bit is selected by ``hi[i // 32] & lo[i % 32]``.
 
+With ``spec.replicas = P > 1`` a p-bit holds ``P`` spins and the update is a pipeline
+of :data:`~spinemu.sim_golden.pbit_net_spec.REPLICA_STAGES` clocks, so that no path
+runs from a neighbour's flip-flop through both tables and the comparator: in the
+issue clock each p-bit offers its spin of the issued replica (``nb_out``, one
+multiplexer) and registers its neighbours' offers; the next clock registers the field
+code read from the field tables at those spins; the third reads the probability table,
+compares, writes the spin of that replica and steps the RNG.  The sweep control issues
+replica ``0 .. P - 1`` of a color on consecutive clocks and the next color only when
+replica 0 of this one has been written (:attr:`~.PBitNetSpec.color_window`), so every
+update still reads current spins: exact Gibbs for each of the ``P`` chains.
+
 Each p-bit is its own component (:class:`PBitCell`), so the generated Verilog has one
 small module per p-bit: synthesis maps each module's memories on their own (yosys'
 ``memory_libmap`` is quadratic in the size of one flat module) and a p-bit's cost can
@@ -32,13 +43,24 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_regmap import table_data_bits
-from ..sim_golden.pbit_net_spec import PBitMode, PBitNetSpec
+from ..sim_golden.pbit_net_spec import REPLICA_STAGES, PBitMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import field_groups, partial_bits, prob_index_bits, table_layout
 from ..sim_golden.rng import RNGKind
 from .fixed import saturate_symmetric, sign_extend, tree_sum
 from .rng import lfsr_logic, rng_for
 
 __all__ = ["PBitCell", "PBitCells", "select_widths"]
+
+
+def _replica_ports(replicas: int) -> dict:
+    """The ports a p-bit of an interleaved network adds (one-hot replica selects)."""
+    return {
+        "nb_out": Out(1),
+        "issue_hot": In(replicas),
+        "write_hot": In(replicas),
+        "view_hot": In(replicas),
+        "load_hot": In(replicas),
+    }
 
 
 def select_widths(n: int) -> tuple[int, int]:
@@ -65,6 +87,11 @@ class PBitCell(wiring.Component):
         Its 32-p-bit word is selected: load its spin (unclamped) / clamp flag / spin
         (clamped) from ``word_bit``.
     spin : Out(1)
+        Its spin (of replica ``view_hot``).
+    nb_out, issue_hot, write_hot, view_hot, load_hot : Out(1), In(replicas) x 4
+        Only with replicas: its spin of the issued replica ``issue_hot`` (to its
+        neighbours), the replica written this clock, the replica ``spin`` shows, and the
+        replicas a ``load_state`` writes (a clamp value writes them all).
     """
 
     def __init__(self, *, spec: PBitNetSpec, index: int):
@@ -95,11 +122,13 @@ class PBitCell(wiring.Component):
                 "load_clamp_val": In(1),
                 "word_bit": In(1),
                 "spin": Out(1),
+                **(_replica_ports(spec.replicas) if spec.replicas > 1 else {}),
             }
         )
 
-    def _field_code(self, m):
-        """The probability-table code of the saturated field (from the field tables)."""
+    def _field_code(self, m, neighbours):
+        """The probability-table code of the saturated field (from the field tables read
+        at the spins ``neighbours``)."""
         spec = self.spec
         groups = field_groups(spec)[self.index]
         single = len(groups) == 1
@@ -112,7 +141,7 @@ class PBitCell(wiring.Component):
             m.submodules[f"field{g}"] = table
             write = table.write_port()
             read = table.read_port(domain="comb")
-            pattern = self.neighbours[first : first + len(edges)] if edges else Const(0, 1)
+            pattern = neighbours[first : first + len(edges)] if edges else Const(0, 1)
             first += len(edges)
             en = self.ft_select if single else self.ft_select & (self.ft_group == g)
             m.d.comb += [
@@ -140,9 +169,25 @@ class PBitCell(wiring.Component):
         m = Module()
         spec = self.spec
         a = spec.acc_bits
-        spin = Signal()
-        m.d.comb += self.spin.eq(spin)
-        code = self._field_code(m)
+        P = spec.replicas
+        if P == 1:
+            spin = Signal()
+            m.d.comb += self.spin.eq(spin)
+            code = self._field_code(m, self.neighbours)
+            update, own = self.update, spin
+        else:
+            # replica r's spin is spins[r]; issue: the neighbours' spins of the issued
+            # replica are registered here; then the field code; then the spin is written
+            spins = Signal(P)
+            m.d.comb += [
+                self.nb_out.eq((spins & self.issue_hot).any()),
+                self.spin.eq((spins & self.view_hot).any()),
+            ]
+            pattern = Signal(len(self.neighbours), name="neighbours_q")
+            m.d.sync += pattern.eq(self.neighbours)
+            code = Signal(a, name="code_q")
+            m.d.sync += code.eq(self._field_code(m, pattern))
+            update, own = self.update, (spins & self.write_hot).any()
 
         # probability table at the code (+ own spin in telegraph mode)
         table = Memory(shape=spec.prob_bits, depth=1 << prob_index_bits(spec), init=[])
@@ -155,7 +200,7 @@ class PBitCell(wiring.Component):
             index, negative = code, 0
         telegraph = spec.mode is PBitMode.TELEGRAPH
         if telegraph:
-            index = Cat(index, spin)
+            index = Cat(index, own)
         m.d.comb += [
             read.addr.eq(index),
             write.addr.eq(self.pt_addr),
@@ -172,7 +217,7 @@ class PBitCell(wiring.Component):
                 model=spec.rng_model,
                 init=init[0],
                 chain_bits=spec.chain_bits,
-                en=self.update,
+                en=update,
                 shift=self.seed_shift,
                 shift_in=self.chain_in,
                 name="rng",
@@ -182,23 +227,32 @@ class PBitCell(wiring.Component):
         else:
             m.submodules.rng = rng = rng_for(spec.rng_model, init)
             m.d.comb += [
-                rng.en.eq(self.update),
+                rng.en.eq(update),
                 rng.shift.eq(self.seed_shift),
                 rng.shift_in.eq(self.chain_in),
                 self.chain_out.eq(rng.shift_out),
             ]
             random = rng.word[random_shift:]
         hit = random < read.data
-        new = spin ^ hit if telegraph else hit ^ negative
+        new = own ^ hit if telegraph else hit ^ negative
 
         # spin and clamp flip-flops
         clamped = Signal()
         with m.If(self.load_clamp_en & self.word_select):
             m.d.sync += clamped.eq(self.word_bit)
-        with m.If(self.word_select & Mux(clamped, self.load_clamp_val, self.load_state)):
-            m.d.sync += spin.eq(self.word_bit)
-        with m.Elif(self.update & ~clamped):
-            m.d.sync += spin.eq(new)
+        load = self.word_select & Mux(clamped, self.load_clamp_val, self.load_state)
+        if P == 1:
+            with m.If(load):
+                m.d.sync += spin.eq(self.word_bit)
+            with m.Elif(update & ~clamped):
+                m.d.sync += spin.eq(new)
+            return m
+        # a clamp value sets every replica; a state load the replicas of load_hot
+        for r in range(P):
+            with m.If(load & (clamped | self.load_hot[r])):
+                m.d.sync += spins[r].eq(self.word_bit)
+            with m.Elif(update & self.write_hot[r] & ~clamped):
+                m.d.sync += spins[r].eq(new)
         return m
 
 
@@ -222,7 +276,14 @@ class PBitCells(wiring.Component):
         Load spins of the unclamped p-bits of the word, their clamp flags, or the spins
         of the clamped ones, from ``word_data`` (bit ``i`` = p-bit ``32k + i``).
     spins : Out(n)
-        Current spins (1 = +1).
+        Current spins (1 = +1; with replicas, of ``view_hot``, or of the replica
+        ``written_hot`` while ``written`` is high).
+    replica, view_hot, load_hot : In(replicas)
+        Only with replicas: the replica issued this clock (with ``fire``), the replica
+        ``spins`` shows and the replicas a state load writes.
+    written, written_hot, in_flight : Out(1), Out(replicas), Out(1)
+        Only with replicas: replica ``written_hot`` completed a sweep on the last clock
+        (its last color was written); updates are issued but not yet written.
     """
 
     def __init__(self, *, spec: PBitNetSpec):
@@ -253,6 +314,18 @@ class PBitCells(wiring.Component):
                 "load_clamp_val": In(1),
                 "word_data": In(32),
                 "spins": Out(spec.n),
+                **(
+                    {
+                        "replica": In(spec.replicas),
+                        "view_hot": In(spec.replicas),
+                        "load_hot": In(spec.replicas),
+                        "written": Out(1),
+                        "written_hot": Out(spec.replicas),
+                        "in_flight": Out(1),
+                    }
+                    if spec.replicas > 1
+                    else {}
+                ),
             }
         )
 
@@ -261,6 +334,19 @@ class PBitCells(wiring.Component):
         spec = self.spec
         chain = self.seed_in[: spec.chain_bits]
         cells = []
+        P = spec.replicas
+        update = self.fire
+        if P > 1:
+            # the issue's color and replica, REPLICA_STAGES - 1 clocks on: the write stage
+            fire_q = [Signal(spec.num_colors, name=f"fire_q{k}") for k in range(REPLICA_STAGES - 1)]
+            hot_q = [Signal(P, name=f"replica_q{k}") for k in range(REPLICA_STAGES - 1)]
+            m.d.sync += [fire_q[0].eq(self.fire), hot_q[0].eq(self.replica)]
+            for k in range(1, REPLICA_STAGES - 1):
+                m.d.sync += [fire_q[k].eq(fire_q[k - 1]), hot_q[k].eq(hot_q[k - 1])]
+            update, write_hot = fire_q[-1], hot_q[-1]
+            # the last color's write of a replica completes its sweep: flagged a clock later
+            m.d.sync += [self.written.eq(update[-1]), self.written_hot.eq(write_hot)]
+            m.d.comb += self.in_flight.eq(Cat(*fire_q).any() | self.written)
         for i in range(spec.n):
             cell = PBitCell(spec=spec, index=i)
             m.submodules[f"pbit{i}"] = cell
@@ -270,7 +356,7 @@ class PBitCells(wiring.Component):
             if not spec.broadcast_tables:
                 pt_select = pt_select & self.pt_hi[word] & self.pt_lo[bit]
             m.d.comb += [
-                cell.update.eq(self.fire[int(spec.colors[i])]),
+                cell.update.eq(update[int(spec.colors[i])]),
                 cell.seed_shift.eq(self.seed_shift),
                 cell.chain_in.eq(chain),
                 cell.ft_select.eq(self.ft_en & self.ft_hi[word] & self.ft_lo[bit]),
@@ -288,7 +374,17 @@ class PBitCells(wiring.Component):
                 self.spins[i].eq(cell.spin),
             ]
             chain = cell.chain_out
+        if P > 1:
+            view = Signal(P, name="view")  # a completed sweep's replica, else view_hot
+            m.d.comb += view.eq(Mux(self.written, self.written_hot, self.view_hot))
+        for cell in cells if P > 1 else ():
+            m.d.comb += [
+                cell.issue_hot.eq(self.replica),
+                cell.write_hot.eq(write_hot),
+                cell.view_hot.eq(view),
+                cell.load_hot.eq(self.load_hot),
+            ]
         for i, cell in enumerate(cells):
-            nbs = [cells[nb].spin for nb, _ in spec.neighbours[i]]
+            nbs = [cells[nb].spin if P == 1 else cells[nb].nb_out for nb, _ in spec.neighbours[i]]
             m.d.comb += cell.neighbours.eq(Cat(*nbs) if nbs else 0)
         return m

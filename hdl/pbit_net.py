@@ -22,6 +22,14 @@ only while the probability tables hold the current β.  At the end of each sweep
 ``sample`` holding the new state, and with ``CTRL.CAPTURE`` set the state is written
 to the next slot of the capture buffer (drained over the bus through
 ``BUF_SEL``/``WORD_SEL``/``BUF_DATA``).
+
+With replicas (``spec.replicas = P > 1``) a sweep of all ``P`` chains takes
+``num_colors * color_window`` clocks; ``sample_valid`` pulses once per replica, the clock
+after its last color is written, with ``sample`` holding that replica's spins (captured
+alike, replica 0 first); ``REPLICA`` selects the replica ``STATE_IN`` loads and
+``STATE`` shows.  ``STATUS.BUSY`` stays high until the last issued update is written,
+and the table engine waits for that too; a ``SEED`` word shifts in once the updates
+issued before its write have stepped the RNGs.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_regmap import CTRL_CAPTURE
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import REPLICA_STAGES, PBitNetSpec
 from ..sim_golden.pbit_net_tables import table_layout
 from .axil import AXI4LiteSignature, CSRBank
 from .fixed import one_hot
@@ -82,6 +90,9 @@ class PBitNetTop(wiring.Component):
 
         m.submodules.control = control = SweepControl(spec=spec)
         beta_m = control.beta_m
+        replicas = spec.replicas > 1
+        # updates issued but not yet written (replicas): the tables and the seed chain wait
+        in_flight = cells.in_flight if replicas else Const(0)
 
         # -- probability tables: rewritten whenever they do not hold beta_m ------------------
         tables_valid = Signal()
@@ -90,7 +101,7 @@ class PBitNetTop(wiring.Component):
         comp_write = Signal()
         m.d.comb += [
             engine.beta_m.eq(beta_m),
-            engine.start.eq(~engine.busy & ~(tables_valid & (tables_beta == beta_m))),
+            engine.start.eq(~engine.busy & ~(tables_valid & (tables_beta == beta_m)) & ~in_flight),
         ]
         with m.If(engine.start):
             m.d.sync += stale.eq(0)
@@ -132,14 +143,28 @@ class PBitNetTop(wiring.Component):
             cells.fire.eq(control.fire),
             self.sample.eq(cells.spins),
         ]
-        sweep_end = control.sweep_end
-        m.d.sync += [
-            self.sample_valid.eq(sweep_end),
-            # the seed chain shifts one clock after the bus write (the control holds the
-            # updates of that clock)
-            cells.seed_shift.eq(csr.SEED_wstb),
-            cells.seed_in.eq(csr.SEED),
-        ]
+        if replicas:
+            # a sample per replica, the clock after its sweep's last write
+            sampled = cells.written
+            m.d.comb += [
+                cells.replica.eq(control.replica),
+                self.sample_valid.eq(sampled),
+                cells.view_hot.eq(one_hot(csr.REPLICA, spec.replicas)),
+                cells.load_hot.eq(one_hot(csr.REPLICA, spec.replicas)),
+                csr.REPLICAS.eq(spec.replicas),
+            ]
+        else:
+            sampled = self.sample_valid
+            m.d.sync += sampled.eq(control.sweep_end)
+        # the seed chain shifts one clock after the bus write (the control holds the
+        # updates issued in that clock); with replicas REPLICA_STAGES - 1 clocks later
+        # still, once the updates issued before the write have stepped the RNGs
+        shift, word = csr.SEED_wstb, csr.SEED
+        for k in range(REPLICA_STAGES - 1 if replicas else 0):
+            shift_q, word_q = Signal(name=f"seed_shift_q{k}"), Signal(32, name=f"seed_q{k}")
+            m.d.sync += [shift_q.eq(shift), word_q.eq(word)]
+            shift, word = shift_q, word_q
+        m.d.sync += [cells.seed_shift.eq(shift), cells.seed_in.eq(word)]
         ncol = spec.num_colors
 
         # -- field-table window: TBL_ADDR sets the pointer, TBL_DATA writes and advances ----
@@ -184,7 +209,11 @@ class PBitNetTop(wiring.Component):
             count = Signal(32)
             slot = Signal(range(depth))
             pending = Signal()
-            m.d.sync += pending.eq(sweep_end & (csr.CTRL & CTRL_CAPTURE).any())
+            capture = (csr.CTRL & CTRL_CAPTURE).any()
+            if replicas:
+                m.d.comb += pending.eq(sampled & capture)
+            else:
+                m.d.sync += pending.eq(control.sweep_end & capture)
             m.d.comb += [wr.addr.eq(slot), wr.data.eq(padded), wr.en.eq(pending)]
             with m.If(pending):
                 m.d.sync += [count.eq(count + 1), slot.eq(Mux(slot == depth - 1, 0, slot + 1))]
@@ -198,7 +227,7 @@ class PBitNetTop(wiring.Component):
             csr.ID.eq(rm.ident),
             csr.N.eq(n),
             csr.NCOLORS.eq(ncol),
-            csr.STATUS.eq(Cat(control.running, engine.busy)),
+            csr.STATUS.eq(Cat(control.running | in_flight, engine.busy)),
             csr.SWEEPS_LEFT.eq(control.sweeps_left),
             csr.SWEEP_COUNT.eq(control.sweep_count),
             csr.BETA_NOW.eq(control.beta_acc),

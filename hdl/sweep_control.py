@@ -8,6 +8,10 @@ when the schedule leaves the β in use unchanged (the next β comes from registe
 pipelined copies of ``beta_acc + BETA_STEP`` and ``beta_acc * BETA_MULT``), otherwise
 the core waits for the probability tables of the new β.  A bus write that affects the
 sweep (``SEED``, ``BETA``, ``SWEEPS``, compensation) holds the next clock's update.
+With replicas a color phase is :attr:`~.PBitNetSpec.color_window` clocks, replica ``r``
+issued in its clock ``r`` (:attr:`SweepControl.replica`); a sweep ends with the last
+clock of the last color's window, while its last updates are still in the p-bits'
+pipeline (:class:`~spinemu.hdl.pbit_cells.PBitCells` says when they are written).
 
 Semantics (which β each sweep uses, what it samples) are those of
 :func:`~spinemu.sim_golden.pbit_net_spec.beta_sequence` and the golden model; only the
@@ -43,7 +47,9 @@ class SweepControl(wiring.Component):
         The probability tables hold ``tables_beta`` and the engine is idle.
     tables_beta : In(beta_mul_bits)
     fire : Out(num_colors)
-        Registered: color ``c`` updates this clock.
+        Color ``c`` is issued this clock (one gate after flip-flops).
+    replica : Out(replicas)
+        One-hot: the replica issued this clock (if any color is; straight from flip-flops).
     sweep_end : Out(1)
         This clock's update completes a sweep.
     beta_acc, beta_m : Out(32), Out(beta_mul_bits)
@@ -69,6 +75,7 @@ class SweepControl(wiring.Component):
                 "tables_ready": In(1),
                 "tables_beta": In(spec.beta_mul_bits),
                 "fire": Out(spec.num_colors),
+                "replica": Out(spec.replicas),
                 "sweep_end": Out(1),
                 "beta_acc": Out(32),
                 "beta_m": Out(spec.beta_mul_bits),
@@ -127,15 +134,25 @@ class SweepControl(wiring.Component):
         m.d.comb += [self.beta_m.eq(beta_acc[shift_b:]), self.running.eq(sweeps_left != 0)]
         scheduled = self._scheduled_beta(m, beta_acc)
 
+        # A color phase is `window` clocks; with replicas, replica r is issued in clock r
+        # of its color's window (the rest of a window lets the pipeline catch up).
+        window, reps = spec.color_window, spec.replicas
         phase = Signal(ncol, init=1)  # one-hot: the color of the next update
-        firing = Signal()  # this clock updates color `phase`
+        slot = Signal(window, init=1)  # one-hot: the clock of the next update in its window
+        firing = Signal()  # this clock updates color `phase` (replica `slot`)
+        window_end = slot[window - 1]
+        issuing = slot[:reps].any() if window > reps else 1
         m.d.comb += [
-            self.fire.eq(Mux(firing, phase, 0)),
-            self.sweep_end.eq(firing & phase[ncol - 1]),
+            self.fire.eq(Mux(firing & issuing, phase, 0)),
+            self.replica.eq(slot[:reps]),
+            self.sweep_end.eq(firing & phase[ncol - 1] & window_end),
         ]
-        sweep_end = self.sweep_end
         with m.If(firing):
-            m.d.sync += phase.eq(Cat(phase[-1], phase[:-1]) if ncol > 1 else phase)
+            if window > 1:
+                m.d.sync += slot.eq(Cat(slot[-1], slot[:-1]))
+            with m.If(window_end):
+                m.d.sync += phase.eq(Cat(phase[-1], phase[:-1]) if ncol > 1 else phase)
+        sweep_end = self.sweep_end
         with m.If(self.sweeps_write):
             m.d.sync += sweeps_left.eq(self.sweeps)
         with m.Elif(sweep_end):
@@ -158,13 +175,16 @@ class SweepControl(wiring.Component):
         scheduled_valid = age == BETA_PIPELINE
 
         # the next clock's update, from registered state (and the bus strobes that block it)
-        last = phase[ncol - 1]
-        next_is_last = Cat(phase[-1], phase[:-1])[ncol - 1] if ncol > 1 else last
+        last = phase[ncol - 1] & window_end  # the sweep's last clock
+        if window > 1:
+            next_is_last = phase[ncol - 1] & slot[window - 2]
+        else:
+            next_is_last = Cat(phase[-1], phase[:-1])[ncol - 1] if ncol > 1 else last
         # a sweep end needs the scheduled beta; decided a clock ahead, one more clock of age
         end_ok = (age >= BETA_PIPELINE - 1) & ~changed
         same_beta = scheduled[shift_b:] == self.beta_m
         mid_sweep = firing & ~last & (~next_is_last | end_ok)
-        single_color_ok = end_ok if ncol == 1 else 1
+        single_color_ok = end_ok if ncol * window == 1 else 1
         continue_sweeps = firing & last & (sweeps_left > 1) & scheduled_valid & same_beta & single_color_ok
         tables_ok = self.tables_ready & (self.tables_beta == self.beta_m)
         start = ~firing & self.running & tables_ok & (~last | end_ok)

@@ -39,7 +39,13 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
     addr_bits = _bits(spec.n) + group_bits + pattern_bits
     regs = [
         Register(name="N", width=32, access=Access.RO, doc="number of p-bits"),
-        Register(name="NCOLORS", width=16, access=Access.RO, doc="colors = clocks per sweep"),
+        Register(
+            name="NCOLORS",
+            width=16,
+            access=Access.RO,
+            doc="colors = clocks per sweep" if spec.replicas == 1 else
+            f"colors (a sweep of every replica is NCOLORS phases of {spec.color_window} clocks)",
+        ),
         Register(
             name="CTRL",
             width=1,
@@ -145,13 +151,24 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
             doc="spins 32k..32k+31 (k = WORD_SEL), bit i = p-bit 32k+i",
         ),
     ]
+    if spec.replicas > 1:
+        regs += [
+            Register(name="REPLICAS", width=4, access=Access.RO, doc="interleaved chains (spins per p-bit)"),
+            Register(
+                name="REPLICA",
+                width=_bits(spec.replicas),
+                access=Access.RW,
+                doc="replica whose spins STATE_IN loads and STATE shows",
+            ),
+        ]
     if spec.sample_buffer_depth:
         regs += [
             Register(
                 name="BUF_COUNT",
                 width=32,
                 access=Access.RO,
-                doc=f"samples captured since reset; slot = count % {spec.sample_buffer_depth}",
+                doc=f"samples captured since reset (one per replica per sweep, replica 0 first); "
+                f"slot = count % {spec.sample_buffer_depth}",
             ),
             Register(
                 name="BUF_SEL",

@@ -190,6 +190,7 @@ __all__ = [
     "MAX_ACC_BITS",
     "FIELD_GROUP",
     "MAX_REPLICAS",
+    "REPLICA_STAGES",
     "beta_sequence",
 ]
 
@@ -209,6 +210,10 @@ MAX_ACC_BITS = 10
 FIELD_GROUP = 6
 #: Most interleaved chains (spins per p-bit) a network runs.
 MAX_REPLICAS = 8
+#: Clocks from issuing a replica's update to writing its spin when ``replicas > 1``:
+#: the neighbours' spins are registered at the p-bit, then its field code, then the
+#: spin (table read and compare), so no path crosses the fabric and two tables at once.
+REPLICA_STAGES = 3
 
 _U32 = (1 << 32) - 1
 
@@ -372,7 +377,8 @@ class PBitNetSpec:
     update_order : UpdateOrder or str
         ``"colored"`` (DSATUR) or ``"sequential"``.
     sample_buffer_depth : int
-        Per-sweep samples kept in the on-chip capture buffer (0 = no buffer, max 4096).
+        Per-sweep samples kept in the on-chip capture buffer (0 = no buffer, max 4096;
+        one per replica per sweep, so 0 or at least ``replicas``).
     seed : int
         Master seed of the RNG streams baked in as the reset state.
     mode : PBitMode or str
@@ -508,6 +514,12 @@ class PBitNetSpec:
             if self.offset_bits - 1 + f_all - self.offset_frac_bits > 61:
                 raise SpecError("offset_bits", self.offset_bits, "a narrower offset (int64 overflow)")
         check_int("replicas", self.replicas, 1, MAX_REPLICAS)
+        if 0 < self.sample_buffer_depth < self.replicas:
+            raise SpecError(
+                "sample_buffer_depth",
+                self.sample_buffer_depth,
+                f"0 or at least replicas = {self.replicas} (a sweep captures one sample per replica)",
+            )
         if self.mode is PBitMode.TELEGRAPH:
             self.telegraph_luts  # noqa: B018 - evaluate now: bad device values raise here
 
@@ -562,6 +574,18 @@ class PBitNetSpec:
     @property
     def num_colors(self) -> int:
         return int(self.colors.max()) + 1
+
+    @property
+    def color_window(self) -> int:
+        """Clocks of one color phase: 1 for a single chain; with replicas
+        ``max(replicas, REPLICA_STAGES)``, so that replica ``r`` of the next color is
+        issued only once replica ``r`` of this one has been written."""
+        return 1 if self.replicas == 1 else max(self.replicas, REPLICA_STAGES)
+
+    @property
+    def sweep_cycles(self) -> int:
+        """Clocks in which every replica completes one sweep (steady state, constant β)."""
+        return self.num_colors * self.color_window
 
     # -- RNG (as the p-bit array) ---------------------------------------------------
     @cached_property

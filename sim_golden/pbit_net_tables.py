@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pbit_net_spec import FIELD_GROUP, PBitMode, PBitNetSpec
+from .pbit_net_spec import FIELD_GROUP, REPLICA_STAGES, PBitMode, PBitNetSpec
 
 __all__ = [
     "field_groups",
@@ -194,9 +194,10 @@ SCHEDULE_WAIT = BETA_PIPELINE + 1
 
 
 def sweep_clocks(spec: PBitNetSpec, beta_changes: bool = True) -> int:
-    """Clocks of one sweep at most: ``num_colors`` at constant β (exactly, in steady state);
-    with a β schedule up to :data:`SCHEDULE_WAIT` more, plus a table rewrite when the β
-    in use changes."""
+    """Clocks of one sweep (of every replica) at most: ``spec.sweep_cycles`` at constant β
+    (exactly, in steady state); with a β schedule up to :data:`SCHEDULE_WAIT` more, plus
+    the pipeline's drain and a table rewrite when the β in use changes."""
     if not beta_changes:
-        return spec.num_colors
-    return spec.num_colors + SCHEDULE_WAIT + rewrite_clocks(spec)
+        return spec.sweep_cycles
+    drain = REPLICA_STAGES if spec.replicas > 1 else 0
+    return spec.sweep_cycles + SCHEDULE_WAIT + drain + rewrite_clocks(spec)

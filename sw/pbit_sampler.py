@@ -100,9 +100,11 @@ class PBitNetDriver:
         self.spec = spec
         self.regs = RegisterDriver(mmio, spec.regmap)
         n, c = self.regs.read("N"), self.regs.read("NCOLORS")
-        if (n, c) != (spec.n, spec.num_colors):
+        p = self.regs.read("REPLICAS") if spec.replicas > 1 else 1
+        if (n, c, p) != (spec.n, spec.num_colors, spec.replicas):
             raise ValueError(
-                f"the core has {n} p-bits in {c} colors but the spec says {spec.n} in {spec.num_colors}"
+                f"the core has {n} p-bits in {c} colors ({p} replicas) but the spec says {spec.n} in "
+                f"{spec.num_colors} ({spec.replicas} replicas)"
             )
 
     def _write_words(self, name: str, words) -> None:
@@ -165,8 +167,16 @@ class PBitNetDriver:
             values += [i, int(g), int(o)]
         self.regs.write_many(names, values)
 
+    def select_replica(self, replica: int) -> None:
+        """Choose the replica that :meth:`load_state` loads and :meth:`state` reads."""
+        P = self.spec.replicas
+        if isinstance(replica, bool) or not isinstance(replica, int | np.integer) or not 0 <= replica < P:
+            raise ValueError(f"replica must be an integer in 0..{P - 1}, not {replica!r}")
+        if P > 1:
+            self.regs.write("REPLICA", int(replica))
+
     def load_state(self, spins) -> None:
-        """Load the spins (+-1, (n,)) of the unclamped p-bits."""
+        """Load the spins (+-1, (n,)) of the unclamped p-bits (of the selected replica)."""
         self._write_words("STATE_IN", _pack(spins, self.spec.state_words))
 
     def _read_words(self, name: str) -> list[int]:
@@ -177,7 +187,7 @@ class PBitNetDriver:
         return out
 
     def state(self) -> np.ndarray:
-        """The current spins as +-1."""
+        """The current spins (of the selected replica) as +-1."""
         words = self._read_words("STATE")
         return _unpack(np.array(words, np.uint32)[None, :], self.spec.n)[0]
 
@@ -200,7 +210,8 @@ class PBitNetDriver:
         self.regs.write("CTRL", int(bool(enable)))
 
     def drain(self, since: int = 0) -> np.ndarray:
-        """Captured samples ``since .. BUF_COUNT - 1`` still in the buffer, oldest first."""
+        """Captured samples ``since .. BUF_COUNT - 1`` still in the buffer, oldest first
+        (with replicas, one per replica per sweep: replica 0 first)."""
         depth = self.spec.sample_buffer_depth
         if not depth:
             raise ValueError("this core has no capture buffer (sample_buffer_depth = 0)")
@@ -247,6 +258,31 @@ def _run_inputs(n: int, num_reads: int, initial_states, clamp_mask, clamp_values
     cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
     cval = -np.ones(n, np.int8) if clamp_values is None else np.asarray(clamp_values, np.int8)
     return init, cmask, cval
+
+
+def _replica_groups(spec: PBitNetSpec, init: np.ndarray) -> tuple[int, np.ndarray]:
+    """Reads run in groups of ``spec.replicas``: ``(groups, init)`` with the last group
+    filled up with all -1 replicas (results of those are dropped)."""
+    P = spec.replicas
+    groups = -(-len(init) // P)
+    spare = -np.ones((groups * P - len(init), spec.n), np.int8)
+    return groups, np.concatenate([np.asarray(init, np.int8), spare])
+
+
+def _load_group(driver: PBitNetDriver, states) -> None:
+    """Load the initial spins of every replica of a group (``states``: (replicas, n))."""
+    for r, spins in enumerate(states):
+        driver.select_replica(r)
+        driver.load_state(spins)
+
+
+def _group_states(driver: PBitNetDriver) -> np.ndarray:
+    """The spins of every replica, ``(replicas, n)``."""
+    out = []
+    for r in range(driver.spec.replicas):
+        driver.select_replica(r)
+        out.append(driver.state())
+    return np.asarray(out, np.int8)
 
 
 def _load_schedule(driver: PBitNetDriver, beta, num_sweeps: int):
@@ -336,6 +372,8 @@ def run_network(
 
     n, S, R = spec.n, int(num_sweeps), int(num_reads)
     init, cmask, cval = _run_inputs(n, R, initial_states, clamp_mask, clamp_values)
+    P = spec.replicas
+    G, init = _replica_groups(spec, init)
     model = _native_model(spec)
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)
@@ -345,29 +383,31 @@ def run_network(
     if seed is not None:
         drv.load_seed(seed)
     betas, runs = _load_schedule(drv, beta, S)
-    finals = np.empty((R, n), np.int8)
-    samples = np.empty((R, S, n), np.int8) if record in ("all", "best") else None
-    for r in range(R):
-        drv.load_state(init[r])
+    finals = np.empty((G * P, n), np.int8)
+    samples = np.empty((G * P, S, n), np.int8) if record in ("all", "best") else None
+    for g in range(G):
+        group = slice(g * P, g * P + P)
+        _load_group(drv, init[group])
         if S:
-            model.record("sample", "sample_valid", S)
+            model.record("sample", "sample_valid", S * P)
             if runs is None:
                 drv.set_beta(beta.start)
                 drv.sweep(S)
-                model.run_until_recorded(S, max_cycles=(S + 1) * sweep_clocks(spec) + 1000)
+                model.run_until_recorded(S * P, max_cycles=(S + 1) * sweep_clocks(spec) + 1000)
             else:
                 done = 0
                 for value, count in runs:
                     drv.set_beta(value)
                     drv.sweep(count)
                     done += count
-                    model.run_until_recorded(done, max_cycles=(count + 1) * sweep_clocks(spec) + 1000)
+                    model.run_until_recorded(done * P, max_cycles=(count + 1) * sweep_clocks(spec) + 1000)
             words = model.stop_recording()
-            if samples is not None:
-                samples[r] = _unpack(words, n)
-        finals[r] = drv.state()
+            if samples is not None:  # sweep after sweep, replica after replica
+                samples[group] = _unpack(words, n).reshape(S, P, n).transpose(1, 0, 2)
+        finals[group] = _group_states(drv)
     start = np.where(cmask, cval, init).astype(np.int8)
-    return _net_result(spec, h_q, j_q, record, finals, samples, start, betas)
+    samples = None if samples is None else samples[:R]
+    return _net_result(spec, h_q, j_q, record, finals[:R], samples, start[:R], betas)
 
 
 _HW_FIELDS = {f.name for f in fields(PBitNetSpec)} - {"n", "edges", "dense"}
@@ -413,7 +453,10 @@ class PBitSampler(_Sampler):
         do not depend on it).
     **hardware
         Further :class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec` fields
-        (``j_bits``, ``frac_bits``, ``rng``, ``update_order`` ...).
+        (``j_bits``, ``frac_bits``, ``rng``, ``update_order``, ``replicas`` ...).  With
+        ``replicas = P`` the hardware runs ``P`` reads at once, interleaved clock by
+        clock (``num_reads`` in groups of ``P``); ``SampleSet.info`` gives
+        ``replicas`` and ``clocks_per_sweep``.
 
     Examples
     --------
@@ -801,6 +844,8 @@ class PBitSampler(_Sampler):
             "value_grid": 1.0 / (scale * factor),
             "num_pbits": spec.n,
             "num_colors": spec.num_colors,
+            "replicas": spec.replicas,
+            "clocks_per_sweep": spec.sweep_cycles,
             "seed": master,
             "return_best": return_best,
         }
@@ -815,8 +860,9 @@ class PBitSampler(_Sampler):
 # board every per-sweep sample is read over the bus from the capture buffer
 # (``CTRL.CAPTURE``, ``BUF_COUNT``/``BUF_SEL``/``BUF_DATA``).  The core holds after the
 # ``k`` sweeps of a ``SWEEPS`` write (β, RNG streams and spins stay put), so a run is cut
-# into chunks of at most ``sample_buffer_depth`` sweeps, each drained before the next
-# starts; without a buffer each sweep is its own chunk and ``STATE`` is its sample.
+# into chunks of at most ``sample_buffer_depth // replicas`` sweeps, each drained before
+# the next starts; without a buffer each sweep is its own chunk and ``STATE`` (of each
+# replica in turn) is its sample.
 __all__ += ["run_network_on_board", "run_pbit_net_board"]
 
 
@@ -827,9 +873,11 @@ def _board_wait(read, done, *, timeout: float, what: str) -> None:
 
 
 def _board_sweeps(driver: PBitNetDriver, count: int, *, capture: bool, timeout: float, out: list) -> None:
-    """Run ``count`` sweeps; with ``capture`` append each sweep's spins to ``out``."""
+    """Run ``count`` sweeps; with ``capture`` append each sweep's spins to ``out`` (every
+    replica's, replica 0 first)."""
     regs, spec = driver.regs, driver.spec
-    chunk_max = max(1, spec.sample_buffer_depth) if capture else count
+    P = spec.replicas
+    chunk_max = max(1, spec.sample_buffer_depth // P) if capture else count
     left = count
     while left:
         k = min(left, chunk_max)
@@ -845,21 +893,21 @@ def _board_sweeps(driver: PBitNetDriver, count: int, *, capture: bool, timeout: 
             # The buffer write trails the sweep's end by one clock: wait for the count too.
             _board_wait(
                 lambda: regs.read("BUF_COUNT"),
-                lambda v, b=before, k=k: (v - b) % (1 << 32) >= k,
+                lambda v, b=before, k=k: (v - b) % (1 << 32) >= k * P,
                 timeout=timeout,
-                what=f"BUF_COUNT == {(before + k) % (1 << 32)} (CTRL.CAPTURE set)",
+                what=f"BUF_COUNT == {(before + k * P) % (1 << 32)} (CTRL.CAPTURE set)",
             )
             got = driver.drain(since=before)
-            if len(got) != k:
+            if len(got) != k * P:
                 from .mmio import BusError
 
                 raise BusError(
-                    f"the capture buffer holds {len(got)} of the {k} samples of this chunk "
+                    f"the capture buffer holds {len(got)} of the {k * P} samples of this chunk "
                     f"(BUF_COUNT went from {before} to {regs.read('BUF_COUNT')})"
                 )
             out.extend(got)
         elif capture:
-            out.append(driver.state())
+            out.extend(_group_states(driver))
         left -= k
 
 
@@ -886,7 +934,8 @@ def run_network_on_board(
     A board keeps its state between runs, so every register the run depends on is
     written: ``H``, ``J``, ``GAIN``/``OFFSET`` (with compensation), ``CLAMP_EN``/``CLAMP_VAL``,
     the β schedule (``BETA_MODE``, ``BETA_STEP``, ``BETA_MULT``, ``BETA``), ``CTRL`` and,
-    per read, ``STATE_IN``; the RNG streams of ``seed`` are loaded through the seed
+    per read, ``STATE_IN`` (with replicas: per group of reads, ``REPLICA`` and
+    ``STATE_IN`` of each replica); the RNG streams of ``seed`` are loaded through the seed
     chain (``seed=None``: the Spec's reset seed ``spec.seed``).  A core still sweeping
     from an earlier, interrupted run is first brought to the end of its current sweep
     (``SWEEPS = 1``), so sweeps start at color 0.  The result equals the golden
@@ -930,10 +979,13 @@ def run_network_on_board(
     driver.set_clamp(cmask, cval)
     driver.load_seed(spec.seed if seed is None else seed)
     betas, runs = _load_schedule(driver, beta, S)
-    finals = np.empty((R, n), np.int8)
-    samples = np.empty((R, S, n), np.int8) if capture else None
-    for r in range(R):
-        driver.load_state(init[r])
+    P = spec.replicas
+    G, init = _replica_groups(spec, init)
+    finals = np.empty((G * P, n), np.int8)
+    samples = np.empty((G * P, S, n), np.int8) if capture else None
+    for g in range(G):
+        group = slice(g * P, g * P + P)
+        _load_group(driver, init[group])
         got: list = []
         if runs is None:
             driver.set_beta(beta.start)
@@ -943,11 +995,12 @@ def run_network_on_board(
             for value, count in runs:
                 driver.set_beta(value)
                 _board_sweeps(driver, count, capture=capture, timeout=timeout, out=got)
-        if capture and S:
-            samples[r] = np.asarray(got, np.int8).reshape(S, n)
-        finals[r] = driver.state()
+        if capture and S:  # sweep after sweep, replica after replica
+            samples[group] = np.asarray(got, np.int8).reshape(S, P, n).transpose(1, 0, 2)
+        finals[group] = _group_states(driver)
     start = np.where(cmask, cval, init).astype(np.int8)
-    return _net_result(spec, h_q, j_q, record, finals, samples, start, betas)
+    samples = None if samples is None else samples[:R]
+    return _net_result(spec, h_q, j_q, record, finals[:R], samples, start[:R], betas)
 
 
 def run_pbit_net_board(

@@ -94,6 +94,23 @@ SPEC_D = PBitNetSpec(
     ),
 )
 
+#: Interleaved replicas (pipelined p-bits): the degree-6 graph with three replicas (one
+#: per clock, back to back), a dense xoshiro network of degree 7 (two field tables and an
+#: adder per p-bit) with four, and telegraph devices with compensation and two
+#: replicas (an idle clock per color), one color per p-bit.
+SPEC_R3 = PBitNetSpec(n=48, edges=_bounded_degree_graph(48, 6, seed=11), sample_buffer_depth=8, replicas=3)
+SPEC_R4 = PBitNetSpec(n=8, dense=True, rng="xoshiro128pp", replicas=4, sample_buffer_depth=0)
+SPEC_R2 = PBitNetSpec(
+    n=12,
+    edges=_bounded_degree_graph(12, 4, seed=13),
+    compensation=True,
+    update_order="sequential",
+    replicas=2,
+    sample_buffer_depth=0,
+    **telegraph_fields(
+        SMTJPopulation(n=12, delta_spread=0.05, ic_spread=0.1, offset_spread=2e-6, seed=4), dt=2e-6
+    ),
+)
 
 
 def _model(spec):
@@ -239,6 +256,33 @@ def test_golden_equals_rtl_long_run_lfsr_and_dense_xoshiro():
 
 
 # -- the bus-only (board) path and the capture buffer -------------------------------------
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=_runs(SPEC_R3, max_reads=8, max_sweeps=200))
+def test_golden_equals_rtl_three_replicas(run):
+    """Three interleaved chains per p-bit (reads in groups of three, the last group
+    filled up): every schedule kind, clamps and seeds, as for one chain."""
+    h, j = run.pop("h"), run.pop("j")
+    g, r = _both(SPEC_R3, h, j, **run)
+    _assert_same(g, r)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=_runs(SPEC_R4, max_reads=6, max_sweeps=120))
+def test_golden_equals_rtl_four_replicas_dense_xoshiro(run):
+    h, j = run.pop("h"), run.pop("j")
+    g, r = _both(SPEC_R4, h, j, **run)
+    _assert_same(g, r)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=_runs(SPEC_R2, max_reads=4, max_sweeps=80))
+def test_golden_equals_rtl_two_replicas_telegraph_compensation(run):
+    """Telegraph mode reads each replica's own spin; sequential order, per-p-bit tables."""
+    h, j = run.pop("h"), run.pop("j")
+    g, r = _both(SPEC_R2, h, j, **run)
+    _assert_same(g, r)
+
+
 def test_driver_bus_only_run_and_capture_buffer():
     from spinemu.sim_golden.pbit_net import PBitNetGolden
     from spinemu.sw.mmio import VerilatorMMIO
@@ -416,3 +460,55 @@ def test_one_color_per_clock_at_constant_beta():
     # second one, in steady state, is exactly 300 sweeps of num_colors clocks
     assert counts[0] >= 100 * spec.num_colors
     assert counts[1] == 300 * spec.num_colors, (counts, spec.num_colors)
+
+
+def test_replicas_one_color_window_per_color_and_capture_order():
+    """Three replicas: in steady state a sweep of all three takes num_colors x 3 clocks
+    (one update issued per clock), and the capture buffer holds one sample per replica
+    per sweep, replica 0 first, each equal to the golden model's."""
+    from spinemu.sim_golden.pbit_net import PBitNetGolden
+    from spinemu.sw.mmio import VerilatorMMIO
+    from spinemu.sw.pbit_sampler import PBitNetDriver
+
+    spec = SPEC_R3
+    P, W = spec.replicas, spec.color_window
+    assert (P, W, spec.sweep_cycles) == (3, 3, 3 * spec.num_colors)
+    model = _model(spec)
+    model.reset()
+    drv = PBitNetDriver(VerilatorMMIO(model), spec)
+    rng = np.random.default_rng(4)
+    h = rng.integers(-32, 32, spec.n)
+    j = rng.integers(-32, 32, spec.num_edges)
+    beta = BetaRegisters(spec.beta_to_acc(0.8))
+    init = np.where(rng.random((P, spec.n)) < 0.5, 1, -1)
+    drv.load_problem(h, j)
+    drv.set_clamp(np.zeros(spec.n, bool), -np.ones(spec.n))
+    drv.set_schedule(beta)
+    for r in range(P):
+        drv.select_replica(r)
+        drv.load_state(init[r])
+    drv.capture(True)
+    drv.sweep(5)
+    drv.wait()
+    gold = PBitNetGolden(spec).run(
+        h, j, num_sweeps=5, beta=beta, num_reads=P, initial_states=init, record="all"
+    )
+    assert drv.regs.read("BUF_COUNT") == 5 * P
+    drained = drv.drain()  # the last 8 of 15: sweep 2 replica 1 .. sweep 4 replica 2
+    expect = gold.samples.transpose(1, 0, 2).reshape(5 * P, spec.n)[-spec.sample_buffer_depth :]
+    assert (drained == expect).all()
+    for r in range(P):
+        drv.select_replica(r)
+        assert (drv.state() == gold.states[r]).all()
+    with pytest.raises(ValueError, match="replica must be an integer in 0..2, not 3"):
+        drv.select_replica(3)
+
+    drv.sweep(10**6)
+    counts = []
+    for sweeps in (50, 200):
+        model.record("sample", "sample_valid", sweeps * P)
+        start = model.cycles
+        model.run_until_recorded(sweeps * P, max_cycles=10 * sweeps * spec.sweep_cycles)
+        model.stop_recording()
+        counts.append(model.cycles - start)
+    assert counts[1] == 200 * spec.sweep_cycles, (counts, spec.sweep_cycles)
