@@ -10,11 +10,13 @@ Four tables, side by side with the anchors of REFERENCE.md §2:
    of :data:`spinemu.gen.pbit_cost.FIXED_COST`; the structural model of
    :mod:`spinemu.gen.pbit_cost` beside it.  Anchor: the published p-computer RTL, about
    100-150 LUTs and 60-80 FFs per p-bit (8,400 p-bits on a VU9P).
-2. **Fmax** (yosys ``synth_ecp5`` + ``nextpnr-ecp5``, LFE5U-85F) of N = 256 at degree 4.
+2. **Fmax** (yosys ``synth_ecp5`` + ``nextpnr-ecp5``, LFE5U-85F) of N = 256 at degree 4,
+   with one chain and with three interleaved replicas (:data:`REPLICAS`).
 3. **Fit and throughput per board**: the largest degree-6 network the per-p-bit model
-   puts on each board, and its flips/ns = N * f / colors with the 2 colors of an
-   even-sided cubic lattice, at the board's fabric clock and at the ECP5 Fmax.  yosys
-   has no timing model of Xilinx parts: the ECP5 figure stands in until Vivado reports.
+   puts on each board, and its flips/ns = N * replicas * f / (colors * color window)
+   with the 2 colors of an even-sided cubic lattice, at the board's fabric clock and at
+   the ECP5 Fmax of the same design.  yosys has no timing model of Xilinx parts: the
+   ECP5 figure stands in until Vivado reports.
 4. **rtl backend** (native Verilator model through the register bus): Verilog
    generation, Verilator build and peak memory, each in a fresh process, and p-bit
    updates per second while sweeping, for 32 x 32 and 64 x 64 lattices.
@@ -26,6 +28,7 @@ takes about an hour on this 2-core machine.  ``--quick``: N = 64 and 256 only.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -34,6 +37,16 @@ import time
 __all__ = ["main"]
 
 SIZES = (64, 256, 1024, 4096)
+#: Interleaved chains per p-bit compared: one (a one-clock p-bit loop) and three (the
+#: three-clock pipeline issuing one replica per clock).
+REPLICAS = (1, 3)
+
+
+def _flips_per_ns(spec, n: int, mhz: float, colors: int | None = None) -> float:
+    """p-bit updates per ns of ``n`` p-bits at ``mhz``: ``n * replicas`` updates every
+    ``colors * color_window`` clocks (the Spec's colors unless given)."""
+    c = spec.num_colors if colors is None else colors
+    return n * spec.replicas * mhz / 1e3 / (c * spec.color_window)
 
 
 def _log(msg: str) -> None:
@@ -64,9 +77,9 @@ def _cases(sizes):
         side = int(round(n**0.5))
         out.append((f"triangular lattice {side}x{side}", 6, PBitNetSpec(n=n, edges=_triangular(side))))
     glass = edwards_anderson_3d(8, seed=1)
-    out.append(
-        ("3D +-J glass L=8 (goal)", 6, PBitNetSpec(n=glass.n, edges=tuple(map(tuple, glass.edges.tolist()))))
-    )
+    edges = tuple(map(tuple, glass.edges.tolist()))
+    out.append(("3D +-J glass L=8 (goal)", 6, PBitNetSpec(n=glass.n, edges=edges)))
+    out.append(("3D +-J glass L=8, 3 replicas", 6, PBitNetSpec(n=glass.n, edges=edges, replicas=3)))
     return out
 
 
@@ -122,7 +135,7 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     sizes = SIZES[:2] if args.quick else SIZES
     t_start = time.perf_counter()
-    out: dict = {"resources": [], "ecp5": None, "boards": [], "rtl": []}
+    out: dict = {"resources": [], "ecp5": [], "boards": [], "rtl": []}
 
     for label, degree, spec in _cases(sizes):
         _log(f"[bench_pbit_scale] xc7: {label} (N = {spec.n}) ...")
@@ -147,37 +160,46 @@ def main(argv=None) -> dict:
             }
         )
 
-    ecp5_spec = next(s for label, d, s in _cases(sizes[:2]) if d == 4 and s.n == 256)
-    _log("[bench_pbit_scale] ecp5: square lattice 16x16 on the LFE5U-85F ...")
-    try:
-        e = estimate(ecp5_spec, target="ecp5", device="85k", log=_log)
-        out["ecp5"] = {
-            "n": 256,
-            "lut4": e.lut,
-            "ff": e.ff,
-            "fmax_mhz": e.fmax_mhz,
-            "flips_per_ns": 256 * e.fmax_mhz / 1e3 / ecp5_spec.num_colors,
-        }
-    except SynthError as exc:
-        out["ecp5"] = {"n": 256, "error": str(exc)}
-    fmax = (out["ecp5"] or {}).get("fmax_mhz")
+    lattice = next(s for label, d, s in _cases(sizes[:2]) if d == 4 and s.n == 256)
+    for reps in REPLICAS:
+        spec = dataclasses.replace(lattice, replicas=reps)
+        _log(f"[bench_pbit_scale] ecp5: square lattice 16x16, {reps} replica(s), on the LFE5U-85F ...")
+        try:
+            e = estimate(spec, target="ecp5", device="85k", log=_log)
+            out["ecp5"].append(
+                {
+                    "n": 256,
+                    "replicas": reps,
+                    "clocks": spec.sweep_cycles,
+                    "lut4": e.lut,
+                    "ff": e.ff,
+                    "fmax_mhz": e.fmax_mhz,
+                    "flips_per_ns": _flips_per_ns(spec, spec.n, e.fmax_mhz),
+                }
+            )
+        except SynthError as exc:
+            out["ecp5"].append({"n": 256, "replicas": reps, "clocks": spec.sweep_cycles, "error": str(exc)})
 
     deg6 = next(s for label, d, s in _cases(sizes[:1]) if d == 6)
-    for name in list_boards():
-        board = get_board(name)
-        most = max_pbits(deg6, board.resources.as_dict(), degree=6)
-        clock = board.pl_mhz
-        out["boards"].append(
-            {
-                "board": board.title,
-                "part": board.part,
-                "lut": board.resources.lut,
-                "max_pbits": most,
-                "clock_mhz": clock,
-                "flips_per_ns_clock": most * clock / 1e3 / 2,
-                "flips_per_ns_fmax": most * fmax / 1e3 / 2 if fmax else None,
-            }
-        )
+    for e in out["ecp5"]:
+        spec = dataclasses.replace(deg6, replicas=e["replicas"])
+        fmax = e.get("fmax_mhz")
+        for name in list_boards():
+            board = get_board(name)
+            most = max_pbits(spec, board.resources.as_dict(), degree=6)
+            clock = board.pl_mhz
+            out["boards"].append(
+                {
+                    "board": board.title,
+                    "part": board.part,
+                    "replicas": e["replicas"],
+                    "lut": board.resources.lut,
+                    "max_pbits": most,
+                    "clock_mhz": clock,
+                    "flips_per_ns_clock": _flips_per_ns(spec, most, clock, colors=2),
+                    "flips_per_ns_fmax": _flips_per_ns(spec, most, fmax, colors=2) if fmax else None,
+                }
+            )
 
     for side in (32,) if args.quick else (32, 64):
         _log(f"[bench_pbit_scale] rtl backend: {side}x{side} lattice (fresh process) ...")
@@ -200,28 +222,35 @@ def main(argv=None) -> dict:
         "Goal: <= 60 LUT and <= 64 FF per p-bit at degree 6 (the 512-p-bit glass)."
     )
     print("\n### Fmax (yosys synth_ecp5 + nextpnr-ecp5, LFE5U-85F, out of context)\n")
-    print("| design | N | LUT4 | FFs | Fmax (MHz) | flips/ns |")
-    print("|---|---:|---:|---:|---:|---:|")
-    e = out["ecp5"]
-    if "error" in e:
-        print(f"| square lattice 16x16 | 256 | | | {e['error']} | |")
-    else:
-        print(
-            f"| square lattice 16x16 | 256 | {e['lut4']:,} | {e['ff']:,} | {e['fmax_mhz']:.1f} "
-            f"| {e['flips_per_ns']:.1f} |"
-        )
-    print("\nGoal: >= 150 MHz at N = 256, degree 4.")
+    print("| design | N | replicas | clocks / sweep | LUT4 | FFs | Fmax (MHz) | flips/ns |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for e in out["ecp5"]:
+        reps, clocks = e["replicas"], e["clocks"]
+        if "error" in e:
+            print(f"| square lattice 16x16 | 256 | {reps} | {clocks} | | | {e['error']} | |")
+        else:
+            print(
+                f"| square lattice 16x16 | 256 | {reps} | {clocks} | {e['lut4']:,} | {e['ff']:,} "
+                f"| {e['fmax_mhz']:.1f} | {e['flips_per_ns']:.1f} |"
+            )
+    print(
+        "\nGoal: >= 150 MHz at N = 256, degree 4.  With 3 replicas a sweep of all three takes "
+        "3 clocks per color: the same updates per clock as one chain, at the pipeline's clock."
+    )
     print("\n### Largest degree-6 network per board (per-p-bit model) and its throughput (2 colors)\n")
-    print("| board | part | LUTs | p-bits | flips/ns at the board clock | flips/ns at the ECP5 Fmax |")
-    print("|---|---|---:|---:|---:|---:|")
+    print(
+        "| board | part | LUTs | replicas | p-bits | flips/ns at the board clock "
+        "| flips/ns at the ECP5 Fmax |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
     for b in out["boards"]:
         at_f = f"{b['flips_per_ns_fmax']:.0f}" if b["flips_per_ns_fmax"] else "-"
         print(
-            f"| {b['board']} | {b['part']} | {b['lut']:,} | {b['max_pbits']:,} "
+            f"| {b['board']} | {b['part']} | {b['lut']:,} | {b['replicas']} | {b['max_pbits']:,} "
             f"| {b['flips_per_ns_clock']:.0f} ({b['clock_mhz']:g} MHz) | {at_f} |"
         )
     print(
-        "| anchor: 6 VCU118 (VU9P), 50,653 p-bits at 15 MHz per p-bit | | 1,182,240 each | 8,442 each "
+        "| anchor: 6 VCU118 (VU9P), 50,653 p-bits at 15 MHz per p-bit | | 1,182,240 each | | 8,442 each "
         "| ~127 per chip | |"
     )
     print("\nGoal: >= 50 flips/ns on a PYNQ-Z2-sized design.")

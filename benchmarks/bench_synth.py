@@ -106,17 +106,17 @@ def main(argv=None) -> dict:
             ecp5_rows.append({"design": label, "n": n, "note": str(exc)})
             continue
         ratio = r.lut / xc7_lut
-        n_, colors = pbit_update_rate(spec)
+        updates, clocks = pbit_update_rate(spec)
         ecp5_rows.append(
             {
                 "design": label,
-                "n": n_,
-                "colors": colors,
+                "n": spec.n,
+                "colors": clocks,
                 "device": r.device,
                 "lut": r.lut,
                 "ff": r.ff,
                 "fmax_mhz": r.fmax_mhz,
-                "flips_per_ns": flips_per_ns(n_, r.fmax_mhz, colors),
+                "flips_per_ns": flips_per_ns(updates, r.fmax_mhz, clocks),
             }
         )
     out["ecp5"] = ecp5_rows

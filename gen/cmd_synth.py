@@ -55,7 +55,10 @@ def result_json(result, spec, name: str) -> dict:
 
     d = {"design": name, **result.to_dict()}
     rate = pbit_update_rate(spec)
-    d["n_pbits"], d["colors"] = rate if rate is not None else (None, None)
+    d["n_pbits"] = spec.n if rate is not None else None
+    d["colors"] = getattr(spec, "num_colors", 1) if rate is not None else None
+    d["replicas"] = getattr(spec, "replicas", 1) if rate is not None else None
+    d["clocks_per_sweep"] = rate[1] if rate is not None else None
     d["flips_per_ns"] = (
         flips_per_ns(rate[0], result.fmax_mhz, rate[1])
         if rate is not None and result.fmax_mhz is not None
@@ -96,7 +99,11 @@ def format_table(d: dict) -> str:
         lines.append(f"  {'Fmax':10s} {d['fmax_mhz']:>10.1f} MHz (target {d['freq_target_mhz']:g} MHz)")
     if d["n_pbits"] is not None:
         rate = "n/a" if d["flips_per_ns"] is None else f"{d['flips_per_ns']:.2f}"
-        lines.append(f"  {'flips/ns':10s} {rate:>10s}  (N = {d['n_pbits']}, colors = {d['colors']})")
+        reps = f", {d['replicas']} replicas" if d["replicas"] > 1 else ""
+        lines.append(
+            f"  {'flips/ns':10s} {rate:>10s}  (N = {d['n_pbits']}, colors = {d['colors']}{reps}; "
+            f"{d['clocks_per_sweep']} clocks per sweep)"
+        )
     if not d["fits"]:
         lines.append("  WARNING: the design does not fit this device")
     lines.append(f"  log: {d['log_path']}")

@@ -243,50 +243,47 @@ class SynthResult:
 # -- public helpers -------------------------------------------------------------------
 
 
-def flips_per_ns(n: int, fmax_mhz: float, colors: int = 1) -> float:
+def flips_per_ns(updates: int, fmax_mhz: float, clocks: int = 1) -> float:
     """p-bit updates per nanosecond of a design clocked at ``fmax_mhz``.
 
-    Every clock updates all p-bits of one color, so ``N · Fmax / colors`` p-bits are
-    updated per second on average; divided by 1e9.
+    ``updates`` p-bit updates every ``clocks`` clocks (a sweep: :func:`pbit_update_rate`),
+    so ``updates · Fmax / clocks`` per second on average; divided by 1e9.
 
     Parameters
     ----------
-    n : int
-        Number of p-bits (>= 1).
+    updates : int
+        p-bit updates per sweep (>= 1): ``n``, times the replicas of a network.
     fmax_mhz : float
         Clock frequency, MHz (> 0).
-    colors : int
-        Colors of the update order (1 for independent p-bits, ``n`` for sequential).
+    clocks : int
+        Clocks of a sweep (1 for independent p-bits, the colors of a network, times
+        its color window with replicas).
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an integer >= 1, not {n!r}")
-    if isinstance(colors, bool) or not isinstance(colors, int) or colors < 1:
-        raise ValueError(f"colors must be an integer >= 1, not {colors!r}")
+    if isinstance(updates, bool) or not isinstance(updates, int) or updates < 1:
+        raise ValueError(f"updates must be an integer >= 1, not {updates!r}")
+    if isinstance(clocks, bool) or not isinstance(clocks, int) or clocks < 1:
+        raise ValueError(f"clocks must be an integer >= 1, not {clocks!r}")
     if not (isinstance(fmax_mhz, (int, float)) and math.isfinite(fmax_mhz) and fmax_mhz > 0):
         raise ValueError(f"fmax_mhz must be > 0, not {fmax_mhz!r}")
-    return n * fmax_mhz * 1e6 / colors / 1e9
+    return updates * fmax_mhz * 1e6 / clocks / 1e9
 
 
 def pbit_update_rate(spec) -> tuple[int, int] | None:
-    """``(n, colors)`` of a p-bit Spec, or ``None`` for other cores.
+    """``(updates, clocks)`` of one sweep of a p-bit Spec, or ``None`` for other cores.
 
     The array primitive (:class:`~spinemu.sim_golden.pbit_spec.PBitArraySpec`) updates
-    all its independent p-bits every clock: one color.  A network Spec supplies its
-    update order through ``num_colors`` (e.g.
-    :class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec`).
+    all its independent p-bits every clock: ``(n, 1)``.  A network
+    (:class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec`) updates each of its ``n``
+    p-bits once per replica in ``sweep_cycles`` clocks (its colors, times the color
+    window with replicas).
     """
+    from ..sim_golden.pbit_net_spec import PBitNetSpec
     from ..sim_golden.pbit_spec import PBitArraySpec
 
     if isinstance(spec, PBitArraySpec):
         return spec.n, 1
-    if "pbit" not in type(spec).__name__.lower():
-        return None
-    n = getattr(spec, "n", None)
-    colors = getattr(spec, "num_colors", None)
-    if callable(colors):
-        colors = colors()
-    if isinstance(n, int) and isinstance(colors, int) and n >= 1 and colors >= 1:
-        return n, colors
+    if isinstance(spec, PBitNetSpec):
+        return spec.n * spec.replicas, spec.sweep_cycles
     return None
 
 

@@ -178,11 +178,11 @@ def test_flips_per_ns():
     # 256 p-bits, 150 MHz, 3 colors: 256 * 150e6 / 3 = 1.28e10 updates/s = 12.8 per ns.
     assert flips_per_ns(256, 150.0, 3) == pytest.approx(12.8)
     assert flips_per_ns(1, 1000.0) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="colors must be an integer >= 1, not 0"):
+    with pytest.raises(ValueError, match="clocks must be an integer >= 1, not 0"):
         flips_per_ns(4, 100.0, 0)
     with pytest.raises(ValueError, match="fmax_mhz must be > 0, not -5"):
         flips_per_ns(4, -5, 1)
-    with pytest.raises(ValueError, match="n must be an integer >= 1, not 0"):
+    with pytest.raises(ValueError, match="updates must be an integer >= 1, not 0"):
         flips_per_ns(0, 100.0)
 
 
@@ -197,6 +197,11 @@ def test_update_rate_of_specs():
     edges += [(r * side + c, ((r + 1) % side) * side + c) for r in range(side) for c in range(side)]
     spec = net_spec.PBitNetSpec(n=side * side, edges=edges)
     assert synth.pbit_update_rate(spec) == (16, 2)
+    # Replicas: 16 p-bits x 3 replicas updated in 2 colors x 3 clocks; with 2 replicas
+    # a color still takes 3 clocks (the pipeline), with 4 it takes 4.
+    for reps, clocks in ((2, 6), (3, 6), (4, 8)):
+        spec = net_spec.PBitNetSpec(n=side * side, edges=edges, replicas=reps)
+        assert synth.pbit_update_rate(spec) == (16 * reps, clocks)
 
 
 # -- the p-bit network: what one more p-bit costs -------------------------------------------
