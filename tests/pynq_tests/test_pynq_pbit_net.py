@@ -60,6 +60,12 @@ beta_range = [0.2, 1.5]
 schedule = "geometric"
 """
 
+#: The same lattice with three interleaved replicas: a sweep captures three samples, so
+#: the 8-deep buffer is drained every two sweeps.
+REPLICAS_TOML = LATTICE_TOML.replace('name = "lattice4"', 'name = "lattice4r"').replace(
+    "sample_buffer_depth = 8", "sample_buffer_depth = 8\nreplicas = 3"
+)
+
 #: The AND gate (3 p-bits, a triangle: 3 colors) without a capture buffer.
 AND_TOML = """\
 name = "and_gate"
@@ -107,7 +113,8 @@ def built(tmp_path_factory):
     lattice = _build(tmp_path_factory.mktemp("lattice"), "lattice4", LATTICE_TOML)
     folder = tmp_path_factory.mktemp("and")
     (folder / "and.json").write_text(json.dumps(and_gate().to_serializable()))
-    return {"lattice": lattice, "and": _build(folder, "and_gate", AND_TOML)}
+    replicas = _build(tmp_path_factory.mktemp("replicas"), "lattice4r", REPLICAS_TOML)
+    return {"lattice": lattice, "and": _build(folder, "and_gate", AND_TOML), "replicas": replicas}
 
 
 @pytest.fixture()
@@ -227,6 +234,27 @@ def test_sampler_on_the_board_equals_golden(built, activate):
     # at β = 2 the lowest excitation (ΔE >= 4 in dimod units) has Boltzmann weight <= e^-8.
     clamped = board.sample(bqm, **runs[2])
     assert (clamped.record.sample[:, list(clamped.variables).index("s0")] == 1).all()
+
+
+def test_sampler_with_replicas_on_the_board_equals_golden(built, activate):
+    """Three replicas: reads go in groups of three (the last one filled up), every
+    sweep's three samples come through the capture buffer two sweeps at a time."""
+    import dimod
+
+    cfg, config, dest, info = built["replicas"]
+    spec = config.spec
+    assert spec.replicas == 3
+    activate(built["replicas"])
+    board = PBitSampler(backend="pynq", overlay=dest / info["bitfile"])
+    bqm = dimod.BinaryQuadraticModel({k: 0.25 for k in range(16)}, {e: -1.0 for e in spec.edges}, 0.0, "SPIN")
+    gold = PBitSampler(
+        topology=list(spec.edges), n=16, sample_buffer_depth=8, replicas=3, backend=REF_BACKEND
+    )
+    best = dict(num_reads=4, num_sweeps=9, seed=2, return_best=True)
+    for kw in (best, dict(num_reads=3, num_sweeps=20, seed=5)):
+        a, b = board.sample(bqm, **kw), gold.sample(bqm, **kw)
+        _same_sampleset(a, b)
+        assert a.info["replicas"] == 3 and a.info["clocks_per_sweep"] == 2 * 3
 
 
 def test_sampler_takes_the_overlays_hardware(built, activate):
