@@ -12,7 +12,8 @@ and says how many p-bits of the same kind would fit):
   XOR and the seed-chain multiplexer); otherwise two.  xoshiro128++: 160 LUTs.
 * Spin, clamp, load and table-select logic: 8 LUTs.
 * Flip-flops: the RNG state, the spin and the clamp flag.
-* With ``replicas = P > 1``: ``P - 1`` more spins (a LUT and a flip-flop each), the
+* With ``replicas = P > 1``: ``P - 1`` more spins (three LUTs: data, enable and write
+  select, and a flip-flop each), the
   replica multiplexers (``ceil(P / 3)`` LUTs each: the spin offered to the neighbours,
   the spin shown, in telegraph mode its own), and the pipeline's flip-flops (the
   neighbours' spins and the field code).
@@ -37,9 +38,10 @@ __all__ = ["lutram_luts", "pbit_cost", "network_cost", "max_pbits", "FIXED_COST"
 FIXED_COST = {"lut": 800, "ff": 600}
 
 #: yosys synth_xilinx, default hardware (6-bit h and J, 16-bit probabilities, LFSR):
-#: (problem, n, degree) -> (LUT, FF) of the whole core.
+#: (problem, n, degree, replicas) -> (LUT, FF) of the whole core.
 MEASURED = {
-    ("lattice_3d", 512, 6): (28_072, 17_919),
+    ("lattice_3d", 512, 6, 1): (28_072, 17_919),
+    ("lattice_3d", 512, 6, 3): (32_567, 25_250),
 }
 
 
@@ -80,7 +82,7 @@ def pbit_cost(spec: PBitNetSpec, degree: int | None = None) -> dict[str, float]:
         # (offered to the neighbours, shown; telegraph: its own), and the pipeline
         # registers: the neighbours' spins and the field code
         muxes = 2 + (spec.mode is PBitMode.TELEGRAPH)
-        lut += (P - 1) + muxes * math.ceil(P / 3)
+        lut += 3 * (P - 1) + muxes * math.ceil(P / 3)
         ff += (P - 1) + d + spec.acc_bits
     return {"lut": lut, "ff": ff}
 

@@ -170,7 +170,24 @@ def test_network_too_large_for_a_board_is_refused_with_the_number_that_fits(tmp_
     err = capsys.readouterr().err
     assert "too large for" in err and "Traceback" not in err
     most = int(re.search(r"holds at most ([\d,]+) p-bits of degree 6", err).group(1).replace(",", ""))
-    lut, _ = MEASURED[("lattice_3d", 512, 6)]
+    lut, _ = MEASURED[("lattice_3d", 512, 6, 1)]
     per_pbit = (lut - FIXED_COST["lut"]) / 512
     measured_most = (get_board("pynq-z2").resources.lut - FIXED_COST["lut"]) / per_pbit
     assert abs(most / measured_most - 1) < 0.1
+
+
+def test_pbit_cost_model_agrees_with_yosys_with_and_without_replicas():
+    """The per-p-bit model (what `spinemu build` checks boards with) is within 10 % of the
+    yosys measurements of the 512-p-bit glass, for one chain and for three replicas."""
+    from spinemu.gen.pbit_cost import FIXED_COST, MEASURED, network_cost
+    from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
+    from spinemu.sim_golden.problems import edwards_anderson_3d
+
+    glass = edwards_anderson_3d(8, seed=1)
+    edges = tuple(map(tuple, glass.edges.tolist()))
+    for (kind, n, degree, reps), (lut, ff) in MEASURED.items():
+        assert (kind, n, degree) == ("lattice_3d", glass.n, 6)
+        model = network_cost(PBitNetSpec(n=n, edges=edges, replicas=reps))
+        for key, measured in (("lut", lut), ("ff", ff)):
+            slope, want = (model[key] - FIXED_COST[key]) / n, (measured - FIXED_COST[key]) / n
+            assert abs(slope / want - 1) < 0.1, (reps, key, slope, want)
