@@ -16,7 +16,8 @@ and says how many p-bits of the same kind would fit):
   select, and a flip-flop each), the
   replica multiplexers (``ceil(P / 3)`` LUTs each: the spin offered to the neighbours,
   the spin shown, in telegraph mode its own), and the pipeline's flip-flops (the
-  neighbours' spins and the field code).
+  neighbours' spins, the field code, the p-bit's own copies of the issued, written and
+  shown replica and of its color's update, and the registered spin it shows).
 
 :data:`MEASURED` holds the yosys figures the model is checked against (the benchmark
 ``bench_pbit_scale`` prints them again; a test bounds the slope): the model must stay
@@ -83,7 +84,7 @@ def pbit_cost(spec: PBitNetSpec, degree: int | None = None) -> dict[str, float]:
         # registers: the neighbours' spins and the field code
         muxes = 2 + (spec.mode is PBitMode.TELEGRAPH)
         lut += 3 * (P - 1) + muxes * math.ceil(P / 3)
-        ff += (P - 1) + d + spec.acc_bits
+        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2
     return {"lut": lut, "ff": ff}
 
 

@@ -56,9 +56,9 @@ def _replica_ports(replicas: int) -> dict:
     """The ports a p-bit of an interleaved network adds (one-hot replica selects)."""
     return {
         "nb_out": Out(1),
-        "issue_hot": In(replicas),
-        "write_hot": In(replicas),
-        "view_hot": In(replicas),
+        "issue_next": In(replicas),
+        "write_next": In(replicas),
+        "view_next": In(replicas),
         "load_hot": In(replicas),
     }
 
@@ -76,7 +76,7 @@ class PBitCell(wiring.Component):
     neighbours : In(max(1, degree))
         Spins of its neighbours, in the order of ``spec.neighbours[index]``.
     update : In(1)
-        Its color updates this clock.
+        Its color updates this clock (with replicas: next clock).
     seed_shift, chain_in, chain_out
         The seed chain through its RNG (``chain_bits`` wide).
     ft_select, ft_group, ft_pattern, ft_data
@@ -87,11 +87,14 @@ class PBitCell(wiring.Component):
         Its 32-p-bit word is selected: load its spin (unclamped) / clamp flag / spin
         (clamped) from ``word_bit``.
     spin : Out(1)
-        Its spin (of replica ``view_hot``).
-    nb_out, issue_hot, write_hot, view_hot, load_hot : Out(1), In(replicas) x 4
-        Only with replicas: its spin of the issued replica ``issue_hot`` (to its
-        neighbours), the replica written this clock, the replica ``spin`` shows, and the
-        replicas a ``load_state`` writes (a clamp value writes them all).
+        Its spin (with replicas: registered, of the replica ``view_next`` named two
+        clocks earlier).
+    nb_out, issue_next, write_next, view_next, load_hot : Out(1), In(replicas) x 4
+        Only with replicas: its spin of the issued replica (to its neighbours); one-hot
+        a clock ahead, into the p-bit's own flip-flops, the replica issued, the replica
+        written and the replica ``spin`` shows; and the replicas a ``load_state`` writes
+        (a clamp value writes them all).  Every signal that reaches all p-bits thus
+        ends in a flip-flop of each: no path crosses the fabric twice.
     """
 
     def __init__(self, *, spec: PBitNetSpec, index: int):
@@ -179,15 +182,23 @@ class PBitCell(wiring.Component):
             # replica r's spin is spins[r]; issue: the neighbours' spins of the issued
             # replica are registered here; then the field code; then the spin is written
             spins = Signal(P)
-            m.d.comb += [
-                self.nb_out.eq((spins & self.issue_hot).any()),
-                self.spin.eq((spins & self.view_hot).any()),
+            issue_sel, write_sel, view_sel = (Signal(P, name=f"{k}_sel") for k in ("issue", "write", "view"))
+            update = Signal(name="update_q")
+            m.d.sync += [
+                issue_sel.eq(self.issue_next),
+                write_sel.eq(self.write_next),
+                view_sel.eq(self.view_next),
+                update.eq(self.update),
             ]
+            # the spin shown is registered here, so the readout (STATE, the sample port,
+            # the capture buffer) does not pull the spins away from the neighbours
+            m.d.sync += self.spin.eq((spins & view_sel).any())
+            m.d.comb += self.nb_out.eq((spins & issue_sel).any())
             pattern = Signal(len(self.neighbours), name="neighbours_q")
             m.d.sync += pattern.eq(self.neighbours)
             code = Signal(a, name="code_q")
             m.d.sync += code.eq(self._field_code(m, pattern))
-            update, own = self.update, (spins & self.write_hot).any()
+            own = (spins & write_sel).any()
 
         # probability table at the code (+ own spin in telegraph mode)
         table = Memory(shape=spec.prob_bits, depth=1 << prob_index_bits(spec), init=[])
@@ -251,7 +262,7 @@ class PBitCell(wiring.Component):
         for r in range(P):
             with m.If(load & (clamped | self.load_hot[r])):
                 m.d.sync += spins[r].eq(self.word_bit)
-            with m.Elif(update & self.write_hot[r] & ~clamped):
+            with m.Elif(update & write_sel[r] & ~clamped):
                 m.d.sync += spins[r].eq(new)
         return m
 
@@ -276,14 +287,16 @@ class PBitCells(wiring.Component):
         Load spins of the unclamped p-bits of the word, their clamp flags, or the spins
         of the clamped ones, from ``word_data`` (bit ``i`` = p-bit ``32k + i``).
     spins : Out(n)
-        Current spins (1 = +1; with replicas, of ``view_hot``, or of the replica
-        ``written_hot`` while ``written`` is high).
-    replica, view_hot, load_hot : In(replicas)
-        Only with replicas: the replica issued this clock (with ``fire``), the replica
-        ``spins`` shows and the replicas a state load writes.
-    written, written_hot, in_flight : Out(1), Out(replicas), Out(1)
-        Only with replicas: replica ``written_hot`` completed a sweep on the last clock
-        (its last color was written); updates are issued but not yet written.
+        Current spins (1 = +1).  With replicas registered: those of ``view_hot`` set
+        two clocks earlier, or, while ``written`` is high, of the replica whose sweep
+        ended.
+    replica, replica_next, view_hot, load_hot : In(replicas)
+        Only with replicas: the replica issued this clock (with ``fire``) and next clock
+        (if any), the replica ``spins`` shows and the replicas a state load writes.
+    written, in_flight : Out(1), Out(1)
+        Only with replicas: ``spins`` is the sample of a replica that completed a sweep
+        (its last color was written two clocks ago); updates are issued and not yet
+        written, or a sample is on its way.
     """
 
     def __init__(self, *, spec: PBitNetSpec):
@@ -317,10 +330,10 @@ class PBitCells(wiring.Component):
                 **(
                     {
                         "replica": In(spec.replicas),
+                        "replica_next": In(spec.replicas),
                         "view_hot": In(spec.replicas),
                         "load_hot": In(spec.replicas),
                         "written": Out(1),
-                        "written_hot": Out(spec.replicas),
                         "in_flight": Out(1),
                     }
                     if spec.replicas > 1
@@ -337,16 +350,20 @@ class PBitCells(wiring.Component):
         P = spec.replicas
         update = self.fire
         if P > 1:
-            # the issue's color and replica, REPLICA_STAGES - 1 clocks on: the write stage
+            # the issue's color and replica, one and two clocks on (the write stage); the
+            # p-bits take the first copy into flip-flops of their own
             fire_q = [Signal(spec.num_colors, name=f"fire_q{k}") for k in range(REPLICA_STAGES - 1)]
             hot_q = [Signal(P, name=f"replica_q{k}") for k in range(REPLICA_STAGES - 1)]
             m.d.sync += [fire_q[0].eq(self.fire), hot_q[0].eq(self.replica)]
             for k in range(1, REPLICA_STAGES - 1):
                 m.d.sync += [fire_q[k].eq(fire_q[k - 1]), hot_q[k].eq(hot_q[k - 1])]
-            update, write_hot = fire_q[-1], hot_q[-1]
+            update = fire_q[-2]
             # the last color's write of a replica completes its sweep: flagged a clock later
-            m.d.sync += [self.written.eq(update[-1]), self.written_hot.eq(write_hot)]
-            m.d.comb += self.in_flight.eq(Cat(*fire_q).any() | self.written)
+            done = Signal(name="sweep_written")
+            m.d.sync += [done.eq(fire_q[-1][-1]), self.written.eq(done)]
+            m.d.comb += self.in_flight.eq(Cat(*fire_q).any() | done | self.written)
+            view_next = Signal(P, name="view_next")  # the replica `spins` shows next clock
+            m.d.comb += view_next.eq(Mux(fire_q[-1][-1], hot_q[-1], self.view_hot))
         for i in range(spec.n):
             cell = PBitCell(spec=spec, index=i)
             m.submodules[f"pbit{i}"] = cell
@@ -374,14 +391,11 @@ class PBitCells(wiring.Component):
                 self.spins[i].eq(cell.spin),
             ]
             chain = cell.chain_out
-        if P > 1:
-            view = Signal(P, name="view")  # a completed sweep's replica, else view_hot
-            m.d.comb += view.eq(Mux(self.written, self.written_hot, self.view_hot))
         for cell in cells if P > 1 else ():
             m.d.comb += [
-                cell.issue_hot.eq(self.replica),
-                cell.write_hot.eq(write_hot),
-                cell.view_hot.eq(view),
+                cell.issue_next.eq(self.replica_next),
+                cell.write_next.eq(hot_q[-2]),
+                cell.view_next.eq(view_next),
                 cell.load_hot.eq(self.load_hot),
             ]
         for i, cell in enumerate(cells):

@@ -148,6 +148,7 @@ class PBitNetTop(wiring.Component):
             sampled = cells.written
             m.d.comb += [
                 cells.replica.eq(control.replica),
+                cells.replica_next.eq(control.replica_next),
                 self.sample_valid.eq(sampled),
                 cells.view_hot.eq(one_hot(csr.REPLICA, spec.replicas)),
                 cells.load_hot.eq(one_hot(csr.REPLICA, spec.replicas)),

@@ -50,6 +50,8 @@ class SweepControl(wiring.Component):
         Color ``c`` is issued this clock (one gate after flip-flops).
     replica : Out(replicas)
         One-hot: the replica issued this clock (if any color is; straight from flip-flops).
+    replica_next : Out(replicas)
+        ``replica`` of the next clock (for flip-flops that hold it then).
     sweep_end : Out(1)
         This clock's update completes a sweep.
     beta_acc, beta_m : Out(32), Out(beta_mul_bits)
@@ -76,6 +78,7 @@ class SweepControl(wiring.Component):
                 "tables_beta": In(spec.beta_mul_bits),
                 "fire": Out(spec.num_colors),
                 "replica": Out(spec.replicas),
+                "replica_next": Out(spec.replicas),
                 "sweep_end": Out(1),
                 "beta_acc": Out(32),
                 "beta_m": Out(spec.beta_mul_bits),
@@ -147,6 +150,8 @@ class SweepControl(wiring.Component):
             self.replica.eq(slot[:reps]),
             self.sweep_end.eq(firing & phase[ncol - 1] & window_end),
         ]
+        slot_next = Mux(firing, Cat(slot[-1], slot[:-1]), slot) if window > 1 else slot
+        m.d.comb += self.replica_next.eq(slot_next[:reps])
         with m.If(firing):
             if window > 1:
                 m.d.sync += slot.eq(Cat(slot[-1], slot[:-1]))
