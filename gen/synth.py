@@ -476,12 +476,16 @@ def _two_phase(synth_cmd: str, label: str) -> str:
     return f"{synth_cmd} -run :{label}; flatten; {synth_cmd} -run {label}:"
 
 
-def _yosys_script(vpath: Path, folder: Path, synth_cmd: str) -> str:
+def _yosys_script(vpath: Path, folder: Path, synth_cmd: str, top: str) -> str:
     # The tools run with ``folder`` as working directory and see it as ".", but the
     # yowasp runtime mounts its own temporary folder over the host's /tmp: copy the
     # Verilog next to the outputs and name every file relative to ``folder``.
     (folder / "design.v").write_text(vpath.read_text())
-    return f"read_verilog design.v; {synth_cmd}; tee -q -o stat.json stat -json"
+    # A register marked (* keep *) is a deliberate copy (e.g. a broadcast taken into a
+    # flip-flop of each p-bit); Vivado keeps it, and yosys does once the attribute is on
+    # the flip-flop itself rather than on its output wire (opt_merge would merge it).
+    keep = f"hierarchy -top {top}; proc; attrmvcp -copy -attr keep"
+    return f"read_verilog design.v; {keep}; {synth_cmd}; tee -q -o stat.json stat -json"
 
 
 def _cells_from_stat(stat_file: Path, top: str) -> dict[str, int]:
@@ -525,7 +529,7 @@ def _run_xc7(vpath, top, device, folder, timeout, say) -> dict:
     say(f"[synth] yosys synth_xilinx on {top} (xc7 {device}) ...")
     log_file = folder / "yosys.log"
     synth_cmd = _two_phase(f"synth_xilinx -family xc7 -top {top} -noiopad", "map_luts")
-    script = _yosys_script(vpath, folder, synth_cmd + "; write_json netlist.json")
+    script = _yosys_script(vpath, folder, synth_cmd + "; write_json netlist.json", top)
     _run_tool("yosys", ["-q", "-p", script], cwd=folder, log_file=log_file, timeout=timeout)
     cells = _cells_from_stat(folder / "stat.json", top)
     lut = _weighted(cells, _XC7_LUT_CELLS) + _weighted(cells, _XC7_LUTRAM_CELLS)
@@ -551,7 +555,7 @@ def _run_xc7(vpath, top, device, folder, timeout, say) -> dict:
 def _run_ecp5(vpath, top, device, freq_mhz, seed, folder, timeout, say) -> dict:
     say(f"[synth] yosys synth_ecp5 on {top} ...")
     synth_cmd = _two_phase(f"synth_ecp5 -top {top}", "map_luts") + "; write_json netlist.json"
-    script = _yosys_script(vpath, folder, synth_cmd)
+    script = _yosys_script(vpath, folder, synth_cmd, top)
     _run_tool("yosys", ["-q", "-p", script], cwd=folder, log_file=folder / "yosys.log", timeout=timeout)
     cells = _cells_from_stat(folder / "stat.json", top)
     netlist = json.loads((folder / "netlist.json").read_text())

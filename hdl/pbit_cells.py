@@ -182,8 +182,13 @@ class PBitCell(wiring.Component):
             # replica r's spin is spins[r]; issue: the neighbours' spins of the issued
             # replica are registered here; then the field code; then the spin is written
             spins = Signal(P)
-            issue_sel, write_sel, view_sel = (Signal(P, name=f"{k}_sel") for k in ("issue", "write", "view"))
-            update = Signal(name="update_q")
+            # (kept: synthesis would otherwise merge these copies back into one flip-flop
+            # per broadcast; gen/synth.py moves `keep` onto the flip-flops for yosys)
+            keep = {"keep": "true"}
+            issue_sel, write_sel, view_sel = (
+                Signal(P, name=f"{k}_sel", attrs=keep) for k in ("issue", "write", "view")
+            )
+            update = Signal(name="update_q", attrs=keep)
             m.d.sync += [
                 issue_sel.eq(self.issue_next),
                 write_sel.eq(self.write_next),
