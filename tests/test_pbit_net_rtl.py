@@ -142,6 +142,12 @@ def _assert_same(g, r, what=""):
     assert g.beta_acc == r.beta_acc
 
 
+def _golden_equals_rtl(spec, run: dict) -> None:
+    """Run a drawn ``run`` (h, j and run_network's arguments) on both backends; compare."""
+    h, j = run.pop("h"), run.pop("j")
+    _assert_same(*_both(spec, h, j, **run))
+
+
 # -- bit-exactness ---------------------------------------------------------------------
 def _weight(bits: int):
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -197,27 +203,21 @@ def _runs(draw, spec=SPEC_A, max_reads=12, max_sweeps=300):
 def test_golden_equals_rtl_random_sparse_problems(run):
     """Random h/J including the extremes (the 9-bit accumulator saturates whenever two or
     more large couplings agree), every schedule kind, clamps, seeds loaded over the bus."""
-    h, j = run.pop("h"), run.pop("j")
-    g, r = _both(SPEC_A, h, j, **run)
-    _assert_same(g, r)
+    _golden_equals_rtl(SPEC_A, run)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(run=_runs(SPEC_C))
 def test_golden_equals_rtl_random_degree6_graph(run):
     """Degree <= 6 with the default 6-bit weights: extremes saturate the +-15.5 field."""
-    h, j = run.pop("h"), run.pop("j")
-    g, r = _both(SPEC_C, h, j, **run)
-    _assert_same(g, r)
+    _golden_equals_rtl(SPEC_C, run)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(run=_runs(SPEC_D, max_reads=4, max_sweeps=120))
 def test_golden_equals_rtl_telegraph_devices_with_compensation(run):
     """Per-p-bit probability tables: 20 different emulated SMTJs, random GAIN/OFFSET."""
-    h, j = run.pop("h"), run.pop("j")
-    g, r = _both(SPEC_D, h, j, **run)
-    _assert_same(g, r)
+    _golden_equals_rtl(SPEC_D, run)
 
 
 def test_golden_equals_rtl_1024_pbit_lattice_over_1e4_sweeps():
@@ -261,26 +261,20 @@ def test_golden_equals_rtl_long_run_lfsr_and_dense_xoshiro():
 def test_golden_equals_rtl_three_replicas(run):
     """Three interleaved chains per p-bit (reads in groups of three, the last group
     filled up): every schedule kind, clamps and seeds, as for one chain."""
-    h, j = run.pop("h"), run.pop("j")
-    g, r = _both(SPEC_R3, h, j, **run)
-    _assert_same(g, r)
+    _golden_equals_rtl(SPEC_R3, run)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(run=_runs(SPEC_R4, max_reads=6, max_sweeps=120))
 def test_golden_equals_rtl_four_replicas_dense_xoshiro(run):
-    h, j = run.pop("h"), run.pop("j")
-    g, r = _both(SPEC_R4, h, j, **run)
-    _assert_same(g, r)
+    _golden_equals_rtl(SPEC_R4, run)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(run=_runs(SPEC_R2, max_reads=4, max_sweeps=80))
 def test_golden_equals_rtl_two_replicas_telegraph_compensation(run):
     """Telegraph mode reads each replica's own spin; sequential order, per-p-bit tables."""
-    h, j = run.pop("h"), run.pop("j")
-    g, r = _both(SPEC_R2, h, j, **run)
-    _assert_same(g, r)
+    _golden_equals_rtl(SPEC_R2, run)
 
 
 def test_driver_bus_only_run_and_capture_buffer():
