@@ -363,11 +363,12 @@ class PBitCells(wiring.Component):
             for k in range(1, REPLICA_STAGES - 1):
                 m.d.sync += [fire_q[k].eq(fire_q[k - 1]), hot_q[k].eq(hot_q[k - 1])]
             update = fire_q[-2]
-            # the last color's write of a replica completes its sweep: flagged a clock later
+            # the last color's write of a replica completes its sweep; its sample is on
+            # `spins` two clocks later (each p-bit registers the replica shown, then the spin)
             done = Signal(name="sweep_written")
             m.d.sync += [done.eq(fire_q[-1][-1]), self.written.eq(done)]
             m.d.comb += self.in_flight.eq(Cat(*fire_q).any() | done | self.written)
-            view_next = Signal(P, name="view_next")  # the replica `spins` shows next clock
+            view_next = Signal(P, name="view_next")  # the replica the p-bits will show
             m.d.comb += view_next.eq(Mux(fire_q[-1][-1], hot_q[-1], self.view_hot))
         for i in range(spec.n):
             cell = PBitCell(spec=spec, index=i)
