@@ -102,10 +102,12 @@ class PBitNetDriver:
         n, c = self.regs.read("N"), self.regs.read("NCOLORS")
         p = self.regs.read("REPLICAS") if spec.replicas > 1 else 1
         if (n, c, p) != (spec.n, spec.num_colors, spec.replicas):
-            raise ValueError(
-                f"the core has {n} p-bits in {c} colors ({p} replicas) but the spec says {spec.n} in "
-                f"{spec.num_colors} ({spec.replicas} replicas)"
-            )
+
+            def shape(n, c, p):
+                return f"{n} p-bits in {c} colors" + (f" with {p} replicas" if p > 1 else "")
+
+            want = shape(spec.n, spec.num_colors, spec.replicas)
+            raise ValueError(f"the core has {shape(n, c, p)} but the spec says {want}")
 
     def _write_words(self, name: str, words) -> None:
         """Write 32-p-bit word ``k`` of ``name`` (``CLAMP_EN``, ``CLAMP_VAL``, ``STATE_IN``) for every k."""
