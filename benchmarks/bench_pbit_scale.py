@@ -22,7 +22,8 @@ Four tables, side by side with the anchors of REFERENCE.md §2:
    updates per second while sweeping, for 32 x 32 and 64 x 64 lattices.
 
 Every synthesis result is cached (``build/cache/synth``); a cold run of the whole script
-takes about an hour on this 2-core machine.  ``--quick``: N = 64 and 256 only.
+takes about two hours on this 2-core machine (each ECP5 place and route of the
+256-p-bit lattice 25-40 minutes).  ``--quick``: N = 64 and 256 only.
 """
 
 from __future__ import annotations

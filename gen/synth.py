@@ -18,7 +18,9 @@ once on the whole.  yosys' memory mapping (``memory_libmap``) takes time quadrat
 the size of one flat module (a 256-p-bit network spent 108 of 184 s there when
 flattened first, a 512-p-bit one 886 s in all), while ABC run module by module pays a
 fixed cost per module (307 s for 256 p-bits); mapping memories per p-bit module and
-LUTs once takes 65 s and 153 s, with the same LUT counts within 0.2 %.
+LUTs once takes 65 s and 153 s, with the same LUT counts within 0.2 %.  (This holds for
+``synth_xilinx``, which flattens only when asked; ``synth_ecp5`` flattens in its own
+``coarse`` step, so there the first phase already works on the flat design.)
 
 Both runs are out of context (no I/O pads): the cores sit behind an AXI4-Lite bus
 inside a larger design, so their ports are not device pins.  Results are cached
