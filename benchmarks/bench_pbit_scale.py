@@ -44,10 +44,12 @@ REPLICAS = (1, 3)
 
 
 def _flips_per_ns(spec, n: int, mhz: float, colors: int | None = None) -> float:
-    """p-bit updates per ns of ``n`` p-bits at ``mhz``: ``n * replicas`` updates every
-    ``colors * color_window`` clocks (the Spec's colors unless given)."""
+    """p-bit updates per ns of ``n`` p-bits like ``spec``'s at ``mhz``: ``n * replicas``
+    updates every ``colors * color_window`` clocks (the Spec's colors unless given)."""
+    from spinemu.gen.synth import flips_per_ns
+
     c = spec.num_colors if colors is None else colors
-    return n * spec.replicas * mhz / 1e3 / (c * spec.color_window)
+    return flips_per_ns(n * spec.replicas, mhz, c * spec.color_window)
 
 
 def _log(msg: str) -> None:

@@ -43,7 +43,7 @@ from .pbit_net_spec import (
 from .pbit_net_tables import prob_index_bits, prob_rows, prob_tables
 from .rng import Xoshiro128ppModel
 
-__all__ = ["PBitNetGolden", "NetRun", "BetaRegisters", "quantized_energy"]
+__all__ = ["PBitNetGolden", "NetRun", "BetaRegisters", "quantized_energy", "replica_groups"]
 
 
 class BetaRegisters(NamedTuple):
@@ -92,6 +92,16 @@ def quantized_energy(spec: PBitNetSpec, h_q, j_q, states) -> np.ndarray:
     if len(e):
         out -= (s[:, e[:, 0]] * s[:, e[:, 1]]) @ np.asarray(j_q, dtype=np.int64)
     return out
+
+
+def replica_groups(spec: PBitNetSpec, init) -> tuple[int, np.ndarray]:
+    """Reads run in groups of ``spec.replicas``: ``(groups, init)`` with the initial
+    states ``init`` (reads, n) of the last group filled up with all -1 replicas (whose
+    results are dropped).  The golden model and the drivers share this rule."""
+    init = np.asarray(init, np.int8)
+    groups = -(-len(init) // spec.replicas)
+    spare = -np.ones((groups * spec.replicas - len(init), spec.n), np.int8)
+    return groups, np.concatenate([init, spare])
 
 
 def _first_reads(run: NetRun, reads: int) -> NetRun:
@@ -296,12 +306,9 @@ class PBitNetGolden:
                 init = np.broadcast_to(init, (reads, n))
             if init.shape != (reads, n) or not np.isin(init, (-1, 1)).all():
                 raise ValueError(f"initial_states must be +-1 of shape ({reads}, {n}) or ({n},)")
-        # reads run in groups of P replicas (the last group filled up with reset states)
         P = spec.replicas
-        G = -(-reads // P)
+        G, init = replica_groups(spec, init)
         R = G * P
-        if R > reads:
-            init = np.concatenate([init, -np.ones((R - reads, n), dtype=init.dtype)])
         cmask = np.zeros(n, bool) if clamp_mask is None else np.asarray(clamp_mask, bool)
         cval = -np.ones(n) if clamp_values is None else np.asarray(clamp_values, np.float64)
         if not np.isin(cval, (-1, 1)).all():

@@ -41,7 +41,7 @@ from dataclasses import fields
 import numpy as np
 
 from ..sim_golden.jit import check_workers
-from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy
+from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy, replica_groups
 from ..sim_golden.pbit_net_regmap import STATUS_BUSY
 from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, BetaMultError, PBitNetSpec
 from ..sim_golden.pbit_net_tables import field_table_writes, sweep_clocks
@@ -262,15 +262,6 @@ def _run_inputs(n: int, num_reads: int, initial_states, clamp_mask, clamp_values
     return init, cmask, cval
 
 
-def _replica_groups(spec: PBitNetSpec, init: np.ndarray) -> tuple[int, np.ndarray]:
-    """Reads run in groups of ``spec.replicas``: ``(groups, init)`` with the last group
-    filled up with all -1 replicas (results of those are dropped)."""
-    P = spec.replicas
-    groups = -(-len(init) // P)
-    spare = -np.ones((groups * P - len(init), spec.n), np.int8)
-    return groups, np.concatenate([np.asarray(init, np.int8), spare])
-
-
 def _load_group(driver: PBitNetDriver, states) -> None:
     """Load the initial spins of every replica of a group (``states``: (replicas, n))."""
     for r, spins in enumerate(states):
@@ -375,7 +366,7 @@ def run_network(
     n, S, R = spec.n, int(num_sweeps), int(num_reads)
     init, cmask, cval = _run_inputs(n, R, initial_states, clamp_mask, clamp_values)
     P = spec.replicas
-    G, init = _replica_groups(spec, init)
+    G, init = replica_groups(spec, init)
     model = _native_model(spec)
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)
@@ -982,7 +973,7 @@ def run_network_on_board(
     driver.load_seed(spec.seed if seed is None else seed)
     betas, runs = _load_schedule(driver, beta, S)
     P = spec.replicas
-    G, init = _replica_groups(spec, init)
+    G, init = replica_groups(spec, init)
     finals = np.empty((G * P, n), np.int8)
     samples = np.empty((G * P, S, n), np.int8) if capture else None
     for g in range(G):
