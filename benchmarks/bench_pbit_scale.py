@@ -11,7 +11,7 @@ Four tables, side by side with the anchors of REFERENCE.md §2:
    :mod:`spinemu.gen.pbit_cost` beside it.  Anchor: the published p-computer RTL, about
    100-150 LUTs and 60-80 FFs per p-bit (8,400 p-bits on a VU9P).
 2. **Fmax** (yosys ``synth_ecp5`` + ``nextpnr-ecp5``, LFE5U-85F) of N = 256 at degree 4,
-   with one chain and with three interleaved replicas (:data:`REPLICAS`).
+   with one chain and with four interleaved replicas (:data:`REPLICAS`).
 3. **Fit and throughput per board**: the largest degree-6 network the per-p-bit model
    puts on each board, and its flips/ns = N * replicas * f / (colors * color window)
    with the 2 colors of an even-sided cubic lattice, at the board's fabric clock and at
@@ -35,12 +35,14 @@ import subprocess
 import sys
 import time
 
+from spinemu.sim_golden.pbit_net_spec import REPLICA_STAGES
+
 __all__ = ["main"]
 
 SIZES = (64, 256, 1024, 4096)
-#: Interleaved chains per p-bit compared: one (a one-clock p-bit loop) and three (the
-#: three-clock pipeline issuing one replica per clock).
-REPLICAS = (1, 3)
+#: Interleaved chains per p-bit compared: one (a one-clock p-bit loop) and
+#: REPLICA_STAGES (the pipeline issuing one replica per clock, no idle slot).
+REPLICAS = (1, REPLICA_STAGES)
 
 
 def _flips_per_ns(spec, n: int, mhz: float, colors: int | None = None) -> float:
@@ -82,7 +84,13 @@ def _cases(sizes):
     glass = edwards_anderson_3d(8, seed=1)
     edges = tuple(map(tuple, glass.edges.tolist()))
     out.append(("3D +-J glass L=8 (goal)", 6, PBitNetSpec(n=glass.n, edges=edges)))
-    out.append(("3D +-J glass L=8, 3 replicas", 6, PBitNetSpec(n=glass.n, edges=edges, replicas=3)))
+    out.append(
+        (
+            f"3D +-J glass L=8, {REPLICA_STAGES} replicas",
+            6,
+            PBitNetSpec(n=glass.n, edges=edges, replicas=REPLICA_STAGES),
+        )
+    )
     return out
 
 
@@ -237,8 +245,9 @@ def main(argv=None) -> dict:
                 f"| {e['fmax_mhz']:.1f} | {e['flips_per_ns']:.1f} |"
             )
     print(
-        "\nGoal: >= 150 MHz at N = 256, degree 4.  With 3 replicas a sweep of all three takes "
-        "3 clocks per color: the same updates per clock as one chain, at the pipeline's clock."
+        f"\nGoal: >= 150 MHz at N = 256, degree 4.  With {REPLICA_STAGES} replicas a sweep of all "
+        f"of them takes {REPLICA_STAGES} clocks per color: the same updates per clock as one chain, "
+        "at the pipeline's clock."
     )
     print("\n### Largest degree-6 network per board (per-p-bit model) and its throughput (2 colors)\n")
     print(

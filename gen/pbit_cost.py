@@ -11,13 +11,16 @@ and says how many p-bits of the same kind would fit):
 * A leaped LFSR whose new bits are single XORs of old bits: one LUT per new bit (the
   XOR and the seed-chain multiplexer); otherwise two.  xoshiro128++: 160 LUTs.
 * Spin, clamp, load and table-select logic: 8 LUTs.
-* Flip-flops: the RNG state, the spin and the clamp flag.
+* Flip-flops: the RNG state, the spin and the clamp flag, and a share of the
+  probability-table write registered once per 32 p-bits (enable, address and data; the
+  one-hot p-bit select too where the tables are not broadcast).
 * With ``replicas = P > 1``: ``P - 1`` more spins (three LUTs: data, enable and write
   select, and a flip-flop each), the
   replica multiplexers (``ceil(P / 3)`` LUTs each: the spin offered to the neighbours,
   the spin shown, in telegraph mode its own), and the pipeline's flip-flops (the
-  neighbours' spins, the field code, the p-bit's own copies of the issued, written and
-  shown replica and of its color's update, and the registered spin it shows).
+  neighbours' spins, the field code, the new spin and the replica it is written to, the
+  p-bit's own copies of the issued, written and shown replica and of its color's
+  update, and the registered spin it shows).
 
 :data:`MEASURED` holds the yosys figures the model is checked against (the benchmark
 ``bench_pbit_scale`` prints them again; a test bounds the slope): the model must stay
@@ -77,14 +80,16 @@ def pbit_cost(spec: PBitNetSpec, degree: int | None = None) -> dict[str, float]:
         ff = 128
     lut += 8
     ff += 2.0
+    table_write = 1 + prob_index_bits(spec) + spec.prob_bits + (0 if spec.broadcast_tables else 32)
+    ff += table_write / 32
     P = spec.replicas
     if P > 1:
         # the other replicas' spins with their write logic, the replica multiplexers
         # (offered to the neighbours, shown; telegraph: its own), and the pipeline
-        # registers: the neighbours' spins and the field code
+        # registers: the neighbours' spins, the field code, the new spin and where it goes
         muxes = 2 + (spec.mode is PBitMode.TELEGRAPH)
         lut += 3 * (P - 1) + muxes * math.ceil(P / 3)
-        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2
+        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2 + (1 + P) - 1
     return {"lut": lut, "ff": ff}
 
 

@@ -24,10 +24,14 @@ runs from a neighbour's flip-flop through both tables and the comparator: in the
 issue clock each p-bit offers its spin of the issued replica (``nb_out``, one
 multiplexer) and registers its neighbours' offers; the next clock registers the field
 code read from the field tables at those spins; the third reads the probability table,
-compares, writes the spin of that replica and steps the RNG.  The sweep control issues
-replica ``0 .. P - 1`` of a color on consecutive clocks and the next color only when
-replica 0 of this one has been written (:attr:`~.PBitNetSpec.color_window`), so every
-update still reads current spins: exact Gibbs for each of the ``P`` chains.
+compares, registers the new spin beside the comparator and steps the RNG; the fourth
+writes that replica's spin.  The sweep control issues replica ``0 .. P - 1`` of a color
+on consecutive clocks and the next color only when replica 0 of this one has been
+written (:attr:`~.PBitNetSpec.color_window`), so every update still reads current
+spins: exact Gibbs for each of the ``P`` chains.
+
+The probability-table writes of the shared engine (:mod:`.prob_table_engine`) are
+registered once per 32 p-bits, so that their fan-out to every p-bit starts close to it.
 
 Each p-bit is its own component (:class:`PBitCell`), so the generated Verilog has one
 small module per p-bit: synthesis maps each module's memories on their own (yosys'
@@ -263,12 +267,18 @@ class PBitCell(wiring.Component):
             with m.Elif(update & ~clamped):
                 m.d.sync += spin.eq(new)
             return m
+        # the comparison is registered beside the comparator; the spin is written a clock
+        # later (the long route to the spins starts from that flip-flop)
+        # (put_sel: the replica written next clock, none if the color did not update)
+        new_q = Signal(name="new_q")
+        put_sel = Signal(P, name="put_sel", attrs=keep)
+        m.d.sync += [new_q.eq(new), put_sel.eq(Mux(update, write_sel, 0))]
         # a clamp value sets every replica; a state load the replicas of load_hot
         for r in range(P):
             with m.If(load & (clamped | self.load_hot[r])):
                 m.d.sync += spins[r].eq(self.word_bit)
-            with m.Elif(update & write_sel[r] & ~clamped):
-                m.d.sync += spins[r].eq(new)
+            with m.Elif(put_sel[r] & ~clamped):
+                m.d.sync += spins[r].eq(new_q)
         return m
 
 
@@ -285,7 +295,8 @@ class PBitCells(wiring.Component):
         Field-table write: entry ``ft_pattern`` of group ``ft_group`` of the selected p-bit.
     pt_en, pt_hi, pt_lo, pt_addr, pt_data
         Probability-table write: entry ``pt_addr`` of the selected p-bit's table, or of
-        every p-bit's when ``spec.broadcast_tables`` (``pt_hi``/``pt_lo`` are then unused).
+        every p-bit's when ``spec.broadcast_tables`` (``pt_hi``/``pt_lo`` are then unused);
+        it lands a clock later (registered per 32-p-bit word).
     word_hot : In(state_words)
         One-hot 32-p-bit word for the three loads below.
     load_state, load_clamp_en, load_clamp_val, word_data : In(1), In(1), In(1), In(32)
@@ -347,6 +358,26 @@ class PBitCells(wiring.Component):
             }
         )
 
+    def _table_writes(self, m) -> list[tuple]:
+        """The probability-table write, registered once per 32-p-bit word: ``(en, lo,
+        addr, data)`` for each word, a clock after ``pt_*``.  The engine's write reaches
+        every p-bit; from one flip-flop that fan-out was the slowest path of the network,
+        from one per word it stays local.  (Kept, or synthesis merges the copies.)"""
+        spec = self.spec
+        keep = {"keep": "true"}
+        out = []
+        for w in range(spec.state_words):
+            en = Signal(name=f"pt_en_w{w}", attrs=keep)
+            lo = Signal(len(self.pt_lo), name=f"pt_lo_w{w}", attrs=keep)
+            addr = Signal(len(self.pt_addr), name=f"pt_addr_w{w}", attrs=keep)
+            data = Signal(spec.prob_bits, name=f"pt_data_w{w}", attrs=keep)
+            hit = self.pt_en if spec.broadcast_tables else self.pt_en & self.pt_hi[w]
+            m.d.sync += [en.eq(hit), addr.eq(self.pt_addr), data.eq(self.pt_data)]
+            if not spec.broadcast_tables:
+                m.d.sync += lo.eq(self.pt_lo)
+            out.append((en, lo, addr, data))
+        return out
+
     def elaborate(self, platform):
         m = Module()
         spec = self.spec
@@ -362,7 +393,7 @@ class PBitCells(wiring.Component):
             m.d.sync += [fire_q[0].eq(self.fire), hot_q[0].eq(self.replica)]
             for k in range(1, REPLICA_STAGES - 1):
                 m.d.sync += [fire_q[k].eq(fire_q[k - 1]), hot_q[k].eq(hot_q[k - 1])]
-            update = fire_q[-2]
+            update = fire_q[0]
             # the last color's write of a replica completes its sweep; its sample is on
             # `spins` two clocks later (each p-bit registers the replica shown, then the spin)
             done = Signal(name="sweep_written")
@@ -370,14 +401,14 @@ class PBitCells(wiring.Component):
             m.d.comb += self.in_flight.eq(Cat(*fire_q).any() | done | self.written)
             view_next = Signal(P, name="view_next")  # the replica the p-bits will show
             m.d.comb += view_next.eq(Mux(fire_q[-1][-1], hot_q[-1], self.view_hot))
+        pt_writes = self._table_writes(m)
         for i in range(spec.n):
             cell = PBitCell(spec=spec, index=i)
             m.submodules[f"pbit{i}"] = cell
             cells.append(cell)
             word, bit = divmod(i, 32)
-            pt_select = self.pt_en
-            if not spec.broadcast_tables:
-                pt_select = pt_select & self.pt_hi[word] & self.pt_lo[bit]
+            pt_en, pt_lo, pt_addr, pt_data = pt_writes[word]
+            pt_select = pt_en if spec.broadcast_tables else pt_en & pt_lo[bit]
             m.d.comb += [
                 cell.update.eq(update[int(spec.colors[i])]),
                 cell.seed_shift.eq(self.seed_shift),
@@ -387,8 +418,8 @@ class PBitCells(wiring.Component):
                 cell.ft_pattern.eq(self.ft_pattern),
                 cell.ft_data.eq(self.ft_data),
                 cell.pt_select.eq(pt_select),
-                cell.pt_addr.eq(self.pt_addr),
-                cell.pt_data.eq(self.pt_data),
+                cell.pt_addr.eq(pt_addr),
+                cell.pt_data.eq(pt_data),
                 cell.word_select.eq(self.word_hot[word]),
                 cell.load_state.eq(self.load_state),
                 cell.load_clamp_en.eq(self.load_clamp_en),
@@ -400,7 +431,7 @@ class PBitCells(wiring.Component):
         for cell in cells if P > 1 else ():
             m.d.comb += [
                 cell.issue_next.eq(self.replica_next),
-                cell.write_next.eq(hot_q[-2]),
+                cell.write_next.eq(hot_q[0]),
                 cell.view_next.eq(view_next),
                 cell.load_hot.eq(self.load_hot),
             ]

@@ -51,6 +51,10 @@ from .sweep_control import SweepControl
 __all__ = ["PBitNetTop"]
 
 
+#: Clocks reads wait after a register write (see the readout in :class:`PBitNetTop`).
+READ_SETTLE = 3
+
+
 class PBitNetTop(wiring.Component):
     """The p-bit network behind an AXI4-Lite register bank, with a per-sweep sample stream.
 
@@ -81,7 +85,7 @@ class PBitNetTop(wiring.Component):
         spec = self.spec
         rm = spec.regmap
         n, words = spec.n, spec.state_words
-        m.submodules.bank = bank = CSRBank(regmap=rm)
+        m.submodules.bank = bank = CSRBank(regmap=rm, read_hold=True)
         m.submodules.cells = cells = PBitCells(spec=spec)
         m.submodules.engine = engine = ProbTableEngine(spec=spec)
         wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
@@ -110,6 +114,8 @@ class PBitNetTop(wiring.Component):
         with m.If(comp_write):
             m.d.sync += tables_valid.eq(0)
         with m.Elif(engine.done):
+            # (the last entry lands a clock after `done`, as the first update can read it:
+            # the cells register the write, the sweep control its fire)
             m.d.sync += [tables_valid.eq(~stale), tables_beta.eq(engine.table_beta)]
         m.d.comb += [
             cells.pt_en.eq(engine.we),
@@ -199,7 +205,14 @@ class PBitNetTop(wiring.Component):
             ),
         ]
         padded = Cat(cells.spins, Const(0, 32 * words - n)) if 32 * words > n else cells.spins
-        m.d.comb += csr.STATE.eq(padded.word_select(word_sel, 32) if words > 1 else padded)
+        # The words read (STATE, BUF_DATA) are registered here: the read multiplexer of the
+        # bank then starts at flip-flops, not at p-bits and LUT RAM far across the chip.
+        # Reads wait READ_SETTLE clocks after a write (a state load reaches the spins two
+        # clocks after its strobe, and the register one more), so none is stale.
+        m.d.sync += csr.STATE.eq(padded.word_select(word_sel, 32) if words > 1 else padded)
+        wrote = Signal(READ_SETTLE)
+        m.d.sync += wrote.eq(Cat(self.s_axi.wvalid & self.s_axi.wready, wrote))
+        m.d.comb += bank.read_hold.eq(wrote.any())
 
         # -- capture buffer -----------------------------------------------------------------
         depth = spec.sample_buffer_depth
@@ -218,11 +231,8 @@ class PBitNetTop(wiring.Component):
             m.d.comb += [wr.addr.eq(slot), wr.data.eq(padded), wr.en.eq(pending)]
             with m.If(pending):
                 m.d.sync += [count.eq(count + 1), slot.eq(Mux(slot == depth - 1, 0, slot + 1))]
-            m.d.comb += [
-                rd.addr.eq(csr.BUF_SEL),
-                csr.BUF_COUNT.eq(count),
-                csr.BUF_DATA.eq(rd.data.word_select(word_sel, 32) if words > 1 else rd.data),
-            ]
+            m.d.comb += [rd.addr.eq(csr.BUF_SEL), csr.BUF_COUNT.eq(count)]
+            m.d.sync += csr.BUF_DATA.eq(rd.data.word_select(word_sel, 32) if words > 1 else rd.data)
 
         m.d.comb += [
             csr.ID.eq(rm.ident),

@@ -212,8 +212,9 @@ FIELD_GROUP = 6
 MAX_REPLICAS = 8
 #: Clocks from issuing a replica's update to writing its spin when ``replicas > 1``:
 #: the neighbours' spins are registered at the p-bit, then its field code, then the
-#: spin (table read and compare), so no path crosses the fabric and two tables at once.
-REPLICA_STAGES = 3
+#: comparison (table read and compare), then the spin, so no path crosses the fabric
+#: and two tables at once, and none runs from the comparator to a distant neighbour.
+REPLICA_STAGES = 4
 
 _U32 = (1 << 32) - 1
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spinemu.sim_golden.pbit_net import BetaRegisters
-from spinemu.sim_golden.pbit_net_spec import PBitNetSpec, telegraph_fields
+from spinemu.sim_golden.pbit_net_spec import REPLICA_STAGES, PBitNetSpec, telegraph_fields
 from spinemu.sim_golden.problems import from_bqm
 from spinemu.sim_golden.smtj import SMTJPopulation
 from spinemu.sw import logic
@@ -457,16 +457,17 @@ def test_one_color_per_clock_at_constant_beta():
 
 
 def test_replicas_one_color_window_per_color_and_capture_order():
-    """Three replicas: in steady state a sweep of all three takes num_colors x 3 clocks
-    (one update issued per clock), and the capture buffer holds one sample per replica
-    per sweep, replica 0 first, each equal to the golden model's."""
+    """Three replicas: in steady state a sweep of all three takes num_colors color
+    windows of max(3, REPLICA_STAGES) clocks (one replica issued per clock, then idle
+    slots until replica 0's spin is written), and the capture buffer holds one sample
+    per replica per sweep, replica 0 first, each equal to the golden model's."""
     from spinemu.sim_golden.pbit_net import PBitNetGolden
     from spinemu.sw.mmio import VerilatorMMIO
     from spinemu.sw.pbit_sampler import PBitNetDriver
 
     spec = SPEC_R3
     P, W = spec.replicas, spec.color_window
-    assert (P, W, spec.sweep_cycles) == (3, 3, 3 * spec.num_colors)
+    assert (P, W, spec.sweep_cycles) == (3, max(3, REPLICA_STAGES), W * spec.num_colors)
     model = _model(spec)
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)

@@ -197,9 +197,9 @@ def test_update_rate_of_specs():
     edges += [(r * side + c, ((r + 1) % side) * side + c) for r in range(side) for c in range(side)]
     spec = net_spec.PBitNetSpec(n=side * side, edges=edges)
     assert synth.pbit_update_rate(spec) == (16, 2)
-    # Replicas: 16 p-bits x 3 replicas updated in 2 colors x 3 clocks; with 2 replicas
-    # a color still takes 3 clocks (the pipeline), with 4 it takes 4.
-    for reps, clocks in ((2, 6), (3, 6), (4, 8)):
+    # Replicas: 16 p-bits x P replicas updated in 2 colors x 4 clocks for P <= 4 (a color
+    # waits for the four-clock pipeline to write replica 0), x P clocks above.
+    for reps, clocks in ((2, 8), (3, 8), (4, 8), (5, 10)):
         spec = net_spec.PBitNetSpec(n=side * side, edges=edges, replicas=reps)
         assert synth.pbit_update_rate(spec) == (16 * reps, clocks)
 
