@@ -14,11 +14,12 @@ and says how many p-bits of the same kind would fit):
 * Flip-flops: the RNG state, the spin and the clamp flag, and a share of the
   probability-table write registered once per 32 p-bits (enable, address and data; the
   one-hot p-bit select too where the tables are not broadcast).
-* With ``replicas = P > 1``: ``P - 1`` more spins (three LUTs: data, enable and write
-  select, and a flip-flop each), the
+* With ``replicas = P > 1``: ``P - 1`` more spins (an enable LUT and a flip-flop each;
+  one data LUT serves all), the
   replica multiplexers (``ceil(P / 3)`` LUTs each: the spin offered to the neighbours,
   the spin shown, in telegraph mode its own), and the pipeline's flip-flops (the
-  neighbours' spins, the field code, the new spin and the replica it is written to, the
+  neighbours' spins, the field code, the comparison, its sense and the replica it is
+  written to, the
   p-bit's own copies of the issued, written and shown replica and of its color's
   update, and the registered spin it shows).
 
@@ -44,8 +45,8 @@ FIXED_COST = {"lut": 800, "ff": 600}
 #: yosys synth_xilinx, default hardware (6-bit h and J, 16-bit probabilities, LFSR):
 #: (problem, n, degree, replicas) -> (LUT, FF) of the whole core.
 MEASURED = {
-    ("lattice_3d", 512, 6, 1): (28_072, 17_919),
-    ("lattice_3d", 512, 6, 3): (32_813, 30_880),
+    ("lattice_3d", 512, 6, 1): (28_265, 18_449),
+    ("lattice_3d", 512, 6, 4): (32_926, 36_445),
 }
 
 
@@ -88,8 +89,8 @@ def pbit_cost(spec: PBitNetSpec, degree: int | None = None) -> dict[str, float]:
         # (offered to the neighbours, shown; telegraph: its own), and the pipeline
         # registers: the neighbours' spins, the field code, the new spin and where it goes
         muxes = 2 + (spec.mode is PBitMode.TELEGRAPH)
-        lut += 3 * (P - 1) + muxes * math.ceil(P / 3)
-        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2 + (1 + P) - 1
+        lut += (P - 1) + 1 + muxes * math.ceil(P / 3)
+        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2 + (2 + P) - 1
     return {"lut": lut, "ff": ff}
 
 

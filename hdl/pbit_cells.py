@@ -268,17 +268,28 @@ class PBitCell(wiring.Component):
                 m.d.sync += spin.eq(new)
             return m
         # the comparison is registered beside the comparator; the spin is written a clock
-        # later (the long route to the spins starts from that flip-flop)
-        # (put_sel: the replica written next clock, none if the color did not update)
-        new_q = Signal(name="new_q")
+        # later (the long route to the spins starts from that flip-flop).
+        # (The comparator's carry out is registered as it is, random >= threshold, so that
+        # no LUT sits between the carry chain and its flip-flop; the sense the new spin
+        # takes, inverted to make up for it, is registered beside it; put_sel: the replica
+        # written next clock, none if the color did not update.)
+        miss_q, sense_q = Signal(name="miss_q"), Signal(name="sense_n_q")
         put_sel = Signal(P, name="put_sel", attrs=keep)
-        m.d.sync += [new_q.eq(new), put_sel.eq(Mux(update, write_sel, 0))]
-        # a clamp value sets every replica; a state load the replicas of load_hot
+        m.d.sync += [
+            miss_q.eq(random >= read.data),
+            sense_q.eq(~(own if telegraph else negative)),
+            put_sel.eq(Mux(update, write_sel, 0)),
+        ]
+        # One data input for every replica (the loaded bit, else the new spin) and an
+        # enable each: a clamp value sets every replica, a state load the replicas of
+        # load_hot, an update the replica of put_sel unless clamped.  (A load takes the
+        # clock: an update of another replica in the same clock is dropped; loads come
+        # while the network is idle.)
+        data = Signal(name="spin_data")
+        m.d.comb += data.eq(Mux(load, self.word_bit, miss_q ^ sense_q))
         for r in range(P):
-            with m.If(load & (clamped | self.load_hot[r])):
-                m.d.sync += spins[r].eq(self.word_bit)
-            with m.Elif(put_sel[r] & ~clamped):
-                m.d.sync += spins[r].eq(new_q)
+            with m.If((load & (clamped | self.load_hot[r])) | (~load & put_sel[r] & ~clamped)):
+                m.d.sync += spins[r].eq(data)
         return m
 
 

@@ -178,7 +178,7 @@ def test_network_too_large_for_a_board_is_refused_with_the_number_that_fits(tmp_
 
 def test_pbit_cost_model_agrees_with_yosys_with_and_without_replicas():
     """The per-p-bit model (what `spinemu build` checks boards with) is within 10 % of the
-    yosys measurements of the 512-p-bit glass, for one chain and for three replicas."""
+    yosys measurements of the 512-p-bit glass, for one chain and for four replicas."""
     from spinemu.gen.pbit_cost import FIXED_COST, MEASURED, network_cost
     from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
     from spinemu.sim_golden.problems import edwards_anderson_3d

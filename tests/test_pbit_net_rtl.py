@@ -95,9 +95,9 @@ SPEC_D = PBitNetSpec(
 )
 
 #: Interleaved replicas (pipelined p-bits): the degree-6 graph with three replicas (one
-#: per clock, back to back), a dense xoshiro network of degree 7 (two field tables and an
-#: adder per p-bit) with four, and telegraph devices with compensation and two
-#: replicas (an idle clock per color), one color per p-bit.
+#: per clock, then an idle clock per color), a dense xoshiro network of degree 7 (two
+#: field tables and an adder per p-bit) with four (back to back), and telegraph devices
+#: with compensation and two replicas (two idle clocks per color), one color per p-bit.
 SPEC_R3 = PBitNetSpec(n=48, edges=_bounded_degree_graph(48, 6, seed=11), sample_buffer_depth=8, replicas=3)
 SPEC_R4 = PBitNetSpec(n=8, dense=True, rng="xoshiro128pp", replicas=4, sample_buffer_depth=0)
 SPEC_R2 = PBitNetSpec(
