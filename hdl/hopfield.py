@@ -7,8 +7,8 @@ register map is ``spec.regmap`` and every constant comes from the
 Datapath
 --------
 * **Synapse memory** (inferred block RAM in banks one block deep, registered address,
-  synchronous read, each bank's word registered (the block's own output register), then
-  the selected bank's, and once more on its way to the lanes: five clocks per read;
+  synchronous read, each bank's word registered (the block's own output register) and
+  once more on its way to the lanes, then the selected bank's: five clocks per read;
   registered writes): row ``i * C + c``
   (``C = ceil(N / lanes)``) holds ``lanes`` fields, lane ``k`` being entry
   ``(i, c * lanes + k)`` as ``{level d (level_bits), weight w (weight_bits)}``.  Per
@@ -91,15 +91,19 @@ def memory_images(spec: HopfieldSpec) -> tuple[list[int], list[int], int]:
 
 
 def _select_bit(m: Module, vec, index, name: str):
-    """``vec[index]`` through two registers (a word of 16, then its bit): two clocks late,
-    for a wide ``vec`` whose one-clock multiplexer would limit the clock."""
+    """``vec[index]`` through three registers (the index, a word of 16, then its bit):
+    three clocks late, for a wide ``vec`` whose one-clock multiplexer would limit the clock.
+    (The index is registered here, beside the multiplexer: the word's select then starts at
+    a flip-flop, not at the index's logic, and ``cur``'s bits are spread over the die.)"""
     width = 16 if len(vec) > 16 else len(vec)
+    at = Signal.like(index, name=f"{name}_index")
     word = Signal(width, name=f"{name}_word")
     bit = Signal(name=f"{name}_bit")
     lo = Signal(4, name=f"{name}_lo")
     m.d.sync += [
-        word.eq(vec.word_select(index >> 4, width) if len(vec) > 16 else vec),
-        lo.eq(index[:4]),
+        at.eq(index),
+        word.eq(vec.word_select(at >> 4, width) if len(vec) > 16 else vec),
+        lo.eq(at[:4]),
         bit.eq(word.bit_select(lo, 1)),
     ]
     return bit
@@ -156,9 +160,12 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
     each bank's read data is registered with nothing in between, a register that the
     block's own output register can hold (Vivado folds it; for yosys' ECP5 flow
     ``spinemu synth`` does, see :mod:`spinemu.gen.outreg_fold`): a block RAM's read data
-    leaves it 5.8 ns after the clock on ECP5 without it, 1 ns with it.  The bank selected
-    two clocks earlier then drives the word register, and a second register carries the
-    word across the die to the lanes (a 3.9 ns route on ECP5 at N = 256).  Writes are registered too (the
+    leaves it 5.8 ns after the clock on ECP5 without it, 1 ns with it.  A second register
+    per bank carries its word across the die towards the lanes (a 3.9 ns route on ECP5 at
+    N = 256), and the bank selected three clocks earlier then drives the word register at
+    the lanes: each bank's route has a register of its own half-way, where the one
+    multiplexer of all banks in front of a shared register had to sit at a single place,
+    a 6 ns route from the farthest bank.  Writes are registered too (the
     write data fans out to every block): ``wr`` set in a clock is written at the end of the
     next.  The banks carry ``no_rw_check``: no word read in the clock that writes its row
     is ever used (the pulse engine's write of a row lands at the end of E_READ, its next
@@ -179,8 +186,7 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
     attrs = {"ram_style": "ultra"} if spec.synapse_ram == "ultra" else NO_RW_CHECK
     w_addr = Signal.like(wr.addr, name="syn_waddr_q")
     w_data = Signal.like(wr.data, name="syn_wdata_q")
-    w_en = Signal.like(wr.en, name="syn_wen_q")
-    m.d.sync += [w_addr.eq(wr.addr), w_data.eq(wr.data), w_en.eq(wr.en)]
+    m.d.sync += [w_addr.eq(wr.addr), w_data.eq(wr.data)]
     held = []
     for b, size in enumerate(banks):
         base = b * bank_depth
@@ -188,26 +194,38 @@ def _synapse_memory(m: Module, spec: HopfieldSpec, init: list[int], addr, wr: _S
         m.submodules[f"syn{b}"] = mem
         rd = mem.read_port()
         wp = mem.write_port(granularity=width // spec.lanes)
-        hit = (w_addr >> shift) == b if shift else 1
+        # the bank's own lane enables, registered: a block's write enable then comes
+        # straight from a flip-flop (the bank decoded after the register was a LUT in
+        # front of each block, on the far side of a route across the die)
+        hit = (wr.addr >> shift) == b if shift else 1
+        w_en = Signal.like(wr.en, name=f"syn{b}_wen_q")
+        m.d.sync += w_en.eq(Mux(hit, wr.en, 0))
         m.d.comb += [
             rd.addr.eq(addr[:shift] if shift else addr),
             wp.addr.eq(w_addr[:shift] if shift else w_addr),
             wp.data.eq(w_data),
-            wp.en.eq(Mux(hit, w_en, 0)),
+            wp.en.eq(w_en),
         ]
         reg = Signal(width, name=f"syn{b}_word", reset_less=True)
         m.d.sync += reg.eq(rd.data)
         held.append(reg)
-    word = Signal(width, name="syn_word")
-    if len(held) == 1:
-        m.d.sync += word.eq(held[0])
-    else:
-        with m.Switch(sel_held):
-            for b, reg in enumerate(held):
-                with m.Case(b):
-                    m.d.sync += word.eq(reg)
+    # (no reset, as the bank registers: a reset would be one more LUT in front of a
+    # register at the end of a route across the die; every use of the word waits for a read)
+    carried = []
+    for b, reg in enumerate(held):
+        word = Signal(width, name=f"syn{b}_word_carried", reset_less=True)
+        m.d.sync += word.eq(reg)
+        carried.append(word)
     at_lanes = Signal(width, name="syn_word_lanes", reset_less=True)
-    m.d.sync += at_lanes.eq(word)
+    if len(carried) == 1:
+        m.d.sync += at_lanes.eq(carried[0])
+    else:
+        sel_carried = Signal.like(sel_held, name="syn_bank_carried")  # ... now in the carried ones
+        m.d.sync += sel_carried.eq(sel_held)
+        with m.Switch(sel_carried):
+            for b, word in enumerate(carried):
+                with m.Case(b):
+                    m.d.sync += at_lanes.eq(word)
     return at_lanes
 
 
@@ -315,7 +333,9 @@ class HopfieldTop(wiring.Component):
         iss_ni = Signal(range(n))
         perm_addr = Signal(range(n))
         pos_after = Signal(range(n))
-        in_run = Signal()  # the FSM is in RUN (a flip-flop beside it, for the ROM address)
+        # the FSM is in RUN (a flip-flop beside it, for the ROM address, the synapse read
+        # address and the issue)
+        in_run = Signal()
         advance = Signal()  # the next neuron is issued from the next clock on
         restart = Signal()  # a sweep starts (restart_sync: a synchronous one, from neuron 0)
         restart_sync = Signal()
@@ -399,7 +419,6 @@ class HopfieldTop(wiring.Component):
         wr = _SynapseWrite(rows, p, e)
         word_q = _synapse_memory(m, spec, syn_init, addr_q, wr)  # (also the engine's and CSRs' view)
         issue = _Tag(n, c_n, "issue")
-        m.d.comb += issue.valid.eq(0)  # (set in RUN; the other fields come from flip-flops)
         m.d.comb += [
             issue.ni.eq(iss_ni),
             issue.chunk.eq(c),
@@ -438,8 +457,8 @@ class HopfieldTop(wiring.Component):
         chunk_sum = level[0][0] + level[0][1]
         field = Signal(signed(acc_bits))  # a neuron's complete field, at the decision stage
         no_flip, last_allowed = Signal(), Signal()  # a sweep's end flags ...
-        same_words = Signal(-(-np_ // 32))  # ... and which 32-neuron words equal the last sweep's
-        same_as_prev = same_words.all()
+        same_as_prev = Signal()  # ... whether the state equals the last sweep's
+        repeat_sync = Signal()  # ... and whether it is a synchronous recall's second sweep or later
         conv, cyc, end = Signal(), Signal(), Signal()  # ... and what they decide
         sending = Signal()  # this clock is SEND's of a recall sweep (registered)
         any_unstable = Signal()  # a learning sweep found unstable neurons (registered in CHECK)
@@ -458,6 +477,18 @@ class HopfieldTop(wiring.Component):
             ewrite_ek.eq(0),
             ewrite_ec.eq(0),
             unst_clear.eq(0),
+        ]
+        # nxt == prev but for neuron N - 1, compared in two registered steps in every clock:
+        # (only a synchronous recall uses it, whose sweep decides neurons 0 .. N - 1 in order;
+        # the decision of N - 2 comes a slot (>= 3 clocks) before the last, and CHECK, the
+        # clock after the last, compares neuron N - 1's bit itself: one N-bit compare in one
+        # clock was the slowest path)
+        same_bytes = Signal(-(-(np_ - 1) // 8))
+        same_but_last = Signal()
+        rest_nxt, rest_prev = Cat(nxt[: n - 1], nxt[n:]), Cat(prev[: n - 1], prev[n:])
+        m.d.sync += [
+            same_bytes.eq(Cat(*(rest_nxt[k : k + 8] == rest_prev[k : k + 8] for k in range(0, np_ - 1, 8)))),
+            same_but_last.eq(same_bytes.all()),
         ]
         at_flags = at_acc.delayed(m, "flags")  # the field's sign and zero flags, registered
         at_dec = at_flags.delayed(m, "decide")
@@ -493,27 +524,39 @@ class HopfieldTop(wiring.Component):
         # Commands and LEVEL writes are registered before the state machine takes them
         # (a write taken while the core is busy is ignored, as before); STATUS.BUSY covers
         # the clock in between.
-        # IDLE as a flip-flop beside the state register (written with every transition):
-        # BUSY, the read hold and the command intake then start at a flip-flop.
+        # IDLE as a flip-flop beside the state register: BUSY, the read hold and the command
+        # intake then start at a flip-flop.  It is set and cleared (below the state machine)
+        # from flags registered a clock ahead, not from the state machine's transitions: its
+        # enable would otherwise be the OR of every transition, five LUTs behind the state.
         idle = Signal(init=1)
+        # this clock is SEND's / E_WRITE's, and the state machine goes to IDLE next (registered
+        # in END / E_DIFF, whose conditions hold through the next clock)
+        send_to_idle, write_to_idle = Signal(), Signal()
+        # E_WRITE's lane enables, registered in E_DIFF: the write starts at flip-flops, not at
+        # the decoded state (its address and data are driven in every clock)
+        write_lanes = Signal(p)
+        m.d.sync += [send_to_idle.eq(0), write_to_idle.eq(0), write_lanes.eq(0)]
 
         def go(state: str):
             m.next = state
-            m.d.sync += idle.eq(state == "IDLE")
 
         cmd_pending = Signal()
         level_pending, level_q = Signal(), Signal(signed(lb))
         # ... and a START/LEARN, decoded as it is registered: a sweep starts from flip-flops
         # (a pending command always finds the FSM in IDLE: bus writes are two clocks apart)
-        # (the command is decoded once, here: a START or LEARN (start_q; learn_q, and
-        # start_sync_q for a synchronous one) or a HEBB/CLEAR (walk_q, walk_op_q))
+        # (the command is decoded once, here: a START or LEARN (start_q; recall_q or learn_q,
+        # and start_sync_q for a synchronous one) or a HEBB/CLEAR (walk_q, walk_op_q))
         start_q, start_sync_q, learn_q = Signal(), Signal(), Signal()
+        recall_q = Signal()
         walk_q, walk_op_q = Signal(), Signal(2)  # ... and a HEBB/CLEAR: the engine's walk, its op
         takes = Cat(csr.CMD == c for c in (Command.START_ASYNC, Command.START_SYNC, Command.LEARN)).any()
         m.d.sync += [
             start_q.eq(csr.CMD_wstb & idle & takes),
             start_sync_q.eq(csr.CMD != Command.START_ASYNC),
-            learn_q.eq(csr.CMD == Command.LEARN),
+            recall_q.eq(
+                csr.CMD_wstb & idle & ((csr.CMD == Command.START_ASYNC) | (csr.CMD == Command.START_SYNC))
+            ),
+            learn_q.eq(csr.CMD_wstb & idle & (csr.CMD == Command.LEARN)),
             walk_q.eq(csr.CMD_wstb & idle & ((csr.CMD == Command.HEBB) | (csr.CMD == Command.CLEAR))),
             walk_op_q.eq(Mux(csr.CMD == Command.HEBB, 0, 2)),
             cmd_pending.eq(csr.CMD_wstb & idle),
@@ -527,73 +570,75 @@ class HopfieldTop(wiring.Component):
         ]
 
         wj_chunk = csr.WJ >> lg_p if p > 1 else csr.WJ  # the chunk of (WI, WJ)'s row holding WJ
+        # whether this clock of neuron t's slot is one of the C that read its words
+        in_window = (t < n) & (q >= slot - c_n) if slot > c_n else t < n
+        # What IDLE and RUN do besides their transitions, enabled by flip-flops (the pending
+        # command flags, taken only in IDLE; in_run) instead of the decoded state, whose
+        # logic in front of the registers' enables was the slowest path.
+        with m.If(cmd_pending | level_pending):
+            m.d.sync += cycles.eq(0)
+        with m.If(recall_q):
+            m.d.sync += [
+                sync_mode.eq(start_sync_q),
+                learning.eq(0),
+                sweeps.eq(0),
+                flips.eq(0),
+                converged.eq(0),
+                cycle2.eq(0),
+                done.eq(0),
+                t.eq(0),
+                q.eq(0),
+                c.eq(0),
+                acc.eq(0),
+            ]
+            m.d.comb += lfsr.en.eq(~start_sync_q)
+        with m.If(learn_q):
+            m.d.sync += [
+                sync_mode.eq(1),
+                learning.eq(1),
+                t.eq(0),
+                q.eq(0),
+                c.eq(0),
+                acc.eq(0),
+                unstable.eq(0),
+                unst_clear.eq(1),  # (the first RUN clock clears unst)
+            ]
+        # RUN issues neuron t's C words in the last C clocks of its slot, starting one chunk
+        # after the previous neuron's column, so that column's word is read last (see
+        # HopfieldSpec.cycles_per_field).  (The read address and the tag are driven below the
+        # state machine.)
+        with m.If(in_run):
+            with m.If(in_window):
+                m.d.sync += c.eq(Mux(c == c_n - 1, 0, c + 1))
+            with m.If(t < n):
+                with m.If(q == slot - 1):
+                    col_chunk = iss_ni >> lg_p if p > 1 else iss_ni
+                    m.d.sync += [
+                        q.eq(0),
+                        t.eq(t + 1),
+                        c.eq(Mux(col_chunk == c_n - 1, 0, col_chunk + 1)),
+                    ]
+                with m.Else():
+                    m.d.sync += q.eq(q + 1)
         with m.FSM():
             with m.State("IDLE"):
-                m.d.comb += addr_next.eq(csr.WI * c_n + wj_chunk)
-                with m.If(cmd_pending):
-                    m.d.sync += cycles.eq(0)
-                    with m.If(start_q & ~learn_q):
-                        m.d.sync += [
-                            sync_mode.eq(start_sync_q),
-                            learning.eq(0),
-                            sweeps.eq(0),
-                            flips.eq(0),
-                            converged.eq(0),
-                            cycle2.eq(0),
-                            done.eq(0),
-                            t.eq(0),
-                            q.eq(0),
-                            c.eq(0),
-                            acc.eq(0),
-                        ]
-                        m.d.comb += lfsr.en.eq(~start_sync_q)
-                        go("RUN")
-                    with m.Elif(learn_q):
-                        m.d.sync += [
-                            sync_mode.eq(1),
-                            learning.eq(1),
-                            t.eq(0),
-                            q.eq(0),
-                            c.eq(0),
-                            acc.eq(0),
-                            unstable.eq(0),
-                            unst_clear.eq(1),  # (the first RUN clock clears unst)
-                        ]
-                        go("RUN")
-                    with m.Elif(walk_q):  # (the entry walk starts below)
-                        go("E_READ")
-                with m.Elif(level_pending):
-                    m.d.sync += cycles.eq(0)
+                # (a START or LEARN: start_q; the entry walk of a HEBB, CLEAR or LEVEL starts below)
+                with m.If(start_q):
+                    go("RUN")
+                with m.Elif(walk_q | level_pending):
                     go("E_READ")
 
             # -- neuron updates -------------------------------------------------------------
             with m.State("RUN"):
-                # Issue: neuron t's C words in the last C clocks of its slot, starting one
-                # chunk after the previous neuron's column, so that column's word is read
-                # last (see HopfieldSpec.cycles_per_field).
-                # (the tag's other fields are driven in every state: only valid says RUN)
-                in_window = (t < n) & (q >= slot - c_n) if slot > c_n else t < n
-                with m.If(in_window):
-                    m.d.comb += [addr_next.eq(iss_ni * c_n + c), issue.valid.eq(1)]
-                    m.d.sync += c.eq(Mux(c == c_n - 1, 0, c + 1))
-                with m.If(t < n):
-                    with m.If(q == slot - 1):
-                        col_chunk = iss_ni >> lg_p if p > 1 else iss_ni
-                        m.d.sync += [
-                            q.eq(0),
-                            t.eq(t + 1),
-                            c.eq(Mux(col_chunk == c_n - 1, 0, col_chunk + 1)),
-                        ]
-                    with m.Else():
-                        m.d.sync += q.eq(q + 1)
-                # (the accumulator and the decision, below the state machine, run on
-                # the pipeline's tags: only RUN issues words)
+                # (issue, accumulation and decision: above and below the state machine; the
+                # pipeline's tags say what they work on, and only RUN issues words)
                 with m.If(at_dec.final):
                     go("CHECK")
-            with m.State("CHECK"):  # the sweep's flags, registered (the N-bit compare per word)
+            with m.State("CHECK"):  # the sweep's flags, registered (the N-bit compare: above)
                 m.d.sync += [
                     no_flip.eq(flips == 0),
-                    same_words.eq(Cat(*(nxt[k : k + 32] == prev[k : k + 32] for k in range(0, np_, 32)))),
+                    same_as_prev.eq(same_but_last & (nxt[n - 1] == prev[n - 1])),
+                    repeat_sync.eq(sync_mode & (sweeps != 0)),
                     last_allowed.eq(sweeps + 1 >= csr.MAX_SWEEPS),
                     any_unstable.eq(unstable != 0),
                 ]
@@ -602,13 +647,15 @@ class HopfieldTop(wiring.Component):
                 # Whether the sweep ends the recall, registered; and the stall: a recall's
                 # sweep waits here until the previous sweep's word has been taken.  SEND then
                 # steers the state vectors, the counters and the order ROM from flip-flops.
+                ends_recall = no_flip | (repeat_sync & same_as_prev) | last_allowed
                 m.d.sync += [
                     conv.eq(no_flip),
-                    cyc.eq(sync_mode & (sweeps != 0) & same_as_prev & ~no_flip),
-                    end.eq(no_flip | (sync_mode & (sweeps != 0) & same_as_prev) | last_allowed),
+                    cyc.eq(repeat_sync & same_as_prev & ~no_flip),
+                    end.eq(ends_recall),
                 ]
                 with m.If(learning | ~self.sweep_valid):
                     m.d.sync += [
+                        send_to_idle.eq(Mux(learning, ~any_unstable, ends_recall)),
                         learn_more.eq(learning & any_unstable),
                         sending.eq(~learning),
                         send_sync.eq(~learning & sync_mode),
@@ -616,39 +663,32 @@ class HopfieldTop(wiring.Component):
                     ]
                     go("SEND")
             with m.State("SEND"):
-                with m.If(learning):
-                    with m.If(any_unstable):  # (learn_more starts the entry walk)
-                        go("E_READ")
-                    with m.Else():
-                        go("IDLE")
-                with m.Elif(end):
+                # (send_to_idle: a learning sweep without unstable neurons, or a recall's end)
+                with m.If(send_to_idle):
                     go("IDLE")
+                with m.Elif(learning):  # (learn_more starts the entry walk)
+                    go("E_READ")
                 with m.Else():
                     go("RUN")
 
             # -- pulse engine ---------------------------------------------------------------
             with m.State("E_READ"):
-                m.d.comb += addr_next.eq(erow)
                 go("E_WAIT")
             with m.State("E_WAIT"):  # the row is read
-                m.d.comb += addr_next.eq(erow)
                 go("E_WAIT2")
             with m.State("E_WAIT2"):  # the row leaves the block RAM
-                m.d.comb += addr_next.eq(erow)
                 go("E_WAIT3")
-            with m.State("E_WAIT3"):  # ... and reaches the word register
-                m.d.comb += addr_next.eq(erow)
+            with m.State("E_WAIT3"):  # ... and reaches its bank's register
                 go("E_WAIT4")
-            with m.State("E_WAIT4"):  # ... and crosses to word_q
+            with m.State("E_WAIT4"):  # ... and its carried one (the selected bank's: word_q next)
                 # the size and sign of the entry's pulses, registered (the state bits of i and
-                # j arrived two clocks after E_READ)
+                # j arrived three clocks after E_READ)
                 amp = csr.AMP
                 with m.If(eop == 0):
                     m.d.sync += mag.eq(amp)
                 with m.Else():
                     m.d.sync += mag.eq(Mux(ui & uj, amp << 1, Mux(ui | uj, amp, 0)))
                 m.d.sync += same_sign.eq(si == sj)
-                m.d.comb += addr_next.eq(erow)
                 go("E_LANE")
             with m.State("E_LANE"):  # the entry's level and the pulses it gets, registered
                 m.d.sync += [
@@ -674,7 +714,6 @@ class HopfieldTop(wiring.Component):
             with m.State("E_ROM"):
                 # d >= 0: w = q+[cls_p][d] - q-[cls_m][0]; d < 0: w = q+[cls_p][0] - q-[cls_m][-d]
                 # (the class ROM is addressed in every state, from flip-flops: below)
-                m.d.comb += addr_next.eq(erow)
                 go("E_ROMQ")
             with m.State("E_ROMQ"):  # the two conductances, registered (in the block RAM) ...
                 m.d.sync += [rom_a_q.eq(rom_a.data), rom_b_q.eq(rom_b.data)]
@@ -688,21 +727,41 @@ class HopfieldTop(wiring.Component):
                     ewrite.eq(~single),
                     ewrite_ek.eq(~single & ek_last),
                     ewrite_ec.eq(~single & ek_last & ec_last),
+                    write_to_idle.eq(single | (ek_last & ec_last & ei_last)),
+                    write_lanes.eq(Mux(evalid, Const(1, p) << ek, 0)),
                 ]
                 go("E_WRITE")
-            with m.State("E_WRITE"):
-                wmax = spec.weight_max
-                weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
-                m.d.comb += [
-                    addr_next.eq(erow),
-                    wr.addr.eq(erow),
-                    wr.data.eq(Cat(*([Cat(weight[:wb], ed)] * p))),
-                    wr.en.eq(Mux(evalid, Const(1, p) << ek, 0)),
-                ]
-                with m.If(single | (ek_last & ec_last & ei_last)):  # (the counters move below)
+            with m.State("E_WRITE"):  # (the write's lane enables come from write_lanes)
+                with m.If(write_to_idle):  # (the counters move below)
                     go("IDLE")
                 with m.Else():
                     go("E_READ")
+
+        # (a START, LEARN, HEBB, CLEAR or LEVEL write is taken only in IDLE: it leaves it)
+        with m.If(send_to_idle | write_to_idle):
+            m.d.sync += idle.eq(1)
+        with m.Elif(start_q | walk_q | level_pending):
+            m.d.sync += idle.eq(0)
+
+        # The pulse engine's write of the entry's lane: the enables say E_WRITE (write_lanes),
+        # the row and the word (the entry's level and weight, in every lane) are the engine's.
+        wmax = spec.weight_max
+        weight = Mux(diff > wmax, wmax, Mux(diff < -wmax, -wmax, diff))
+        m.d.comb += [
+            wr.addr.eq(erow),
+            wr.data.eq(Cat(*([Cat(weight[:wb], ed)] * p))),
+            wr.en.eq(write_lanes),
+        ]
+        # The synapse read address, selected by flip-flops beside the state machine (idle,
+        # in_run) rather than by its decoded state, whose logic was the slowest path into
+        # addr_q: in IDLE the row of (WI, WJ), in RUN neuron t's words (the tag says which are
+        # valid), in every other state the pulse engine's row.  (Outside its reads of E_READ to
+        # E_WAIT4, E_ROM and E_WRITE a state's word is used by nothing: the engine takes the
+        # word of E_READ in E_LANE, and LEVEL_RD/WEIGHT reads wait while the core is busy.)
+        m.d.comb += [
+            addr_next.eq(Mux(idle, csr.WI * c_n + wj_chunk, Mux(in_run, iss_ni * c_n + c, erow))),
+            issue.valid.eq(in_run & in_window),
+        ]
 
         # The pulse engine's entry counters, from flip-flops only: a LEVEL write, a HEBB or
         # CLEAR, or a learning sweep with unstable neurons starts the walk (each registered
