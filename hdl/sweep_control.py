@@ -104,7 +104,10 @@ class SweepControl(wiring.Component):
         # beta_acc * BETA_MULT >> 30 in two stages: four 16 x 16 partial products, then the sum
         a_lo, a_hi = beta_acc[:16], beta_acc[16:]
         b_lo, b_hi = self.beta_mult[:16], self.beta_mult[16:]
-        parts = [Signal(32, name=f"beta_part{k}") for k in range(4)]
+        # (no reset: a register right after a multiplier, with nothing in between, is
+        # folded into the ECP5 MULT18X18D's output register by gen/outreg_fold.py; the
+        # age counter below keeps the products unused until they are computed)
+        parts = [Signal(32, name=f"beta_part{k}", reset_less=True) for k in range(4)]
         m.d.sync += [
             parts[0].eq(a_lo * b_lo),
             parts[1].eq(a_lo * b_hi),
