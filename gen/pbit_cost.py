@@ -87,10 +87,12 @@ def pbit_cost(spec: PBitNetSpec, degree: int | None = None) -> dict[str, float]:
     if P > 1:
         # the other replicas' spins with their write logic, the replica multiplexers
         # (offered to the neighbours, shown; telegraph: its own), and the pipeline
-        # registers: the neighbours' spins, the field code, the new spin and where it goes
+        # registers: the neighbours' spins, the field code, the comparison with its sense
+        # and the replica it is written to (the spins' one data LUT and P enables replace
+        # the single spin's logic of the 8 above: P more)
         muxes = 2 + (spec.mode is PBitMode.TELEGRAPH)
-        lut += (P - 1) + 1 + muxes * math.ceil(P / 3)
-        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2 + (2 + P) - 1
+        lut += P + muxes * math.ceil(P / 3)
+        ff += (P - 1) + d + spec.acc_bits + 3 * P + 2 + (2 + P)
     return {"lut": lut, "ff": ff}
 
 
