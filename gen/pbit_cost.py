@@ -15,13 +15,12 @@ and says how many p-bits of the same kind would fit):
   probability-table write registered once per 32 p-bits (enable, address and data; the
   one-hot p-bit select too where the tables are not broadcast).
 * With ``replicas = P > 1``: ``P - 1`` more spins (an enable LUT and a flip-flop each;
-  one data LUT serves all), the
-  replica multiplexers (``ceil(P / 3)`` LUTs each: the spin offered to the neighbours,
-  the spin shown, in telegraph mode its own), and the pipeline's flip-flops (the
-  neighbours' spins, the field code, the comparison, its sense and the replica it is
-  written to, the
-  p-bit's own copies of the issued, written and shown replica and of its color's
-  update, and the registered spin it shows).
+  one data LUT serves all), the replica multiplexers (``ceil(P / 3)`` LUTs each: the
+  spin offered to the neighbours, the spin shown, in telegraph mode its own), and the
+  pipeline's flip-flops (the neighbours' spins, the field code, the comparison, its
+  sense and the replica it is written to, the p-bit's own copies of the issued,
+  written and shown replica and of its color's update, and the registered spin it
+  shows).
 
 :data:`MEASURED` holds the yosys figures the model is checked against (the benchmark
 ``bench_pbit_scale`` prints them again; a test bounds the slope): the model must stay

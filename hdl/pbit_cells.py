@@ -55,6 +55,11 @@ from .rng import lfsr_logic, rng_for
 
 __all__ = ["PBitCell", "PBitCells", "select_widths"]
 
+#: The attribute on each p-bit's (or word's) own copy of a broadcast: synthesis would
+#: otherwise merge the copies back into one flip-flop of high fan-out (gen/synth.py moves
+#: ``keep`` onto yosys' flip-flops; Vivado honours it on registers).
+_KEEP = {"keep": "true"}
+
 
 def _replica_ports(replicas: int) -> dict:
     """The ports a p-bit of an interleaved network adds (one-hot replica selects)."""
@@ -186,13 +191,10 @@ class PBitCell(wiring.Component):
             # replica r's spin is spins[r]; issue: the neighbours' spins of the issued
             # replica are registered here; then the field code; then the spin is written
             spins = Signal(P)
-            # (kept: synthesis would otherwise merge these copies back into one flip-flop
-            # per broadcast; gen/synth.py moves `keep` onto the flip-flops for yosys)
-            keep = {"keep": "true"}
             issue_sel, write_sel, view_sel = (
-                Signal(P, name=f"{k}_sel", attrs=keep) for k in ("issue", "write", "view")
+                Signal(P, name=f"{k}_sel", attrs=_KEEP) for k in ("issue", "write", "view")
             )
-            update = Signal(name="update_q", attrs=keep)
+            update = Signal(name="update_q", attrs=_KEEP)
             m.d.sync += [
                 issue_sel.eq(self.issue_next),
                 write_sel.eq(self.write_next),
@@ -253,8 +255,9 @@ class PBitCell(wiring.Component):
                 self.chain_out.eq(rng.shift_out),
             ]
             random = rng.word[random_shift:]
-        hit = random < read.data
-        new = own ^ hit if telegraph else hit ^ negative
+        # the new spin is (random < threshold) XOR sense: the field's sign, or in telegraph
+        # mode the spin before the update (a hit flips it)
+        sense = own if telegraph else negative
 
         # spin and clamp flip-flops
         clamped = Signal()
@@ -265,19 +268,19 @@ class PBitCell(wiring.Component):
             with m.If(load):
                 m.d.sync += spin.eq(self.word_bit)
             with m.Elif(update & ~clamped):
-                m.d.sync += spin.eq(new)
+                m.d.sync += spin.eq((random < read.data) ^ sense)
             return m
-        # the comparison is registered beside the comparator; the spin is written a clock
-        # later (the long route to the spins starts from that flip-flop).
-        # (The comparator's carry out is registered as it is, random >= threshold, so that
-        # no LUT sits between the carry chain and its flip-flop; the sense the new spin
-        # takes, inverted to make up for it, is registered beside it; put_sel: the replica
-        # written next clock, none if the color did not update.)
+        # The comparison is registered beside the comparator and the spin written a clock
+        # later (the long route to the spins starts from that flip-flop).  The comparator's
+        # carry out is registered as it is, random >= threshold, so that no LUT sits
+        # between the carry chain and its flip-flop, and the sense beside it inverted to
+        # make up for it.  put_sel: the replica written next clock, none if the color did
+        # not update.
         miss_q, sense_q = Signal(name="miss_q"), Signal(name="sense_n_q")
-        put_sel = Signal(P, name="put_sel", attrs=keep)
+        put_sel = Signal(P, name="put_sel", attrs=_KEEP)
         m.d.sync += [
             miss_q.eq(random >= read.data),
-            sense_q.eq(~(own if telegraph else negative)),
+            sense_q.eq(~sense),
             put_sel.eq(Mux(update, write_sel, 0)),
         ]
         # One data input for every replica (the loaded bit, else the new spin) and an
@@ -375,13 +378,12 @@ class PBitCells(wiring.Component):
         every p-bit; from one flip-flop that fan-out was the slowest path of the network,
         from one per word it stays local.  (Kept, or synthesis merges the copies.)"""
         spec = self.spec
-        keep = {"keep": "true"}
         out = []
         for w in range(spec.state_words):
-            en = Signal(name=f"pt_en_w{w}", attrs=keep)
-            lo = Signal(len(self.pt_lo), name=f"pt_lo_w{w}", attrs=keep)
-            addr = Signal(len(self.pt_addr), name=f"pt_addr_w{w}", attrs=keep)
-            data = Signal(spec.prob_bits, name=f"pt_data_w{w}", attrs=keep)
+            en = Signal(name=f"pt_en_w{w}", attrs=_KEEP)
+            lo = Signal(len(self.pt_lo), name=f"pt_lo_w{w}", attrs=_KEEP)
+            addr = Signal(len(self.pt_addr), name=f"pt_addr_w{w}", attrs=_KEEP)
+            data = Signal(spec.prob_bits, name=f"pt_data_w{w}", attrs=_KEEP)
             hit = self.pt_en if spec.broadcast_tables else self.pt_en & self.pt_hi[w]
             m.d.sync += [en.eq(hit), addr.eq(self.pt_addr), data.eq(self.pt_data)]
             if not spec.broadcast_tables:
