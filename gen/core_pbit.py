@@ -246,6 +246,10 @@ def top_name(spec) -> str:
 
 
 def make_top(spec):
+    if isinstance(spec, PBitNetSpec) and spec.multiplexed:
+        from ..hdl.pbit_mux import PBitMuxTop
+
+        return PBitMuxTop(spec=spec)
     if isinstance(spec, PBitNetSpec):
         from ..hdl.pbit_net import PBitNetTop
 

@@ -18,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.rng import LFSRModel, RNGModel, Xoshiro128ppModel
 
-__all__ = ["LFSR", "Xoshiro128pp", "rng_for", "lfsr_logic"]
+__all__ = ["LFSR", "Xoshiro128pp", "rng_for", "lfsr_logic", "lfsr_step", "xoshiro_next", "rng_next"]
 
 
 def _init_state(model: RNGModel, init_words) -> int:
@@ -84,6 +84,56 @@ class LFSR(_RNGBase):
         return m
 
 
+def lfsr_step(model: LFSRModel, state):
+    """The state after one step (``model.leap`` single-bit shifts) of LFSR ``state``.
+
+    A linear map over GF(2): row ``j`` of the golden model's step matrix lists the
+    current bits XORed into next bit ``j``.
+    """
+    w, leap = model.width, model.leap
+    if leap <= min(model.taps) and leap < w:
+        # Every new bit is an XOR of old bits only: new bit p (0 = newest) is the XOR over
+        # the taps t of old bit t - leap + p, i.e. one word-level XOR of state slices
+        # (a few Verilog expressions instead of one per bit: faster in Verilator too).
+        fresh = state[model.taps[0] - leap : model.taps[0]]
+        for t in model.taps[1:]:
+            fresh = fresh ^ state[t - leap : t]
+        return Cat(fresh, state[: w - leap])
+    matrix = model.step_matrix
+    bits = []
+    for j in range(w):
+        terms = [state[k] for k in range(w) if matrix[j, k]]
+        bit = terms[0]
+        for t in terms[1:]:
+            bit = bit ^ t
+        bits.append(bit)
+    return Cat(*bits)
+
+
+def _rotl(x, k):
+    return Cat(x[32 - k :], x[: 32 - k])
+
+
+def xoshiro_next(s0, s1, s2, s3):
+    """xoshiro128++ on state words ``s0..s3``: ``(output word, [next s0..s3])``."""
+    word = (_rotl((s0 + s3)[:32], 7) + s0)[:32]
+    t = (s1 << 9)[:32]
+    n2 = s2 ^ s0
+    n3 = s3 ^ s1
+    return word, [s0 ^ n3, s1 ^ n2, n2 ^ t, _rotl(n3, 11)]
+
+
+def rng_next(model: RNGModel, state):
+    """``(output word, next state)`` of a generator whose state is the value ``state``
+    (state word 0 in the low bits), for gateware that keeps states in memory."""
+    if isinstance(model, LFSRModel):
+        return state, lfsr_step(model, state)
+    if isinstance(model, Xoshiro128ppModel):
+        word, nxt = xoshiro_next(*(state[32 * k : 32 * k + 32] for k in range(4)))
+        return word, Cat(*nxt)
+    raise TypeError(f"no gateware for RNG model {model!r}")
+
+
 def lfsr_logic(m, *, model: LFSRModel, init: int, chain_bits: int, en, shift, shift_in, name: str) -> Signal:
     """Add an LFSR's state register and next-state logic to ``m``; return the state.
 
@@ -93,26 +143,9 @@ def lfsr_logic(m, *, model: LFSRModel, init: int, chain_bits: int, en, shift, sh
     ``shift_in`` fills the bottom: the seed chain (see the module docstring).  Inline
     (no submodule), so that thousands of p-bits elaborate into one flat module.
     """
-    w, leap = model.width, model.leap
+    w = model.width
     state = Signal(w, init=init, name=name)
-    if leap <= min(model.taps) and leap < w:
-        # Every new bit is an XOR of old bits only: new bit p (0 = newest) is the XOR over
-        # the taps t of old bit t - leap + p, i.e. one word-level XOR of state slices
-        # (a few Verilog expressions instead of one per bit: faster in Verilator too).
-        fresh = state[model.taps[0] - leap : model.taps[0]]
-        for t in model.taps[1:]:
-            fresh = fresh ^ state[t - leap : t]
-        step = Cat(fresh, state[: w - leap])
-    else:
-        matrix = model.step_matrix
-        bits = []
-        for j in range(w):
-            terms = [state[k] for k in range(w) if matrix[j, k]]
-            bit = terms[0]
-            for t in terms[1:]:
-                bit = bit ^ t
-            bits.append(bit)
-        step = Cat(*bits)
+    step = lfsr_step(model, state)
     with m.If(shift):
         m.d.sync += state.eq(Cat(shift_in[:chain_bits], state[: w - chain_bits]))
     with m.Elif(en):
@@ -137,24 +170,12 @@ class Xoshiro128pp(_RNGBase):
             raise ValueError("a xoshiro128++ state of all zeros never leaves zero")
         super().__init__(model=Xoshiro128ppModel(), init_words=init_words)
 
-    @staticmethod
-    def _rotl(x, k):
-        return Cat(x[32 - k :], x[: 32 - k])
-
     def elaborate(self, platform):
         m = Module()
         s = [Signal(32, name=f"s{i}", init=(self._init >> (32 * i)) & 0xFFFFFFFF) for i in range(4)]
         s0, s1, s2, s3 = s
-        total = Signal(32)
-        m.d.comb += total.eq(s0 + s3)
-        m.d.comb += self.word.eq(self._rotl(total, 7) + s0)
-        t = (s1 << 9)[:32]
-        n2 = s2 ^ s0
-        n3 = s3 ^ s1
-        n1 = s1 ^ n2
-        n0 = s0 ^ n3
-        n2b = n2 ^ t
-        n3b = self._rotl(n3, 11)
+        word, (n0, n1, n2b, n3b) = xoshiro_next(s0, s1, s2, s3)
+        m.d.comb += self.word.eq(word)
         m.d.comb += self.shift_out.eq(s3)
         with m.If(self.shift):
             m.d.sync += [s0.eq(self.shift_in), s1.eq(s0), s2.eq(s1), s3.eq(s2)]

@@ -27,7 +27,18 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 
-__all__ = ["SweepControl"]
+__all__ = ["SweepControl", "beta_age"]
+
+
+def beta_age(m, changed) -> Signal:
+    """Clocks (saturating at :data:`BETA_PIPELINE`) since ``changed`` (``beta_acc`` or a
+    schedule register changed): the scheduled β is valid at :data:`BETA_PIPELINE`."""
+    age = Signal(range(BETA_PIPELINE + 1), init=0, name="beta_age")
+    with m.If(changed):
+        m.d.sync += age.eq(0)
+    with m.Elif(age != BETA_PIPELINE):
+        m.d.sync += age.eq(age + 1)
+    return age
 
 
 class SweepControl(wiring.Component):
@@ -88,12 +99,14 @@ class SweepControl(wiring.Component):
             }
         )
 
-    def _scheduled_beta(self, m, beta_acc):
-        """Registered next ``beta_acc`` of the schedule and the clocks since its inputs changed."""
+    @staticmethod
+    def scheduled_beta(m, beta_acc, beta_mode, beta_step, beta_mult):
+        """Registered next ``beta_acc`` of the schedule (valid :data:`BETA_PIPELINE` clocks
+        after its inputs last changed, see :func:`beta_age`)."""
         linear = Signal(32, name="beta_linear")
         total = Signal(33, name="beta_linear_sum")  # beta_acc + BETA_STEP (as unsigned) with carry
-        m.d.comb += total.eq(beta_acc + self.beta_step)
-        step_negative = self.beta_step[31]
+        m.d.comb += total.eq(beta_acc + beta_step)
+        step_negative = beta_step[31]
         # a negative step without carry underflowed; a positive one with carry overflowed
         with m.If(step_negative & ~total[32]):
             m.d.sync += linear.eq(0)
@@ -103,7 +116,7 @@ class SweepControl(wiring.Component):
             m.d.sync += linear.eq(total[:32])
         # beta_acc * BETA_MULT >> 30 in two stages: four 16 x 16 partial products, then the sum
         a_lo, a_hi = beta_acc[:16], beta_acc[16:]
-        b_lo, b_hi = self.beta_mult[:16], self.beta_mult[16:]
+        b_lo, b_hi = beta_mult[:16], beta_mult[16:]
         # (no reset: a register right after a multiplier, with nothing in between, is
         # folded into the ECP5 MULT18X18D's output register by gen/outreg_fold.py; the
         # age counter below keeps the products unused until they are computed)
@@ -122,7 +135,7 @@ class SweepControl(wiring.Component):
         top = 32 + BETA_MULT_FRAC
         m.d.sync += geometric.eq(Mux(product[top:].any(), 0xFFFFFFFF, product[BETA_MULT_FRAC:top]))
         scheduled = Signal(32, name="beta_scheduled")
-        with m.Switch(self.beta_mode):
+        with m.Switch(beta_mode):
             with m.Case(int(BetaMode.LINEAR)):
                 m.d.comb += scheduled.eq(linear)
             with m.Case(int(BetaMode.GEOMETRIC)):
@@ -138,7 +151,7 @@ class SweepControl(wiring.Component):
         shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
         beta_acc, sweeps_left = self.beta_acc, self.sweeps_left
         m.d.comb += [self.beta_m.eq(beta_acc[shift_b:]), self.running.eq(sweeps_left != 0)]
-        scheduled = self._scheduled_beta(m, beta_acc)
+        scheduled = self.scheduled_beta(m, beta_acc, self.beta_mode, self.beta_step, self.beta_mult)
 
         # A color phase is `window` clocks; with replicas, replica r is issued in clock r
         # of its color's window (the rest of a window lets the pipeline catch up).
@@ -172,14 +185,9 @@ class SweepControl(wiring.Component):
         with m.Elif(sweep_end):
             m.d.sync += beta_acc.eq(scheduled)
 
-        # clocks since beta_acc or a schedule register last changed (saturating)
-        age = Signal(range(BETA_PIPELINE + 1), init=0)
         scheduling = self.beta_mode != int(BetaMode.CONSTANT)
         changed = self.beta_write | self.schedule_write | (sweep_end & scheduling)
-        with m.If(changed):
-            m.d.sync += age.eq(0)
-        with m.Elif(age != BETA_PIPELINE):
-            m.d.sync += age.eq(age + 1)
+        age = beta_age(m, changed)
         scheduled_valid = age == BETA_PIPELINE
 
         # the next clock's update, from registered state (and the bus strobes that block it)

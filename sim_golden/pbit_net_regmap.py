@@ -9,6 +9,7 @@ offsets through ``COMP_SEL``.
 
 from __future__ import annotations
 
+from .pbit_net_mux import weight_bits
 from .pbit_net_spec import BETA_MULT_FRAC, PBIT_NET_IDENT, PBitNetSpec
 from .pbit_net_tables import partial_bits, table_layout
 from .regmap import Access, Register, RegisterMap
@@ -35,6 +36,8 @@ def _bits(count: int) -> int:
 
 def network_regmap(spec: PBitNetSpec) -> RegisterMap:
     """The register map of ``spec``'s core (``spec.regmap``)."""
+    if spec.multiplexed:
+        return _mux_regmap(spec)
     group_bits, pattern_bits = table_layout(spec)
     addr_bits = _bits(spec.n) + group_bits + pattern_bits
     regs = [
@@ -59,54 +62,7 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
             doc="bit 0 BUSY: sweeping (or waiting for tables); bit 1 TABLES: rewriting "
             "the probability tables for a new beta",
         ),
-        Register(name="SWEEPS", width=32, access=Access.WO, doc="write k: run exactly k sweeps, then hold"),
-        Register(
-            name="SWEEPS_LEFT",
-            width=32,
-            access=Access.RO,
-            doc="sweeps still to run from the last SWEEPS write",
-        ),
-        Register(
-            name="SWEEP_COUNT",
-            width=32,
-            access=Access.RO,
-            doc="sweeps completed since reset (wraps at 2**32)",
-        ),
-        Register(
-            name="SEED",
-            width=32,
-            access=Access.WO,
-            doc="shift one word into the RNG seed chain (see seed_chain_words)",
-        ),
-        Register(
-            name="BETA",
-            width=32,
-            access=Access.WO,
-            doc=f"load beta_acc (u{32 - spec.beta_frac_bits}.{spec.beta_frac_bits})",
-        ),
-        Register(
-            name="BETA_NOW", width=32, access=Access.RO, doc="beta_acc, the beta of the current/next sweep"
-        ),
-        Register(
-            name="BETA_MODE",
-            width=2,
-            access=Access.RW,
-            doc="per-sweep beta update: 0 constant, 1 linear, 2 geometric",
-        ),
-        Register(
-            name="BETA_STEP",
-            width=32,
-            access=Access.RW,
-            signed=True,
-            doc="linear: added to beta_acc after each sweep (saturating)",
-        ),
-        Register(
-            name="BETA_MULT",
-            width=32,
-            access=Access.RW,
-            reset=1 << BETA_MULT_FRAC,
-            doc="geometric: beta_acc = beta_acc * BETA_MULT >> 30 after each sweep",
-        ),
+        *_control_registers(spec),
         Register(
             name="TBL_ADDR",
             width=addr_bits,
@@ -208,4 +164,126 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
                 f"{spec.offset_frac_bits} in units of current_unit (power-up 0, kept through reset)",
             ),
         ]
+    return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))
+
+
+def _control_registers(spec: PBitNetSpec) -> list[Register]:
+    """Sweeps, seed and β schedule: the same on both fabrics."""
+    return [
+        Register(name="SWEEPS", width=32, access=Access.WO, doc="write k: run exactly k sweeps, then hold"),
+        Register(
+            name="SWEEPS_LEFT",
+            width=32,
+            access=Access.RO,
+            doc="sweeps still to run from the last SWEEPS write",
+        ),
+        Register(
+            name="SWEEP_COUNT",
+            width=32,
+            access=Access.RO,
+            doc="sweeps completed since reset (wraps at 2**32)",
+        ),
+        Register(
+            name="SEED",
+            width=32,
+            access=Access.WO,
+            doc="shift one word into the RNG seed chain (see seed_chain_words)",
+        ),
+        Register(
+            name="BETA",
+            width=32,
+            access=Access.WO,
+            doc=f"load beta_acc (u{32 - spec.beta_frac_bits}.{spec.beta_frac_bits})",
+        ),
+        Register(
+            name="BETA_NOW", width=32, access=Access.RO, doc="beta_acc, the beta of the current/next sweep"
+        ),
+        Register(
+            name="BETA_MODE",
+            width=2,
+            access=Access.RW,
+            doc="per-sweep beta update: 0 constant, 1 linear, 2 geometric",
+        ),
+        Register(
+            name="BETA_STEP",
+            width=32,
+            access=Access.RW,
+            signed=True,
+            doc="linear: added to beta_acc after each sweep (saturating)",
+        ),
+        Register(
+            name="BETA_MULT",
+            width=32,
+            access=Access.RW,
+            reset=1 << BETA_MULT_FRAC,
+            doc="geometric: beta_acc = beta_acc * BETA_MULT >> 30 after each sweep",
+        ),
+    ]
+
+
+def _mux_regmap(spec: PBitNetSpec) -> RegisterMap:
+    """The multiplexed fabric's map (:mod:`.pbit_net_mux`): words are groups of ``lanes`` slots."""
+    lay = spec.mux_layout
+    K = spec.lanes
+    state_bits = spec.rng_model.state_words
+    regs = [
+        Register(name="N", width=32, access=Access.RO, doc="number of p-bits"),
+        Register(name="NCOLORS", width=32, access=Access.RO, doc="colors (phases of a sweep)"),
+        Register(name="LANES", width=8, access=Access.RO, doc="update lanes = spins per word"),
+        Register(name="GROUPS", width=32, access=Access.RO, doc="groups (words) of lanes slots"),
+        Register(
+            name="STATUS",
+            width=2,
+            access=Access.RO,
+            doc="bit 0 BUSY: sweeping (or waiting for tables); bit 1 TABLES: rewriting "
+            "the probability tables for a new beta",
+        ),
+        *_control_registers(spec),
+        Register(
+            name="SEED_ADDR",
+            width=_bits(lay.slots * state_bits),
+            access=Access.WO,
+            doc=f"RNG state window pointer: slot * {state_bits} + word (SEED writes there, then advances)",
+        ),
+        Register(
+            name="TBL_ADDR",
+            width=_bits(lay.slots),
+            access=Access.WO,
+            doc=f"weight window pointer: a slot (then TBL_DATA writes its h and {lay.degree} couplings)",
+        ),
+        Register(
+            name="TBL_DATA",
+            width=weight_bits(spec),
+            access=Access.WO,
+            doc=f"h, then J of neighbour 0..{lay.degree - 1} of the slot at the pointer; the last "
+            "stores the slot and moves to the next",
+        ),
+        Register(
+            name="WORD_SEL",
+            width=_bits(lay.groups),
+            access=Access.RW,
+            doc=f"group g (slots {K}g..{K}g+{K - 1}) for CLAMP_*, STATE*",
+        ),
+        Register(
+            name="CLAMP_EN",
+            width=K,
+            access=Access.WO,
+            doc="bit l: slot K g + l (g = WORD_SEL) is clamped: it keeps its spin",
+        ),
+        Register(
+            name="CLAMP_VAL",
+            width=K,
+            access=Access.WO,
+            doc="bit l: set the spin of the clamped slot K g + l (1 = +1); unclamped ones keep theirs",
+        ),
+        Register(
+            name="STATE_IN",
+            width=K,
+            access=Access.WO,
+            doc="bit l: load the spin of the unclamped slot K g + l (1 = +1); clamped ones keep theirs",
+        ),
+        Register(
+            name="STATE", width=K, access=Access.RO, doc="spins of group WORD_SEL, bit l = slot K g + l"
+        ),
+    ]
     return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))

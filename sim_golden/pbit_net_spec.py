@@ -191,6 +191,10 @@ __all__ = [
     "FIELD_GROUP",
     "MAX_REPLICAS",
     "REPLICA_STAGES",
+    "Fabric",
+    "MAX_LANES",
+    "DEFAULT_LANES",
+    "DEFAULT_SAMPLE_BUFFER_DEPTH",
     "beta_sequence",
 ]
 
@@ -217,6 +221,23 @@ MAX_REPLICAS = 8
 REPLICA_STAGES = 4
 
 _U32 = (1 << 32) - 1
+
+
+#: Most lanes of the multiplexed fabric (a register word holds one group of lane spins).
+MAX_LANES = 32
+#: Lanes of the multiplexed fabric when the Spec does not say.
+DEFAULT_LANES = 8
+#: Capture-buffer depth of the parallel fabric when the Spec does not say.
+DEFAULT_SAMPLE_BUFFER_DEPTH = 16
+
+
+class Fabric(enum.Enum):
+    """How the gateware holds the network (see :mod:`.pbit_net_mux` for the multiplexed one)."""
+
+    #: Every p-bit its own logic; a color updates in one clock.
+    PARALLEL = "parallel"
+    #: ``lanes`` update units; weights, spins and RNG states in memories.
+    MULTIPLEXED = "multiplexed"
 
 
 class UpdateOrder(enum.Enum):
@@ -377,9 +398,11 @@ class PBitNetSpec:
         ``lfsr_taps`` to :func:`~.rng.lfsr_default_taps`.
     update_order : UpdateOrder or str
         ``"colored"`` (DSATUR) or ``"sequential"``.
-    sample_buffer_depth : int
+    sample_buffer_depth : int or None
         Per-sweep samples kept in the on-chip capture buffer (0 = no buffer, max 4096;
-        one per replica per sweep, so 0 or at least ``replicas``).
+        one per replica per sweep, so 0 or at least ``replicas``).  Default
+        :data:`DEFAULT_SAMPLE_BUFFER_DEPTH` on the parallel fabric, 0 (none) on the
+        multiplexed one, whose samples leave through the ``sample`` stream only.
     seed : int
         Master seed of the RNG streams baked in as the reset state.
     mode : PBitMode or str
@@ -408,6 +431,14 @@ class PBitNetSpec:
         (default 1).  Each p-bit keeps one spin per replica and one RNG: in every color
         phase it updates replica 0, 1, ... ``replicas - 1`` on consecutive clocks, each
         update taking the next word of its stream (see the module docstring).
+    fabric : Fabric or str
+        ``"parallel"`` (default: every p-bit its own logic) or ``"multiplexed"``
+        (``lanes`` update units reading weights, spins and RNG states from memories;
+        same samples, see :mod:`.pbit_net_mux`).  The multiplexed fabric runs one chain
+        (``replicas = 1``) of ideal p-bits without compensation.
+    lanes : int or None
+        Update units of the multiplexed fabric, a power of two in 1..:data:`MAX_LANES`
+        (default :data:`DEFAULT_LANES`); ``None`` on the parallel fabric.
     """
 
     n: int
@@ -427,7 +458,7 @@ class PBitNetSpec:
     lfsr_taps: tuple[int, ...] | None = None
     lfsr_leap: int | None = None
     update_order: UpdateOrder = UpdateOrder.COLORED
-    sample_buffer_depth: int = 16
+    sample_buffer_depth: int | None = None
     seed: int = 1
     mode: PBitMode = PBitMode.IDEAL
     sigmoid: SigmoidKind = SigmoidKind.TANH
@@ -445,6 +476,8 @@ class PBitNetSpec:
     offset_bits: int = 12
     offset_frac_bits: int = 8
     replicas: int = 1
+    fabric: Fabric = Fabric.PARALLEL
+    lanes: int | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -487,6 +520,10 @@ class PBitNetSpec:
                 "n", self.n, f"at most {period} streams for a {self.lfsr_width}-bit LFSR"
             )
         set_(self, "update_order", check_enum("update_order", self.update_order, UpdateOrder))
+        set_(self, "fabric", check_enum("fabric", self.fabric, Fabric))
+        multiplexed = self.fabric is Fabric.MULTIPLEXED
+        if self.sample_buffer_depth is None:
+            set_(self, "sample_buffer_depth", 0 if multiplexed else DEFAULT_SAMPLE_BUFFER_DEPTH)
         check_int("sample_buffer_depth", self.sample_buffer_depth, 0, 4096)
         check_int("seed", self.seed, 0, (1 << 64) - 1)
         set_(self, "mode", check_enum("mode", self.mode, PBitMode))
@@ -523,6 +560,35 @@ class PBitNetSpec:
             )
         if self.mode is PBitMode.TELEGRAPH:
             self.telegraph_luts  # noqa: B018 - evaluate now: bad device values raise here
+        self._check_fabric()
+
+    def _check_fabric(self):
+        """``lanes`` and what the multiplexed fabric does not (yet) implement."""
+        if self.fabric is Fabric.PARALLEL:
+            if self.lanes is not None:
+                raise SpecError(
+                    "lanes", self.lanes, 'unset on the parallel fabric (lanes need fabric = "multiplexed")'
+                )
+            return
+        if self.lanes is None:
+            object.__setattr__(self, "lanes", DEFAULT_LANES)
+        check_int("lanes", self.lanes, 1, MAX_LANES)
+        if self.lanes & (self.lanes - 1):
+            raise SpecError("lanes", self.lanes, f"a power of two in 1..{MAX_LANES}")
+        unsupported = (
+            ("replicas", self.replicas, self.replicas != 1, "1 on the multiplexed fabric"),
+            ("mode", self.mode.value, self.mode is not PBitMode.IDEAL, '"ideal" on the multiplexed fabric'),
+            ("compensation", self.compensation, self.compensation, "false on the multiplexed fabric"),
+            (
+                "sample_buffer_depth",
+                self.sample_buffer_depth,
+                self.sample_buffer_depth != 0,
+                "0 on the multiplexed fabric (samples leave through the sample stream)",
+            ),
+        )
+        for name, value, bad, allowed in unsupported:
+            if bad:
+                raise SpecError(name, value, allowed)
 
     def _device_values(self, name: str, value, positive: bool):
         """A device parameter: a number for every p-bit, or a tuple of ``n`` numbers."""
@@ -584,8 +650,23 @@ class PBitNetSpec:
         return 1 if self.replicas == 1 else max(self.replicas, REPLICA_STAGES)
 
     @property
+    def multiplexed(self) -> bool:
+        """Whether this is the multiplexed fabric (:mod:`.pbit_net_mux`)."""
+        return self.fabric is Fabric.MULTIPLEXED
+
+    @cached_property
+    def mux_layout(self):
+        """Slots, groups and neighbour tables of the multiplexed fabric
+        (:func:`~.pbit_net_mux.mux_layout`)."""
+        from .pbit_net_mux import mux_layout
+
+        return mux_layout(self)
+
+    @property
     def sweep_cycles(self) -> int:
         """Clocks in which every replica completes one sweep (steady state, constant β)."""
+        if self.multiplexed:
+            return self.mux_layout.sweep_cycles
         return self.num_colors * self.color_window
 
     # -- RNG (as the p-bit array) ---------------------------------------------------
@@ -901,8 +982,17 @@ class PBitNetSpec:
 
     # -- registers ------------------------------------------------------------------
     @property
+    def word_spins(self) -> int:
+        """Spins in one ``STATE``/``STATE_IN``/``CLAMP_*`` word: 32, or ``lanes`` (one group)
+        on the multiplexed fabric."""
+        return self.lanes if self.multiplexed else 32
+
+    @property
     def state_words(self) -> int:
-        """32-bit words of one spin vector (bit ``i % 32`` of word ``i // 32``; 1 = +1)."""
+        """Register words of one spin vector (1 = +1).  Parallel fabric: bit ``i % 32`` of
+        word ``i // 32``; multiplexed: slot order (:func:`~.pbit_net_mux.pack_spins`)."""
+        if self.multiplexed:
+            return self.mux_layout.groups
         return -(-self.n // 32)
 
     @cached_property

@@ -42,9 +42,10 @@ import numpy as np
 
 from ..sim_golden.jit import check_workers
 from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy, replica_groups
+from ..sim_golden.pbit_net_mux import pack_spins, seed_writes, unpack_spins, window_writes
 from ..sim_golden.pbit_net_regmap import STATUS_BUSY
 from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, BetaMultError, PBitNetSpec
-from ..sim_golden.pbit_net_tables import field_table_writes, sweep_clocks
+from ..sim_golden.pbit_net_tables import sweep_clocks
 from .driver import RegisterDriver
 
 __all__ = ["PBitSampler", "PBitNetDriver", "run_network", "BACKENDS", "clear_model_cache"]
@@ -72,14 +73,8 @@ def _native_model(spec: PBitNetSpec):
     return _MODELS[key]
 
 
-def _pack(spins, words: int) -> list[int]:
-    bits = (np.asarray(spins).reshape(-1) > 0).astype(np.uint8)
-    padded = np.zeros(32 * words, np.uint8)
-    padded[: bits.size] = bits
-    return [int(x) for x in np.packbits(padded, bitorder="little").view("<u4")]
-
-
 def _unpack(words, n: int) -> np.ndarray:
+    """Spins (+-1) of the parallel fabric's ``sample`` port recorded as 32-bit words."""
     w = np.ascontiguousarray(np.asarray(words, dtype=np.uint32))
     bits = np.unpackbits(w.view(np.uint8).reshape(*w.shape[:-1], -1), axis=-1, bitorder="little")
     return (2 * bits[..., :n].astype(np.int8) - 1).astype(np.int8)
@@ -118,22 +113,14 @@ class PBitNetDriver:
         self.regs.write_many(names, values)
 
     def load_problem(self, h_q, j_q) -> None:
-        """Write the field tables of raw ``h`` (n,) and ``J`` (num_edges,) through the window."""
-        addrs, values = field_table_writes(self.spec, h_q, j_q)
-        names, words, expected = [], [], None
-        for addr, value in zip(addrs.tolist(), values.tolist(), strict=True):
-            if addr != expected:  # a gap: move the window pointer (TBL_DATA advances it)
-                names.append("TBL_ADDR")
-                words.append(addr)
-            names.append("TBL_DATA")
-            words.append(value)
-            expected = addr + 1
-        self.regs.write_many(names, words)
+        """Write raw ``h`` (n,) and ``J`` (num_edges,) through the ``TBL_*`` window
+        (:func:`~spinemu.sim_golden.pbit_net_mux.window_writes`)."""
+        self.regs.write_many(*window_writes(self.spec, h_q, j_q))
 
     def load_seed(self, seed: int) -> None:
-        """Load the RNG streams of master ``seed`` through the seed chain."""
-        words = self.spec.seed_chain_words(seed)
-        self.regs.write_many(["SEED"] * len(words), words)
+        """Load the RNG streams of master ``seed`` (seed chain, or the multiplexed fabric's
+        state window: :func:`~spinemu.sim_golden.pbit_net_mux.seed_writes`)."""
+        self.regs.write_many(*seed_writes(self.spec, seed))
 
     def set_schedule(self, beta: BetaRegisters) -> None:
         """Write the β schedule registers (``BETA`` last: it loads ``beta_acc``)."""
@@ -151,9 +138,8 @@ class PBitNetDriver:
 
         ``CLAMP_EN`` before ``CLAMP_VAL``: the latter sets the spins of clamped p-bits only.
         """
-        w = self.spec.state_words
-        self._write_words("CLAMP_EN", _pack(np.where(np.asarray(mask, bool), 1, -1), w))
-        self._write_words("CLAMP_VAL", _pack(values, w))
+        self._write_words("CLAMP_EN", pack_spins(self.spec, np.where(np.asarray(mask, bool), 1, -1)))
+        self._write_words("CLAMP_VAL", pack_spins(self.spec, values))
 
     def set_compensation(self, gain_q, offset_q) -> None:
         """Write every p-bit's ``GAIN`` and ``OFFSET`` (``compensation = true``).
@@ -179,7 +165,7 @@ class PBitNetDriver:
 
     def load_state(self, spins) -> None:
         """Load the spins (+-1, (n,)) of the unclamped p-bits (of the selected replica)."""
-        self._write_words("STATE_IN", _pack(spins, self.spec.state_words))
+        self._write_words("STATE_IN", pack_spins(self.spec, spins))
 
     def _read_words(self, name: str) -> list[int]:
         out = []
@@ -191,7 +177,7 @@ class PBitNetDriver:
     def state(self) -> np.ndarray:
         """The current spins (of the selected replica) as +-1."""
         words = self._read_words("STATE")
-        return _unpack(np.array(words, np.uint32)[None, :], self.spec.n)[0]
+        return unpack_spins(self.spec, words)
 
     def sweep(self, k: int) -> None:
         """Start ``k`` sweeps (returns at once; see :meth:`wait`)."""
@@ -223,7 +209,7 @@ class PBitNetDriver:
         for t in range(first, count):
             self.regs.write("BUF_SEL", t % depth)
             out.append(self._read_words("BUF_DATA"))
-        return _unpack(np.array(out, np.uint32).reshape(-1, self.spec.state_words), self.spec.n)
+        return unpack_spins(self.spec, np.array(out, np.uint32).reshape(-1, self.spec.state_words))
 
 
 def _beta_runs(betas: list[int]) -> list[tuple[int, int]]:
@@ -373,8 +359,8 @@ def run_network(
     drv.load_problem(h_q, j_q)
     _load_compensation(drv, spec, gain_q, offset_q)
     drv.set_clamp(cmask, cval)
-    if seed is not None:
-        drv.load_seed(seed)
+    if seed is not None or spec.multiplexed:  # (a reset does not rewind RNG memories)
+        drv.load_seed(spec.seed if seed is None else seed)
     betas, runs = _load_schedule(drv, beta, S)
     finals = np.empty((G * P, n), np.int8)
     samples = np.empty((G * P, S, n), np.int8) if record in ("all", "best") else None
@@ -382,20 +368,25 @@ def run_network(
         group = slice(g * P, g * P + P)
         _load_group(drv, init[group])
         if S:
-            model.record("sample", "sample_valid", S * P)
+            per_sweep = spec.state_words if spec.multiplexed else P  # stream words per sweep
+            model.record("sample", "sample_valid", S * per_sweep)
             if runs is None:
                 drv.set_beta(beta.start)
                 drv.sweep(S)
-                model.run_until_recorded(S * P, max_cycles=(S + 1) * sweep_clocks(spec) + 1000)
+                model.run_until_recorded(S * per_sweep, max_cycles=(S + 1) * sweep_clocks(spec) + 1000)
             else:
                 done = 0
                 for value, count in runs:
                     drv.set_beta(value)
                     drv.sweep(count)
                     done += count
-                    model.run_until_recorded(done * P, max_cycles=(count + 1) * sweep_clocks(spec) + 1000)
+                    model.run_until_recorded(
+                        done * per_sweep, max_cycles=(count + 1) * sweep_clocks(spec) + 1000
+                    )
             words = model.stop_recording()
-            if samples is not None:  # sweep after sweep, replica after replica
+            if samples is not None and spec.multiplexed:  # a group per word, in slot order
+                samples[group] = unpack_spins(spec, words.reshape(S, per_sweep))[None]
+            elif samples is not None:  # sweep after sweep, replica after replica
                 samples[group] = _unpack(words, n).reshape(S, P, n).transpose(1, 0, 2)
         finals[group] = _group_states(drv)
     start = np.where(cmask, cval, init).astype(np.int8)
@@ -837,6 +828,8 @@ class PBitSampler(_Sampler):
             "value_grid": 1.0 / (scale * factor),
             "num_pbits": spec.n,
             "num_colors": spec.num_colors,
+            "fabric": spec.fabric.value,
+            "lanes": spec.lanes,
             "replicas": spec.replicas,
             "clocks_per_sweep": spec.sweep_cycles,
             "seed": master,

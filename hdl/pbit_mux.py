@@ -1,0 +1,433 @@
+"""The multiplexed p-bit fabric behind its AXI4-Lite register bank.
+
+Semantics are those of :class:`spinemu.sim_golden.pbit_net.PBitNetGolden` (the same
+as the parallel fabric of :mod:`.pbit_net`); where each p-bit's data lives, the slot
+and group order and the register windows are documented in
+:mod:`spinemu.sim_golden.pbit_net_mux`.
+
+Pieces:
+
+* :class:`MuxLane` (``lanes`` of them): the per-slot memories of one lane (neighbour
+  ROM, weights, RNG states, probability table) and its update pipeline;
+* the spin memory (one word of ``lanes`` spins per group, a read port per lane and
+  neighbour), the clamp memories, the register windows: this top level;
+* :class:`~spinemu.hdl.pbit_mux_control.MuxSweepControl` (which group issues when)
+  and :class:`~spinemu.hdl.prob_table_engine.ProbTableEngine` (probability tables per
+  β, one broadcast write for every lane).
+
+Update of group ``g`` issued in clock ``t`` (every lane at once):
+
+====== ======================================================================
+clock  what happens
+====== ======================================================================
+t      the lane memories read row ``g``; the clamp memories word ``g``
+t + 1  the neighbour slots address the spin memory; the RNG word and next
+       state are computed and registered
+t + 2  the neighbours' spins select ``+J`` or ``-J``; ``h`` plus the sum is
+       registered; the RNG state is written back
+t + 3  the field is saturated and encoded, the probability table read and
+       compared with the random number; the new spin (or the clamp value) is
+       registered
+t + 4  the group's spins are written (word ``g``) and leave on ``sample``
+====== ======================================================================
+
+``sample`` carries one group per clock (``sample_valid``), ``groups`` words per
+sweep in slot order (:func:`~spinemu.sim_golden.pbit_net_mux.unpack_spins`).  Writes
+that load state (``STATE_IN``, ``CLAMP_*``, ``TBL_*``, ``SEED*``) are for an idle
+core (``STATUS.BUSY`` low); reads wait ``READ_SETTLE`` clocks after any write.
+
+Unlike the parallel fabric's flip-flops, memories keep their contents through a reset:
+only the configuration of the FPGA sets them (spins -1, no clamps, weights 0, the RNG
+streams of ``spec.seed``).  A host that wants the reset streams back loads
+``spec.seed`` through the seed window (:func:`~spinemu.sw.pbit_sampler.run_network`
+always loads a seed on this fabric).
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from ..sim_golden.pbit_net_mux import weight_bits
+from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_tables import prob_index_bits
+from .axil import AXI4LiteSignature, CSRBank
+from .fixed import saturate_symmetric, sign_extend, tree_sum
+from .pbit_mux_control import MuxSweepControl
+from .pbit_net import READ_SETTLE
+from .prob_table_engine import ProbTableEngine
+from .rng import rng_next
+
+__all__ = ["PBitMuxTop", "MuxLane"]
+
+
+def _depth(groups: int) -> int:
+    """Memory depth of ``groups`` rows (at least 2: a one-word memory has no address)."""
+    return max(2, groups)
+
+
+def _state_value(words) -> int:
+    return sum(int(w) << (32 * k) for k, w in enumerate(words))
+
+
+class MuxLane(wiring.Component):
+    """One lane: the memories of slots ``lane, lane + K, ...`` and their update pipeline.
+
+    Attributes
+    ----------
+    issue, group : In
+        Update row ``group`` (clock ``t``).
+    nbr_addr : Out(degree * group bits)
+        Spin-memory words of the neighbours (clock ``t + 1``).
+    nbr_words : In(degree * lanes)
+        Those words (clock ``t + 2``).
+    clamp_en, clamp_val : In(1)
+        The slot's clamp (clock ``t + 3``).
+    spin : Out(1)
+        The new spin (1 = +1), registered: valid in clock ``t + 4``.
+    pt_we, pt_addr, pt_data : In
+        Probability-table write (broadcast).
+    w_we, w_row, w_data : In
+        Write a row of the weight memory: ``h`` lowest, then ``J`` of neighbour 0, 1...
+    s_we, s_row, s_data : In
+        Write a row of the RNG-state memory (seed loads).
+    """
+
+    def __init__(self, *, spec: PBitNetSpec, lane: int):
+        if not isinstance(spec, PBitNetSpec) or not spec.multiplexed:
+            raise TypeError(f"spec must be a multiplexed PBitNetSpec, not {spec!r}")
+        lay = spec.mux_layout
+        if not isinstance(lane, int) or not 0 <= lane < lay.lanes:
+            raise ValueError(f"lane must be an integer in 0..{lay.lanes - 1}, not {lane!r}")
+        self.spec, self.lane = spec, lane
+        self.group_bits = len(Signal(range(_depth(lay.groups))))
+        super().__init__(
+            {
+                "issue": In(1),
+                "group": In(self.group_bits),
+                "nbr_addr": Out(lay.degree * self.group_bits),
+                "nbr_words": In(lay.degree * lay.lanes),
+                "clamp_en": In(1),
+                "clamp_val": In(1),
+                "spin": Out(1),
+                "pt_we": In(1),
+                "pt_addr": In(prob_index_bits(spec)),
+                "pt_data": In(spec.prob_bits),
+                "w_we": In(1),
+                "w_row": In(self.group_bits),
+                "w_data": In((lay.degree + 1) * weight_bits(spec)),
+                "s_we": In(1),
+                "s_row": In(self.group_bits),
+                "s_data": In(spec.rng_model.state_bits),
+            }
+        )
+
+    def _rom_rows(self) -> tuple[list[int], int]:
+        """Rows ``g`` (bit 0: the slot holds a p-bit; then the neighbour slots) and slot bits."""
+        lay, lane = self.spec.mux_layout, self.lane
+        slot_bits = self.group_bits + (lay.lanes - 1).bit_length()
+        rows = []
+        for g in range(lay.groups):
+            s = g * lay.lanes + lane
+            value = int(lay.pbit_of[s] >= 0)
+            for d, nb in enumerate(lay.neighbour_slots[s].tolist()):
+                value |= nb << (1 + d * slot_bits)
+            rows.append(value)
+        return rows, slot_bits
+
+    def _rng_rows(self) -> list[int]:
+        spec, lay, lane = self.spec, self.spec.mux_layout, self.lane
+        states = spec.rng_states()
+        rows = []
+        for g in range(lay.groups):
+            i = lay.pbit_of[g * lay.lanes + lane]
+            rows.append(_state_value(states[i]) if i >= 0 else 0)
+        return rows
+
+    def elaborate(self, platform):
+        m = Module()
+        spec = self.spec
+        lay = spec.mux_layout
+        K, D, gb = lay.lanes, lay.degree, self.group_bits
+        wb = weight_bits(spec)
+        lane_bits = (K - 1).bit_length()
+        depth = _depth(lay.groups)
+
+        rom_rows, slot_bits = self._rom_rows()
+        m.submodules.nbrs = nbrs = Memory(shape=1 + D * slot_bits, depth=depth, init=rom_rows)
+        m.submodules.weights = weights = Memory(shape=(D + 1) * wb, depth=depth, init=[])
+        m.submodules.rng = rng = Memory(shape=spec.rng_model.state_bits, depth=depth, init=self._rng_rows())
+        m.submodules.prob = prob = Memory(shape=spec.prob_bits, depth=1 << prob_index_bits(spec), init=[])
+
+        # clock t: read row `group`
+        nbr_rd, w_rd, rng_rd = (mem.read_port(transparent_for=()) for mem in (nbrs, weights, rng))
+        for rd in (nbr_rd, w_rd, rng_rd):
+            m.d.comb += rd.addr.eq(self.group)
+        v1, v2, v3 = Signal(name="valid1"), Signal(name="valid2"), Signal(name="valid3")
+        row1, row2 = Signal(gb, name="row1"), Signal(gb, name="row2")
+        m.d.sync += [v1.eq(self.issue), v2.eq(v1), v3.eq(v2), row1.eq(self.group), row2.eq(row1)]
+
+        # clock t + 1: neighbour addresses, RNG word and next state, weights registered
+        real1 = nbr_rd.data[0]
+        sel2 = []
+        for d in range(D):
+            nb = nbr_rd.data[1 + d * slot_bits : 1 + (d + 1) * slot_bits]
+            m.d.comb += self.nbr_addr[d * gb : (d + 1) * gb].eq(nb[lane_bits:])
+            sel = Signal(max(1, lane_bits), name=f"nbr_bit{d}")
+            if lane_bits:
+                m.d.sync += sel.eq(nb[:lane_bits])
+            sel2.append(sel)
+        word, nxt = rng_next(spec.rng_model, rng_rd.data)
+        shift = spec.word_bits - spec.prob_bits
+        rnd2, rnd3 = (Signal(spec.prob_bits, name=f"random{k}") for k in (2, 3))
+        next2 = Signal(spec.rng_model.state_bits, name="rng_next")
+        w2 = Signal((D + 1) * wb, name="weights2")
+        real2, real3 = Signal(name="real2"), Signal(name="real3")
+        m.d.sync += [
+            rnd2.eq(word[shift:]), rnd3.eq(rnd2), next2.eq(nxt), w2.eq(w_rd.data),
+            real2.eq(real1), real3.eq(real2),
+        ]  # fmt: skip
+
+        # clock t + 2: the field (h + sum of +-J), and the RNG state written back
+        width = wb + (D + 1).bit_length() + 1
+        terms = [sign_extend(w2[:wb], width)]
+        for d in range(D):
+            w = sign_extend(w2[(d + 1) * wb : (d + 2) * wb], width)
+            up = self.nbr_words[d * K : (d + 1) * K].bit_select(sel2[d], 1) if K > 1 else self.nbr_words[d]
+            terms.append(Mux(up, w, (~w + 1)[:width]))
+        total = tree_sum(m, terms, width, "field_sum")
+        field3 = Signal(width, name="field3")
+        m.d.sync += field3.eq(total)
+        rng_wr = rng.write_port()
+        m.d.comb += [
+            rng_wr.addr.eq(Mux(self.s_we, self.s_row, row2)),
+            rng_wr.data.eq(Mux(self.s_we, self.s_data, next2)),
+            rng_wr.en.eq(self.s_we | (v2 & real2)),
+        ]
+
+        # clock t + 3: saturate, encode, look up, compare; the new spin registered
+        a = spec.acc_bits
+        field = saturate_symmetric(m, field3, width, a, "field")
+        if spec.symmetric:
+            negative = field[a - 1]
+            index = Mux(negative, (~field + 1)[: a - 1], field[: a - 1])
+        else:
+            negative, index = Const(0, 1), field
+        prob_rd = prob.read_port(domain="comb")
+        m.d.comb += prob_rd.addr.eq(index)
+        hit = rnd3 < prob_rd.data
+        new = Mux(self.clamp_en, self.clamp_val, hit ^ negative)
+        m.d.sync += self.spin.eq(new & real3 & v3)
+
+        for mem, we, row, data in (
+            (prob, self.pt_we, self.pt_addr, self.pt_data),
+            (weights, self.w_we, self.w_row, self.w_data),
+        ):
+            wr = mem.write_port()
+            m.d.comb += [wr.addr.eq(row), wr.data.eq(data), wr.en.eq(we)]
+        return m
+
+
+class PBitMuxTop(wiring.Component):
+    """The multiplexed p-bit fabric behind an AXI4-Lite register bank, with a group stream.
+
+    Attributes
+    ----------
+    s_axi : In(AXI4LiteSignature)
+        Register access (map: ``spec.regmap``).
+    sample : Out(lanes)
+        A group's new spins (bit ``l`` = slot ``K g + l``; 1 = +1).
+    sample_valid : Out(1)
+        ``sample`` holds the next group of the sweep in progress.
+    """
+
+    def __init__(self, *, spec: PBitNetSpec):
+        if not isinstance(spec, PBitNetSpec) or not spec.multiplexed:
+            raise TypeError(f"spec must be a PBitNetSpec with fabric = 'multiplexed', not {spec!r}")
+        self.spec = spec
+        super().__init__(
+            {
+                "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
+                "sample": Out(spec.lanes),
+                "sample_valid": Out(1),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        spec = self.spec
+        lay = spec.mux_layout
+        K, D, G = lay.lanes, lay.degree, lay.groups
+        rm = spec.regmap
+        m.submodules.bank = bank = CSRBank(regmap=rm, read_hold=True)
+        wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
+        csr = bank.csr
+        m.submodules.control = control = MuxSweepControl(spec=spec)
+        m.submodules.engine = engine = ProbTableEngine(spec=spec)
+        lanes = [MuxLane(spec=spec, lane=lane) for lane in range(K)]
+        for lane, unit in enumerate(lanes):
+            m.submodules[f"lane{lane}"] = unit
+        gb = lanes[0].group_bits
+        depth = _depth(G)
+
+        # -- pipeline bookkeeping: valid bits and the group of each stage ---------------------
+        valid = [control.issue]
+        rows = [control.group]
+        for k in range(1, 5):
+            v, r = Signal(name=f"valid{k}"), Signal(gb, name=f"row{k}")
+            m.d.sync += [v.eq(valid[-1]), r.eq(rows[-1])]
+            valid.append(v)
+            rows.append(r)
+        in_flight = Cat(*valid[1:]).any()
+
+        # -- probability tables (broadcast), as on the parallel fabric -----------------------
+        tables_valid = Signal()
+        tables_beta = Signal(spec.beta_mul_bits)
+        m.d.comb += [
+            engine.beta_m.eq(control.beta_m),
+            engine.start.eq(
+                ~engine.busy
+                & ~(tables_valid & (tables_beta == control.beta_m))
+                & ~control.active
+                & ~in_flight
+            ),
+        ]
+        with m.If(engine.done):
+            m.d.sync += [tables_valid.eq(1), tables_beta.eq(engine.table_beta)]
+        # the engine's writes registered once here, then to every lane
+        pt = [Signal.like(engine.we, name="pt_we"), Signal.like(engine.addr, name="pt_addr"),
+              Signal.like(engine.data, name="pt_data")]  # fmt: skip
+        m.d.sync += [pt[0].eq(engine.we), pt[1].eq(engine.addr), pt[2].eq(engine.data)]
+
+        # -- sweeps and the beta schedule -----------------------------------------------------
+        m.d.comb += [
+            control.sweeps.eq(csr.SWEEPS),
+            control.sweeps_write.eq(csr.SWEEPS_wstb),
+            control.beta.eq(csr.BETA),
+            control.beta_write.eq(csr.BETA_wstb),
+            control.beta_mode.eq(csr.BETA_MODE),
+            control.beta_step.eq(csr.BETA_STEP),
+            control.beta_mult.eq(csr.BETA_MULT),
+            control.schedule_write.eq(csr.BETA_MODE_wstb | csr.BETA_STEP_wstb | csr.BETA_MULT_wstb),
+            control.hold.eq(csr.SEED_wstb),
+            control.tables_ready.eq(tables_valid & ~engine.busy),
+            control.tables_beta.eq(tables_beta),
+        ]
+
+        # -- spins: one word per group; clamps alike ------------------------------------------
+        m.submodules.spins = spins = Memory(shape=K, depth=depth, init=[])
+        m.submodules.clamp_en = clamp_en = Memory(shape=K, depth=depth, init=[])
+        m.submodules.clamp_val = clamp_val = Memory(shape=K, depth=depth, init=[])
+        word_sel = csr.WORD_SEL
+        # the bus side: the word at WORD_SEL (spins, clamp enables) and its new value
+        old_rd = spins.read_port(transparent_for=())
+        en_rd = clamp_en.read_port(transparent_for=())
+        m.d.comb += [old_rd.addr.eq(word_sel), en_rd.addr.eq(word_sel)]
+        old, en = old_rd.data, en_rd.data
+        loaded = (en & old) | (~en & csr.STATE_IN)  # STATE_IN: clamped slots keep their spin
+        clamped = (en & csr.CLAMP_VAL) | (~en & old)  # CLAMP_VAL: only clamped slots change
+        bus_spins = Mux(csr.STATE_IN_wstb, loaded, clamped)
+        m.d.sync += csr.STATE.eq(old)
+
+        # the datapath side: group issued at t, clamps at t + 3, spins written at t + 4
+        new_group = Cat(*(unit.spin for unit in lanes))
+        spin_wr = spins.write_port()
+        bus_write = csr.STATE_IN_wstb | csr.CLAMP_VAL_wstb
+        m.d.comb += [
+            spin_wr.addr.eq(Mux(bus_write, word_sel, rows[4])),
+            spin_wr.data.eq(Mux(bus_write, bus_spins, new_group)),
+            spin_wr.en.eq(bus_write | valid[4]),
+            self.sample.eq(new_group),
+            self.sample_valid.eq(valid[4]),
+        ]
+        for mem, we, data in ((clamp_en, csr.CLAMP_EN_wstb, csr.CLAMP_EN), (clamp_val, None, None)):
+            wr = mem.write_port()
+            if we is None:  # a new clamp keeps its spin; CLAMP_VAL sets both
+                m.d.comb += [
+                    wr.en.eq(csr.CLAMP_EN_wstb | csr.CLAMP_VAL_wstb),
+                    wr.data.eq(Mux(csr.CLAMP_VAL_wstb, csr.CLAMP_VAL, old)),
+                ]
+            else:
+                m.d.comb += [wr.en.eq(we), wr.data.eq(data)]
+            m.d.comb += wr.addr.eq(word_sel)
+        clamp_rd = [mem.read_port(transparent_for=()) for mem in (clamp_en, clamp_val)]
+        clamp3 = []
+        for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True):
+            m.d.comb += rd.addr.eq(control.group)
+            q2, q3 = Signal(K, name=f"{name}2"), Signal(K, name=f"{name}3")
+            m.d.sync += [q2.eq(rd.data), q3.eq(q2)]
+            clamp3.append(q3)
+
+        # -- lanes --------------------------------------------------------------------------
+        # weight window: TBL_ADDR sets the slot; TBL_DATA fills h, J0, J1, ... and stores
+        wb = weight_bits(spec)
+        slot = Signal(len(csr.TBL_ADDR), name="tbl_slot")
+        field = Signal(range(D + 1), name="tbl_field")
+        staged = Signal(D * wb, name="tbl_staged")
+        store = csr.TBL_DATA_wstb & (field == D)
+        with m.If(csr.TBL_ADDR_wstb):
+            m.d.sync += [slot.eq(csr.TBL_ADDR), field.eq(0)]
+        with m.Elif(csr.TBL_DATA_wstb):
+            with m.If(store):
+                m.d.sync += [slot.eq(slot + 1), field.eq(0)]
+            with m.Else():
+                m.d.sync += [field.eq(field + 1), staged.word_select(field, wb).eq(csr.TBL_DATA)]
+        # seed window: SEED_ADDR sets the word; the last word of a slot stores its state
+        sw = spec.rng_model.state_words
+        seed_ptr = Signal(len(csr.SEED_ADDR), name="seed_ptr")
+        seed_staged = Signal(32 * (sw - 1), name="seed_staged") if sw > 1 else None
+        seed_part = seed_ptr[: (sw - 1).bit_length()] if sw > 1 else Const(0, 1)
+        seed_slot = seed_ptr[(sw - 1).bit_length() :]
+        seed_store = csr.SEED_wstb & (seed_part == sw - 1)
+        with m.If(csr.SEED_ADDR_wstb):
+            m.d.sync += seed_ptr.eq(csr.SEED_ADDR)
+        with m.Elif(csr.SEED_wstb):
+            m.d.sync += seed_ptr.eq(seed_ptr + 1)
+            if sw > 1:
+                m.d.sync += seed_staged.word_select(seed_part, 32).eq(csr.SEED)
+        lane_bits = (K - 1).bit_length()
+
+        def lane_of(s):
+            return s[:lane_bits] if lane_bits else Const(0, 1)
+
+        for lane, unit in enumerate(lanes):
+            m.d.comb += [
+                unit.issue.eq(control.issue),
+                unit.group.eq(control.group),
+                unit.clamp_en.eq(clamp3[0][lane]),
+                unit.clamp_val.eq(clamp3[1][lane]),
+                unit.pt_we.eq(pt[0]),
+                unit.pt_addr.eq(pt[1]),
+                unit.pt_data.eq(pt[2]),
+                unit.w_we.eq(store & (lane_of(slot) == lane)),
+                unit.w_row.eq(slot[lane_bits:]),
+                unit.w_data.eq(Cat(staged, csr.TBL_DATA[:wb])),
+                unit.s_we.eq(seed_store & (lane_of(seed_slot) == lane)),
+                unit.s_row.eq(seed_slot[lane_bits:]),
+                unit.s_data.eq(Cat(seed_staged, csr.SEED) if sw > 1 else csr.SEED[: len(unit.s_data)]),
+            ]
+            for d in range(D):
+                rd = spins.read_port(transparent_for=())
+                m.d.comb += [
+                    rd.addr.eq(unit.nbr_addr[d * gb : (d + 1) * gb]),
+                    unit.nbr_words[d * K : (d + 1) * K].eq(rd.data),
+                ]
+
+        # -- reads wait READ_SETTLE clocks after any write (STATE is two registers on) --------
+        wrote = Signal(READ_SETTLE)
+        m.d.sync += wrote.eq(Cat(self.s_axi.wvalid & self.s_axi.wready, wrote))
+        m.d.comb += [
+            bank.read_hold.eq(wrote.any()),
+            csr.ID.eq(rm.ident),
+            csr.N.eq(spec.n),
+            csr.NCOLORS.eq(spec.num_colors),
+            csr.LANES.eq(K),
+            csr.GROUPS.eq(G),
+            csr.STATUS.eq(Cat(control.running | control.active | in_flight, engine.busy)),
+            csr.SWEEPS_LEFT.eq(control.sweeps_left),
+            csr.SWEEP_COUNT.eq(control.sweep_count),
+            csr.BETA_NOW.eq(control.beta_acc),
+        ]
+        return m

@@ -1,0 +1,150 @@
+"""Sweep and β-schedule control of the multiplexed p-bit fabric: which group issues when.
+
+A sweep issues the groups of color 0 on consecutive clocks, waits
+:data:`~spinemu.sim_golden.pbit_net_mux.MUX_GAP` clocks (until the color's last
+spins are written), then color 1, and so on (:mod:`spinemu.sim_golden.pbit_net_mux`).
+The groups left in a color come from a ROM of group counts per color, read one color
+ahead.  The β schedule, the sweep counters and the conditions under which a sweep may
+start (tables for the current β, the next scheduled β computed) are those of
+:class:`~spinemu.hdl.sweep_control.SweepControl`; semantics are the golden model's.
+"""
+
+from __future__ import annotations
+
+from amaranth import Module, Signal
+from amaranth.lib import enum, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from ..sim_golden.pbit_net_mux import MUX_GAP
+from ..sim_golden.pbit_net_spec import BetaMode, PBitNetSpec
+from ..sim_golden.pbit_net_tables import BETA_PIPELINE
+from .sweep_control import SweepControl, beta_age
+
+__all__ = ["MuxSweepControl", "Phase"]
+
+
+class Phase(enum.Enum, shape=2):
+    """What the control does this clock."""
+
+    IDLE = 0
+    ISSUE = 1
+    GAP = 2
+
+
+class MuxSweepControl(wiring.Component):
+    """Issues groups, keeps ``beta_acc`` and the counters.
+
+    Attributes
+    ----------
+    sweeps, sweeps_write, beta, beta_write, beta_mode, beta_step, beta_mult,
+    schedule_write, hold, tables_ready, tables_beta : In
+        As :class:`~spinemu.hdl.sweep_control.SweepControl`.
+    issue : Out(1)
+        Group ``group`` is issued this clock.
+    group : Out(range(groups))
+    sweep_end : Out(1)
+        This clock ends a sweep (its last group was issued :data:`MUX_GAP` clocks ago).
+    active : Out(1)
+        A sweep is under way (issuing or waiting between colors).
+    beta_acc, beta_m, sweeps_left, sweep_count, running : Out
+    """
+
+    def __init__(self, *, spec: PBitNetSpec):
+        if not isinstance(spec, PBitNetSpec) or not spec.multiplexed:
+            raise TypeError(f"spec must be a multiplexed PBitNetSpec, not {spec!r}")
+        self.spec = spec
+        groups = spec.mux_layout.groups
+        super().__init__(
+            {
+                "sweeps": In(32),
+                "sweeps_write": In(1),
+                "beta": In(32),
+                "beta_write": In(1),
+                "beta_mode": In(2),
+                "beta_step": In(32),
+                "beta_mult": In(32),
+                "schedule_write": In(1),
+                "hold": In(1),
+                "tables_ready": In(1),
+                "tables_beta": In(spec.beta_mul_bits),
+                "issue": Out(1),
+                "group": Out(range(max(2, groups))),
+                "sweep_end": Out(1),
+                "active": Out(1),
+                "beta_acc": Out(32),
+                "beta_m": Out(spec.beta_mul_bits),
+                "sweeps_left": Out(32),
+                "sweep_count": Out(32),
+                "running": Out(1),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        spec = self.spec
+        counts = spec.mux_layout.color_groups
+        ncol = len(counts)
+        shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
+        beta_acc, sweeps_left = self.beta_acc, self.sweeps_left
+        m.d.comb += [self.beta_m.eq(beta_acc[shift_b:]), self.running.eq(sweeps_left != 0)]
+        scheduled = SweepControl.scheduled_beta(m, beta_acc, self.beta_mode, self.beta_step, self.beta_mult)
+        scheduling = self.beta_mode != int(BetaMode.CONSTANT)
+        changed = self.beta_write | self.schedule_write | (self.sweep_end & scheduling)
+        scheduled_valid = beta_age(m, changed) == BETA_PIPELINE
+
+        phase = Signal(Phase)
+        color = Signal(range(max(2, ncol)))
+        left = Signal(range(max(counts) + 1), init=counts[0])  # groups of this color not issued
+        gap = Signal(range(MUX_GAP + 1))
+        # group counts per color, read one color ahead
+        m.submodules.counts = rom = Memory(shape=len(left), depth=max(2, ncol), init=counts)
+        ahead = rom.read_port(transparent_for=())
+        m.d.comb += ahead.addr.eq(color + 1)
+
+        blocked = self.hold | self.beta_write | self.sweeps_write | self.schedule_write
+        tables_ok = self.tables_ready & (self.tables_beta == self.beta_m)
+        last_color = color == ncol - 1
+        m.d.comb += [
+            self.issue.eq((phase == Phase.ISSUE) & ~blocked),
+            self.active.eq(phase != Phase.IDLE),
+            # the sweep ends once its last spins are written and the next beta is known
+            self.sweep_end.eq((phase == Phase.GAP) & (gap == 0) & last_color & scheduled_valid & ~blocked),
+        ]
+
+        def start_sweep():
+            m.d.sync += [phase.eq(Phase.ISSUE), color.eq(0), left.eq(counts[0]), self.group.eq(0)]
+
+        with m.Switch(phase):
+            with m.Case(Phase.IDLE):
+                with m.If(self.running & tables_ok & ~blocked):
+                    start_sweep()
+            with m.Case(Phase.ISSUE):
+                with m.If(self.issue):
+                    m.d.sync += [self.group.eq(self.group + 1), left.eq(left - 1)]
+                    with m.If(left == 1):
+                        m.d.sync += [phase.eq(Phase.GAP), gap.eq(MUX_GAP - 1)]
+            with m.Case(Phase.GAP):
+                with m.If(gap != 0):
+                    m.d.sync += gap.eq(gap - 1)
+                with m.Elif(~last_color):
+                    m.d.sync += [phase.eq(Phase.ISSUE), color.eq(color + 1), left.eq(ahead.data)]
+                with m.Elif(self.sweep_end):
+                    # go on at once when the next sweep keeps the beta of the tables
+                    same_beta = scheduled[shift_b:] == self.beta_m
+                    with m.If((sweeps_left > 1) & same_beta):
+                        start_sweep()
+                    with m.Else():
+                        m.d.sync += phase.eq(Phase.IDLE)
+
+        with m.If(self.sweeps_write):
+            m.d.sync += sweeps_left.eq(self.sweeps)
+        with m.Elif(self.sweep_end & (sweeps_left != 0)):
+            m.d.sync += sweeps_left.eq(sweeps_left - 1)
+        with m.If(self.sweep_end):
+            m.d.sync += self.sweep_count.eq(self.sweep_count + 1)
+        with m.If(self.beta_write):
+            m.d.sync += beta_acc.eq(self.beta)
+        with m.Elif(self.sweep_end):
+            m.d.sync += beta_acc.eq(scheduled)
+        return m

@@ -1,0 +1,221 @@
+"""The multiplexed p-bit fabric: where each p-bit's data lives and how the host writes it.
+
+The multiplexed fabric (``fabric = "multiplexed"``) computes exactly what the parallel
+one does (:mod:`.pbit_net_spec`: same colors, same per-p-bit RNG streams, same tables,
+so :class:`~.pbit_net.PBitNetGolden` is the golden model of both), but instead of
+logic per p-bit it has ``K = lanes`` update units and memories:
+
+*slots*
+    The p-bits of color 0 (in index order), then those of color 1, ..., each color
+    padded to a multiple of ``K``: slot ``s`` holds one p-bit or is padding.  Slots
+    ``g K .. g K + K - 1`` form *group* ``g``, updated by lanes ``0 .. K - 1`` in one
+    clock (lane ``l`` owns the slots ``s = l (mod K)``); a group never mixes colors, so
+    its p-bits are uncoupled and one clock is an exact Gibbs update of all of them.
+*per lane, one word per group* (row ``g`` of lane ``l`` belongs to slot ``g K + l``)
+    the slots of its ``D = max(1, max_degree)`` neighbours and whether the slot holds
+    a p-bit (a ROM: the topology is fixed at generation); ``h`` and the ``D``
+    couplings (RAM, written through the ``TBL_*`` window); the RNG state (RAM, initial
+    contents the Spec's streams, reloaded through ``SEED_ADDR``/``SEED``); the
+    probability table (LUT RAM, one broadcast write per β as on the parallel fabric).
+*spins*
+    one memory of ``groups`` words of ``K`` bits (word ``g`` = group ``g``), read by
+    every lane at each of its ``D`` neighbours (one read port each) and written with a
+    whole group's new spins.  ``STATE``/``STATE_IN``/``CLAMP_*`` words are these words.
+
+The update of group ``g`` is a pipeline of :data:`MUX_STAGES` clocks (read the group's
+words; read the neighbours' spins; add the field; look up and compare; write), and
+the next color starts only when the last group of this one is written: a color of
+``k`` groups costs ``k + MUX_GAP`` clocks, a sweep :attr:`MuxLayout.sweep_cycles`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pbit_net_spec import PBitNetSpec
+
+__all__ = [
+    "MUX_STAGES",
+    "MUX_GAP",
+    "MuxLayout",
+    "mux_layout",
+    "weight_bits",
+    "window_writes",
+    "seed_writes",
+    "pack_spins",
+    "unpack_spins",
+]
+
+#: Clocks from issuing a group to writing its spins.
+MUX_STAGES = 4
+#: Idle clocks after a color's last group, so that the next color reads its spins.
+MUX_GAP = MUX_STAGES - 1
+
+
+@dataclass(frozen=True)
+class MuxLayout:
+    """Where every p-bit of a multiplexed Spec lives (:func:`mux_layout`).
+
+    Attributes
+    ----------
+    lanes : int
+    groups : int
+        Words per lane memory (slots / lanes).
+    degree : int
+        Neighbour entries per slot, ``D = max(1, max_degree)``.
+    slot_of : ndarray (n,)
+        The slot of each p-bit.
+    pbit_of : ndarray (groups * lanes,)
+        The p-bit of each slot, -1 for padding.
+    neighbour_slots : ndarray (groups * lanes, D)
+        Slots of each slot's neighbours (``spec.neighbours`` order; 0 where none).
+    neighbour_edges : ndarray (groups * lanes, D)
+        Their ``J`` indices, -1 where none.
+    color_groups : tuple of int
+        Groups of each color.
+    """
+
+    lanes: int
+    groups: int
+    degree: int
+    slot_of: np.ndarray
+    pbit_of: np.ndarray
+    neighbour_slots: np.ndarray
+    neighbour_edges: np.ndarray
+    color_groups: tuple
+
+    @property
+    def slots(self) -> int:
+        return self.groups * self.lanes
+
+    @property
+    def sweep_cycles(self) -> int:
+        """Clocks of a sweep at constant β: every group, plus :data:`MUX_GAP` per color."""
+        return self.groups + MUX_GAP * len(self.color_groups)
+
+    @property
+    def efficiency(self) -> float:
+        """p-bit updates per clock of a sweep, over ``lanes`` (1.0: every lane busy)."""
+        return (self.pbit_of >= 0).sum() / (self.lanes * self.sweep_cycles)
+
+
+def mux_layout(spec: PBitNetSpec) -> MuxLayout:
+    """The slot layout of ``spec`` (use the cached ``spec.mux_layout``)."""
+    if not spec.multiplexed:
+        raise ValueError("mux_layout needs a Spec with fabric = 'multiplexed'")
+    K = spec.lanes
+    colors = spec.colors
+    pbit_of, color_groups = [], []
+    for c in range(spec.num_colors):
+        members = np.flatnonzero(colors == c)
+        pad = -len(members) % K
+        pbit_of.append(np.concatenate([members, -np.ones(pad, np.int64)]))
+        color_groups.append((len(members) + pad) // K)
+    pbit_of = np.concatenate(pbit_of).astype(np.int64)
+    slot_of = np.empty(spec.n, np.int64)
+    real = pbit_of >= 0
+    slot_of[pbit_of[real]] = np.flatnonzero(real)
+    D = max(1, spec.max_degree)
+    nslots = np.zeros((len(pbit_of), D), np.int64)
+    nedges = -np.ones((len(pbit_of), D), np.int64)
+    for s, i in enumerate(pbit_of.tolist()):
+        if i < 0:
+            continue
+        for d, (j, e) in enumerate(spec.neighbours[i]):
+            nslots[s, d] = slot_of[j]
+            nedges[s, d] = e
+    for a in (slot_of, pbit_of, nslots, nedges):
+        a.flags.writeable = False
+    return MuxLayout(K, len(pbit_of) // K, D, slot_of, pbit_of, nslots, nedges, tuple(color_groups))
+
+
+def weight_bits(spec: PBitNetSpec) -> int:
+    """Width of one ``h`` or ``J`` entry in a lane's weight memory (and of ``TBL_DATA``)."""
+    return max(spec.h_bits, spec.j_bits)
+
+
+def window_writes(spec: PBitNetSpec, h_q, j_q) -> tuple[list[str], list[int]]:
+    """Register writes (names, values) that load raw ``h_q`` (n,) and ``J_q`` (num_edges,).
+
+    Parallel fabric: the field tables (:func:`~.pbit_net_tables.field_table_writes`),
+    with a ``TBL_ADDR`` at every gap of the window address.  Multiplexed: ``TBL_ADDR``
+    = a slot, then per slot ``TBL_DATA`` = ``h``, ``J`` of neighbour ``0 .. D - 1``
+    (two's complement in :func:`weight_bits`); the ``D + 1``-th write stores the slot's
+    word and moves the pointer to the next slot.  Padding slots are skipped.
+    """
+    if not spec.multiplexed:
+        from .pbit_net_tables import field_table_writes
+
+        addrs, values = field_table_writes(spec, h_q, j_q)
+        return _pointer_writes(addrs.tolist(), values.tolist())
+    lay = spec.mux_layout
+    h = np.asarray(h_q, np.int64).reshape(-1)
+    j = np.concatenate([np.asarray(j_q, np.int64).reshape(-1), [0]])  # index -1: no neighbour
+    mask = (1 << weight_bits(spec)) - 1
+    real = np.flatnonzero(lay.pbit_of >= 0)
+    words = np.concatenate([h[lay.pbit_of[real], None], j[lay.neighbour_edges[real]]], axis=1) & mask
+    names, values, expected = [], [], None
+    for s, row in zip(real.tolist(), words.tolist(), strict=True):
+        if s != expected:
+            names.append("TBL_ADDR")
+            values.append(s)
+        names += ["TBL_DATA"] * len(row)
+        values += row
+        expected = s + 1
+    return names, values
+
+
+def _pointer_writes(addrs: list[int], values: list[int]) -> tuple[list[str], list[int]]:
+    """``TBL_DATA`` for every value, ``TBL_ADDR`` where the address does not follow on."""
+    names, words, expected = [], [], None
+    for addr, value in zip(addrs, values, strict=True):
+        if addr != expected:  # a gap: move the window pointer (TBL_DATA advances it)
+            names.append("TBL_ADDR")
+            words.append(addr)
+        names.append("TBL_DATA")
+        words.append(value)
+        expected = addr + 1
+    return names, words
+
+
+def seed_writes(spec: PBitNetSpec, seed: int) -> tuple[list[str], list[int]]:
+    """Register writes that load master ``seed``'s RNG streams.
+
+    Parallel fabric: the seed chain (:meth:`~.pbit_net_spec.PBitNetSpec.seed_chain_words`).
+    Multiplexed: ``SEED_ADDR = 0``, then every slot's state, 32-bit word 0 first
+    (padding slots 0); the last word of a slot stores its state.
+    """
+    if not spec.multiplexed:
+        words = spec.seed_chain_words(seed)
+        return ["SEED"] * len(words), words
+    lay = spec.mux_layout
+    states = np.zeros((lay.slots, spec.rng_model.state_words), np.int64)
+    real = lay.pbit_of >= 0
+    states[real] = spec.rng_states(seed)[lay.pbit_of[real]]
+    words = states.reshape(-1).tolist()
+    return ["SEED_ADDR"] + ["SEED"] * len(words), [0] + words
+
+
+def pack_spins(spec: PBitNetSpec, spins) -> list[int]:
+    """Register words of spins (+-1, (n,)): :attr:`~.PBitNetSpec.word_spins` per word."""
+    up = np.asarray(spins).reshape(-1) > 0
+    if spec.multiplexed:
+        lay = spec.mux_layout
+        bits = np.zeros(lay.slots, bool)
+        bits[lay.slot_of] = up
+    else:
+        bits = np.zeros(32 * spec.state_words, bool)
+        bits[: spec.n] = up
+    per = bits.reshape(-1, spec.word_spins)
+    return (per.astype(np.uint64) << np.arange(spec.word_spins, dtype=np.uint64)).sum(axis=1).tolist()
+
+
+def unpack_spins(spec: PBitNetSpec, words) -> np.ndarray:
+    """Inverse of :func:`pack_spins` on ``(..., state_words)`` words: ``(..., n)`` int8 +-1."""
+    w = np.asarray(words, np.uint64)
+    bits = (w[..., None] >> np.arange(spec.word_spins, dtype=np.uint64)) & np.uint64(1)
+    bits = bits.reshape(*w.shape[:-1], -1)
+    bits = bits[..., spec.mux_layout.slot_of] if spec.multiplexed else bits[..., : spec.n]
+    return np.where(bits == 1, 1, -1).astype(np.int8)
