@@ -16,6 +16,7 @@ refused with the number of such p-bits that does fit.
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 
 from .errors import UserError
@@ -34,17 +35,26 @@ def lower_bound(spec) -> dict[str, int]:
     from ..sim_golden.pbit_spec import PBitArraySpec
     from ..sim_golden.rng import RNGKind
 
+    if isinstance(spec, PBitNetSpec) and spec.multiplexed:
+        return {}  # its RNG states live in memories (see structural_usage)
     if isinstance(spec, PBitArraySpec | PBitNetSpec):
         bits = spec.lfsr_width if spec.rng is RNGKind.LFSR else spec.rng_model.state_bits
         return {"ff": spec.n * bits}
     return {}
 
 
-def structural_usage(spec) -> tuple[dict, str]:
-    """``(usage, what)``: the structural resource figure of ``spec`` and how to call it."""
+def structural_usage(spec, board=None) -> tuple[dict, str]:
+    """``(usage, what)``: the structural resource figure of ``spec`` (on ``board``'s kinds
+    of memory, when given) and how to call it."""
     from ..sim_golden.hopfield_spec import HopfieldSpec
     from ..sim_golden.pbit_net_spec import PBitNetSpec
 
+    if isinstance(spec, PBitNetSpec) and spec.multiplexed:
+        from .pbit_mux_cost import mux_cost
+
+        uram = board is not None and bool(board.resources.as_dict().get("uram"))
+        usage = {k: math.ceil(v) for k, v in mux_cost(spec, uram=uram).items()}
+        return usage, "the multiplexed fabric's model estimates"
     if isinstance(spec, PBitNetSpec):
         from .pbit_cost import network_cost
 
@@ -73,13 +83,21 @@ def _fit_hint(spec, board) -> str:
         return hint
     if not isinstance(spec, PBitNetSpec):
         return ""
+    if spec.multiplexed:
+        from .pbit_mux_cost import max_mux_pbits
+
+        most = max_mux_pbits(spec, have)
+        return (
+            f"; {board.title} holds at most {most:,} p-bits of degree {spec.max_degree} on "
+            f"{spec.lanes} lanes with this [pbit] setup"
+        )
     from .pbit_cost import max_pbits
 
     most = max_pbits(spec, have)
     return f"; {board.title} holds at most {most:,} p-bits of degree {spec.max_degree} with this [pbit] setup"
 
 
-def _estimate(config, mode: str, log):
+def _estimate(config, mode: str, log, board=None):
     """The yosys estimate as a resource dict, or None (mode ``auto`` and no tool)."""
     if mode == "no":
         return None
@@ -89,7 +107,7 @@ def _estimate(config, mode: str, log):
         if mode == "yes":
             raise UserError("--estimate yes needs spinemu.gen.synth, which this installation lacks") from None
         return None
-    spec, in_uram = _yosys_variant(config.spec)
+    spec, in_uram = _yosys_variant(config.spec, board)
     try:
         result = synth.estimate(spec, target="xc7", check_fit=False, log=log)
     except UserError:
@@ -104,12 +122,22 @@ def _estimate(config, mode: str, log):
     return usage
 
 
-def _yosys_variant(spec):
+def _yosys_variant(spec, board=None):
     """``(spec to synthesise, {"bram36", "uram"} moved to UltraRAM or None)``.
 
     yosys maps no UltraRAM: a Hopfield core with ``synapse_ram = "ultra"`` is estimated
-    with its synapse memory in block RAM, and that memory's blocks are moved over."""
+    with its synapse memory in block RAM, and that memory's blocks are moved over; so
+    are the deep memories of a multiplexed p-bit fabric on a board with UltraRAM
+    (:func:`~spinemu.gen.pbit_mux_cost.uram_memories`)."""
     from ..sim_golden.hopfield_spec import HopfieldSpec
+    from ..sim_golden.pbit_net_spec import PBitNetSpec
+
+    if isinstance(spec, PBitNetSpec) and spec.multiplexed:
+        from .pbit_mux_cost import uram_memories
+
+        has_uram = board is not None and bool(board.resources.as_dict().get("uram"))
+        moved = uram_memories(spec) if has_uram else None
+        return spec, moved if moved and moved["uram"] else None
 
     if not (isinstance(spec, HopfieldSpec) and spec.synapse_ram == "ultra"):
         return spec, None
@@ -160,9 +188,9 @@ def cmd_build(args) -> int:
     except ValueError as exc:
         raise UserError(f"bad board file: {exc}") from None
     config = load_config(args.config)
-    usage, what = structural_usage(config.spec)
+    usage, what = structural_usage(config.spec, board)
     check_fits(config, board, usage, what=what)
-    usage = _estimate(config, args.estimate, log)
+    usage = _estimate(config, args.estimate, log, board)
     if usage is not None:
         check_fits(config, board, usage, what="yosys estimates")
         log(

@@ -25,10 +25,10 @@ t + 1  the neighbour slots address the spin memory; the RNG word and next
        state are computed and registered
 t + 2  the neighbours' spins select ``+J`` or ``-J``; ``h`` plus the sum is
        registered; the RNG state is written back
-t + 3  the field is saturated and encoded, the probability table read and
-       compared with the random number; the new spin (or the clamp value) is
-       registered
-t + 4  the group's spins are written (word ``g``) and leave on ``sample``
+t + 3  the field is saturated and encoded (table index and sign registered)
+t + 4  the probability table is read and compared with the random number; the
+       new spin (or the clamp value) is registered
+t + 5  the group's spins are written (word ``g``) and leave on ``sample``
 ====== ======================================================================
 
 ``sample`` carries one group per clock (``sample_valid``), ``groups`` words per
@@ -50,7 +50,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.pbit_net_mux import weight_bits
+from ..sim_golden.pbit_net_mux import MUX_STAGES, weight_bits
 from ..sim_golden.pbit_net_spec import PBitNetSpec
 from ..sim_golden.pbit_net_tables import prob_index_bits
 from .axil import AXI4LiteSignature, CSRBank
@@ -66,6 +66,15 @@ __all__ = ["PBitMuxTop", "MuxLane"]
 def _depth(groups: int) -> int:
     """Memory depth of ``groups`` rows (at least 2: a one-word memory has no address)."""
     return max(2, groups)
+
+
+def _delayed(m, value, name: str, first: int, last: int):
+    """``value`` (valid in clock ``t + first - 1``) registered into clock ``t + last``."""
+    for k in range(first, last + 1):
+        q = Signal(len(value), name=f"{name}{k}")
+        m.d.sync += q.eq(value)
+        value = q
+    return value
 
 
 def _state_value(words) -> int:
@@ -84,9 +93,9 @@ class MuxLane(wiring.Component):
     nbr_words : In(degree * lanes)
         Those words (clock ``t + 2``).
     clamp_en, clamp_val : In(1)
-        The slot's clamp (clock ``t + 3``).
+        The slot's clamp (clock ``t + MUX_STAGES - 1``).
     spin : Out(1)
-        The new spin (1 = +1), registered: valid in clock ``t + 4``.
+        The new spin (1 = +1), registered: valid in clock ``t + MUX_STAGES``.
     pt_we, pt_addr, pt_data : In
         Probability-table write (broadcast).
     w_we, w_row, w_data : In
@@ -165,9 +174,9 @@ class MuxLane(wiring.Component):
         nbr_rd, w_rd, rng_rd = (mem.read_port(transparent_for=()) for mem in (nbrs, weights, rng))
         for rd in (nbr_rd, w_rd, rng_rd):
             m.d.comb += rd.addr.eq(self.group)
-        v1, v2, v3 = Signal(name="valid1"), Signal(name="valid2"), Signal(name="valid3")
+        v1, v2 = Signal(name="valid1"), Signal(name="valid2")
         row1, row2 = Signal(gb, name="row1"), Signal(gb, name="row2")
-        m.d.sync += [v1.eq(self.issue), v2.eq(v1), v3.eq(v2), row1.eq(self.group), row2.eq(row1)]
+        m.d.sync += [v1.eq(self.issue), v2.eq(v1), row1.eq(self.group), row2.eq(row1)]
 
         # clock t + 1: neighbour addresses, RNG word and next state, weights registered
         real1 = nbr_rd.data[0]
@@ -181,22 +190,30 @@ class MuxLane(wiring.Component):
             sel2.append(sel)
         word, nxt = rng_next(spec.rng_model, rng_rd.data)
         shift = spec.word_bits - spec.prob_bits
-        rnd2, rnd3 = (Signal(spec.prob_bits, name=f"random{k}") for k in (2, 3))
         next2 = Signal(spec.rng_model.state_bits, name="rng_next")
         w2 = Signal((D + 1) * wb, name="weights2")
-        real2, real3 = Signal(name="real2"), Signal(name="real3")
-        m.d.sync += [
-            rnd2.eq(word[shift:]), rnd3.eq(rnd2), next2.eq(nxt), w2.eq(w_rd.data),
-            real2.eq(real1), real3.eq(real2),
-        ]  # fmt: skip
+        real2 = Signal(name="real2")
+        m.d.sync += [next2.eq(nxt), w2.eq(w_rd.data), real2.eq(real1)]
+        # what the last stages need, carried along: the random number, "holds a p-bit", valid
+        carried = {
+            "random": _delayed(m, word[shift:], "random", 2, MUX_STAGES - 1),
+            "real": _delayed(m, real2, "real", 3, MUX_STAGES - 1),
+            "valid": _delayed(m, v2, "valid", 3, MUX_STAGES - 1),
+        }
 
-        # clock t + 2: the field (h + sum of +-J), and the RNG state written back
+        # clock t + 2: the field (h + sum of +-J), and the RNG state written back.  -J is
+        # ~J + 1: the +1s of the down neighbours are added once, as their count.
         width = wb + (D + 1).bit_length() + 1
         terms = [sign_extend(w2[:wb], width)]
+        downs = []
         for d in range(D):
             w = sign_extend(w2[(d + 1) * wb : (d + 2) * wb], width)
             up = self.nbr_words[d * K : (d + 1) * K].bit_select(sel2[d], 1) if K > 1 else self.nbr_words[d]
-            terms.append(Mux(up, w, (~w + 1)[:width]))
+            terms.append(Mux(up, w, ~w))
+            downs.append(~up)
+        cb = D.bit_length()
+        count = tree_sum(m, [Cat(down, Const(0, cb - 1)) for down in downs], cb, "downs")
+        terms.append(Cat(count, Const(0, width - len(count))))
         total = tree_sum(m, terms, width, "field_sum")
         field3 = Signal(width, name="field3")
         m.d.sync += field3.eq(total)
@@ -207,19 +224,25 @@ class MuxLane(wiring.Component):
             rng_wr.en.eq(self.s_we | (v2 & real2)),
         ]
 
-        # clock t + 3: saturate, encode, look up, compare; the new spin registered
+        # clock t + 3: saturate and encode; the table index and the sign registered
         a = spec.acc_bits
         field = saturate_symmetric(m, field3, width, a, "field")
+        index4 = Signal(prob_index_bits(spec), name="index4")
+        negative4 = Signal(name="negative4")
         if spec.symmetric:
-            negative = field[a - 1]
-            index = Mux(negative, (~field + 1)[: a - 1], field[: a - 1])
+            m.d.sync += [
+                negative4.eq(field[a - 1]),
+                index4.eq(Mux(field[a - 1], (~field + 1)[: a - 1], field[: a - 1])),
+            ]
         else:
-            negative, index = Const(0, 1), field
+            m.d.sync += index4.eq(field)
+
+        # clock t + 4: look up, compare; the new spin (or the clamp value) registered
         prob_rd = prob.read_port(domain="comb")
-        m.d.comb += prob_rd.addr.eq(index)
-        hit = rnd3 < prob_rd.data
-        new = Mux(self.clamp_en, self.clamp_val, hit ^ negative)
-        m.d.sync += self.spin.eq(new & real3 & v3)
+        m.d.comb += prob_rd.addr.eq(index4)
+        hit = carried["random"] < prob_rd.data
+        new = Mux(self.clamp_en, self.clamp_val, hit ^ negative4)
+        m.d.sync += self.spin.eq(new & carried["real"] & carried["valid"])
 
         for mem, we, row, data in (
             (prob, self.pt_we, self.pt_addr, self.pt_data),
@@ -275,7 +298,7 @@ class PBitMuxTop(wiring.Component):
         # -- pipeline bookkeeping: valid bits and the group of each stage ---------------------
         valid = [control.issue]
         rows = [control.group]
-        for k in range(1, 5):
+        for k in range(1, MUX_STAGES + 1):
             v, r = Signal(name=f"valid{k}"), Signal(gb, name=f"row{k}")
             m.d.sync += [v.eq(valid[-1]), r.eq(rows[-1])]
             valid.append(v)
@@ -316,13 +339,23 @@ class PBitMuxTop(wiring.Component):
             control.tables_beta.eq(tables_beta),
         ]
 
-        # -- spins: one word per group; clamps alike ------------------------------------------
-        m.submodules.spins = spins = Memory(shape=K, depth=depth, init=[])
+        # -- spins: one word per group, a copy per reader (each lane's neighbour d, and the
+        # bus); every copy takes every write.  (One memory with all the read ports would be
+        # the same thing, but yosys' memory_libmap fails on it.)
+        spin_we, spin_addr = Signal(name="spin_we"), Signal(gb, name="spin_addr")
+        spin_data = Signal(K, name="spin_data")
+
+        def spin_copy(name):
+            m.submodules[name] = mem = Memory(shape=K, depth=depth, init=[])
+            wr = mem.write_port()
+            m.d.comb += [wr.en.eq(spin_we), wr.addr.eq(spin_addr), wr.data.eq(spin_data)]
+            return mem.read_port(transparent_for=())
+
         m.submodules.clamp_en = clamp_en = Memory(shape=K, depth=depth, init=[])
         m.submodules.clamp_val = clamp_val = Memory(shape=K, depth=depth, init=[])
         word_sel = csr.WORD_SEL
         # the bus side: the word at WORD_SEL (spins, clamp enables) and its new value
-        old_rd = spins.read_port(transparent_for=())
+        old_rd = spin_copy("spins_bus")
         en_rd = clamp_en.read_port(transparent_for=())
         m.d.comb += [old_rd.addr.eq(word_sel), en_rd.addr.eq(word_sel)]
         old, en = old_rd.data, en_rd.data
@@ -331,16 +364,15 @@ class PBitMuxTop(wiring.Component):
         bus_spins = Mux(csr.STATE_IN_wstb, loaded, clamped)
         m.d.sync += csr.STATE.eq(old)
 
-        # the datapath side: group issued at t, clamps at t + 3, spins written at t + 4
+        # the datapath side: group issued at t, clamps in the clock before the spins are written
         new_group = Cat(*(unit.spin for unit in lanes))
-        spin_wr = spins.write_port()
         bus_write = csr.STATE_IN_wstb | csr.CLAMP_VAL_wstb
         m.d.comb += [
-            spin_wr.addr.eq(Mux(bus_write, word_sel, rows[4])),
-            spin_wr.data.eq(Mux(bus_write, bus_spins, new_group)),
-            spin_wr.en.eq(bus_write | valid[4]),
+            spin_addr.eq(Mux(bus_write, word_sel, rows[MUX_STAGES])),
+            spin_data.eq(Mux(bus_write, bus_spins, new_group)),
+            spin_we.eq(bus_write | valid[MUX_STAGES]),
             self.sample.eq(new_group),
-            self.sample_valid.eq(valid[4]),
+            self.sample_valid.eq(valid[MUX_STAGES]),
         ]
         for mem, we, data in ((clamp_en, csr.CLAMP_EN_wstb, csr.CLAMP_EN), (clamp_val, None, None)):
             wr = mem.write_port()
@@ -353,12 +385,10 @@ class PBitMuxTop(wiring.Component):
                 m.d.comb += [wr.en.eq(we), wr.data.eq(data)]
             m.d.comb += wr.addr.eq(word_sel)
         clamp_rd = [mem.read_port(transparent_for=()) for mem in (clamp_en, clamp_val)]
-        clamp3 = []
+        clamp_q = []
         for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True):
             m.d.comb += rd.addr.eq(control.group)
-            q2, q3 = Signal(K, name=f"{name}2"), Signal(K, name=f"{name}3")
-            m.d.sync += [q2.eq(rd.data), q3.eq(q2)]
-            clamp3.append(q3)
+            clamp_q.append(_delayed(m, rd.data, name, 2, MUX_STAGES - 1))
 
         # -- lanes --------------------------------------------------------------------------
         # weight window: TBL_ADDR sets the slot; TBL_DATA fills h, J0, J1, ... and stores
@@ -396,8 +426,8 @@ class PBitMuxTop(wiring.Component):
             m.d.comb += [
                 unit.issue.eq(control.issue),
                 unit.group.eq(control.group),
-                unit.clamp_en.eq(clamp3[0][lane]),
-                unit.clamp_val.eq(clamp3[1][lane]),
+                unit.clamp_en.eq(clamp_q[0][lane]),
+                unit.clamp_val.eq(clamp_q[1][lane]),
                 unit.pt_we.eq(pt[0]),
                 unit.pt_addr.eq(pt[1]),
                 unit.pt_data.eq(pt[2]),
@@ -409,7 +439,7 @@ class PBitMuxTop(wiring.Component):
                 unit.s_data.eq(Cat(seed_staged, csr.SEED) if sw > 1 else csr.SEED[: len(unit.s_data)]),
             ]
             for d in range(D):
-                rd = spins.read_port(transparent_for=())
+                rd = spin_copy(f"spins_l{lane}_n{d}")
                 m.d.comb += [
                     rd.addr.eq(unit.nbr_addr[d * gb : (d + 1) * gb]),
                     unit.nbr_words[d * K : (d + 1) * K].eq(rd.data),

@@ -23,7 +23,8 @@ logic per p-bit it has ``K = lanes`` update units and memories:
     whole group's new spins.  ``STATE``/``STATE_IN``/``CLAMP_*`` words are these words.
 
 The update of group ``g`` is a pipeline of :data:`MUX_STAGES` clocks (read the group's
-words; read the neighbours' spins; add the field; look up and compare; write), and
+words; read the neighbours' spins; add the field; saturate and encode; look up and
+compare; then write), and
 the next color starts only when the last group of this one is written: a color of
 ``k`` groups costs ``k + MUX_GAP`` clocks, a sweep :attr:`MuxLayout.sweep_cycles`.
 """
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 #: Clocks from issuing a group to writing its spins.
-MUX_STAGES = 4
+MUX_STAGES = 5
 #: Idle clocks after a color's last group, so that the next color reads its spins.
 MUX_GAP = MUX_STAGES - 1
 

@@ -39,6 +39,8 @@ __all__ = [
     "prob_tables",
     "rewrite_clocks",
     "sweep_clocks",
+    "run_clocks",
+    "reference_fmax_mhz",
     "SCHEDULE_WAIT",
     "BETA_PIPELINE",
     "partial_bits",
@@ -201,3 +203,29 @@ def sweep_clocks(spec: PBitNetSpec, beta_changes: bool = True) -> int:
         return spec.sweep_cycles
     drain = REPLICA_STAGES if spec.replicas > 1 else 0
     return spec.sweep_cycles + SCHEDULE_WAIT + drain + rewrite_clocks(spec)
+
+
+def run_clocks(spec: PBitNetSpec, beta_acc, num_reads: int) -> int:
+    """Clocks the core spends sweeping ``num_reads`` reads of the per-sweep ``beta_acc``:
+    :attr:`~.pbit_net_spec.PBitNetSpec.sweep_cycles` per sweep of every group of
+    ``replicas`` reads, plus a table rewrite and the wait for the scheduled β at every
+    change of the β in use (bus transfers between reads not counted)."""
+    shift = spec.beta_frac_bits - spec.beta_mul_frac_bits
+    used = [int(b) >> shift for b in beta_acc]
+    changes = sum(1 for k, b in enumerate(used) if k == 0 or b != used[k - 1])
+    drain = REPLICA_STAGES if spec.replicas > 1 else 0
+    per_read = len(used) * spec.sweep_cycles + changes * (rewrite_clocks(spec) + SCHEDULE_WAIT + drain)
+    return -(-int(num_reads) // spec.replicas) * per_read
+
+
+#: Clock (MHz) at which a sampler run's emulated time is reported, per design kind: nextpnr
+#: on an ECP5-85 for the 16 x 16 lattice (docs/pbit_scale.md): one chain 82.1 MHz, with
+#: replicas (the four-stage pipeline) 116.5 MHz; the multiplexed fabric see its entry.
+REFERENCE_FMAX_MHZ = {"parallel": 82.1, "replicas": 116.5, "multiplexed": 100.0}
+
+
+def reference_fmax_mhz(spec: PBitNetSpec) -> float:
+    """:data:`REFERENCE_FMAX_MHZ` of ``spec``'s kind of design."""
+    if spec.multiplexed:
+        return REFERENCE_FMAX_MHZ["multiplexed"]
+    return REFERENCE_FMAX_MHZ["replicas" if spec.replicas > 1 else "parallel"]

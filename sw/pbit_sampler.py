@@ -45,10 +45,11 @@ from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantize
 from ..sim_golden.pbit_net_mux import pack_spins, seed_writes, unpack_spins, window_writes
 from ..sim_golden.pbit_net_regmap import STATUS_BUSY
 from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, BetaMultError, PBitNetSpec
-from ..sim_golden.pbit_net_tables import sweep_clocks
+from ..sim_golden.pbit_net_tables import reference_fmax_mhz, run_clocks, sweep_clocks
+from ..sim_golden.validate import SpecError
 from .driver import RegisterDriver
 
-__all__ = ["PBitSampler", "PBitNetDriver", "run_network", "BACKENDS", "clear_model_cache"]
+__all__ = ["PBitSampler", "PBitNetDriver", "run_network", "BACKENDS", "clear_model_cache", "choose_fabric"]
 
 BACKENDS = ("golden", "rtl")
 
@@ -396,6 +397,21 @@ def run_network(
 
 _HW_FIELDS = {f.name for f in fields(PBitNetSpec)} - {"n", "edges", "dense"}
 
+#: Above this degree :func:`choose_fabric` takes the multiplexed fabric: a parallel p-bit
+#: needs a field table per six neighbours and an adder tree over them.
+MUX_ABOVE_DEGREE = 12
+#: Above this many p-bits :func:`choose_fabric` takes the multiplexed fabric: a parallel
+#: network of more p-bits outgrows the largest supported board (ZCU104) at degree 6.
+MUX_ABOVE_PBITS = 4096
+
+
+def choose_fabric(n: int, max_degree: int) -> str:
+    """The fabric :class:`PBitSampler` generates for a graph when not told: ``"parallel"``
+    (a color per clock) for graphs of at most :data:`MUX_ABOVE_PBITS` p-bits and degree
+    :data:`MUX_ABOVE_DEGREE`, else ``"multiplexed"`` (weights in memory, ``lanes``
+    updates per clock).  Both sample the same: the choice sets cost and speed only."""
+    return "multiplexed" if n > MUX_ABOVE_PBITS or max_degree > MUX_ABOVE_DEGREE else "parallel"
+
 
 class _DimodBase:
     pass
@@ -440,7 +456,12 @@ class PBitSampler(_Sampler):
         (``j_bits``, ``frac_bits``, ``rng``, ``update_order``, ``replicas`` ...).  With
         ``replicas = P`` the hardware runs ``P`` reads at once, interleaved clock by
         clock (``num_reads`` in groups of ``P``); ``SampleSet.info`` gives
-        ``replicas`` and ``clocks_per_sweep``.
+        ``replicas`` and ``clocks_per_sweep``.  ``fabric = "parallel"`` or
+        ``"multiplexed"`` (with ``lanes``; giving ``lanes`` implies it) picks the
+        gateware; by default :func:`choose_fabric` picks it for each problem's graph.
+        Both fabrics return the same samples.  ``SampleSet.info`` says which ran
+        (``fabric``, ``lanes``), the clocks the run takes (``clocks``) and that time at the
+        fabric's reference clock (``reference_fmax_mhz``, ``emulated_seconds``).
 
     Examples
     --------
@@ -479,6 +500,8 @@ class PBitSampler(_Sampler):
         if self.num_workers > 1 and backend != "golden":
             raise ValueError(f"num_workers applies to the golden backend, not {backend!r}")
         self.hardware = dict(hardware)
+        if "lanes" in self.hardware and "fabric" not in self.hardware:
+            self.hardware["fabric"] = "multiplexed"
         self._specs: dict = {}
         self._fixed = None
         if topology is None:
@@ -492,7 +515,7 @@ class PBitSampler(_Sampler):
                 raise ValueError(f"topology must be None, 'dense', a BQM or an edge list, not {topology!r}")
             if n is None:
                 raise ValueError("topology='dense' needs n")
-            self._fixed = (list(range(n)), PBitNetSpec(n=n, dense=True, **hardware))
+            self._fixed = (list(range(n)), self._make_spec(n=n, dense=True))
         else:
             if dimod is not None and isinstance(topology, dimod.BinaryQuadraticModel):
                 labels = list(topology.variables)
@@ -508,7 +531,7 @@ class PBitSampler(_Sampler):
                 edges = tuple((index[u], index[v]) for u, v in pairs)
             except KeyError as exc:
                 raise ValueError(f"topology names variable {exc.args[0]!r} outside 0..{n - 1}") from None
-            self._fixed = (labels, PBitNetSpec(n=len(labels), edges=edges, **hardware))
+            self._fixed = (labels, self._make_spec(n=len(labels), edges=edges))
         self._board = None  # the PBitNetDriver of the overlay's core (backend "pynq")
         if backend == "pynq":
             self._board = _open_board(self, overlay, timeout)
@@ -595,8 +618,22 @@ class PBitSampler(_Sampler):
         edges = tuple(sorted((min(index[u], index[v]), max(index[u], index[v])) for u, v in bqm.quadratic))
         key = (len(labels), edges)
         if key not in self._specs:
-            self._specs[key] = PBitNetSpec(n=len(labels), edges=edges, **self.hardware)
+            self._specs[key] = self._make_spec(n=len(labels), edges=edges)
         return labels, self._specs[key]
+
+    def _make_spec(self, **topology) -> PBitNetSpec:
+        """The Spec of a topology with the sampler's hardware fields, on the fabric the
+        sampler was given or else :func:`choose_fabric`'s for that graph."""
+        spec = PBitNetSpec(**topology, **self.hardware)
+        if "fabric" in self.hardware:
+            return spec
+        fabric = choose_fabric(spec.n, spec.max_degree)
+        if fabric == spec.fabric.value:
+            return spec
+        try:
+            return PBitNetSpec(**topology, **self.hardware, fabric=fabric)
+        except SpecError:  # hardware the multiplexed fabric lacks (replicas, telegraph ...)
+            return spec
 
     def _map(self, bqm, labels, spec):
         """Quantised (h_q, j_q, variable -> p-bit) of ``bqm`` on the hardware, or raise."""
@@ -813,6 +850,7 @@ class PBitSampler(_Sampler):
         acc = run.beta_acc if acc is None else acc
         used = spec.beta_used(acc) * factor if len(acc) else np.zeros(0)  # problem units
         states = run.best_states if return_best else run.states
+        clocks, fmax = run_clocks(spec, acc, int(num_reads)), reference_fmax_mhz(spec)
         info = {
             "backend": self.backend,
             "auto_scale": auto_scale,
@@ -832,6 +870,9 @@ class PBitSampler(_Sampler):
             "lanes": spec.lanes,
             "replicas": spec.replicas,
             "clocks_per_sweep": spec.sweep_cycles,
+            "clocks": clocks,
+            "reference_fmax_mhz": fmax,
+            "emulated_seconds": clocks / (fmax * 1e6),
             "seed": master,
             "return_best": return_best,
         }
