@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from amaranth import Cat, Const, Signal
 
-__all__ = ["sign_extend", "wire", "tree_sum", "saturate", "saturate_symmetric", "round_shift", "one_hot"]
+__all__ = [
+    "sign_extend", "wire", "tree_sum", "pipelined_tree_sum", "saturate", "saturate_symmetric", "round_shift",
+    "one_hot",
+]
 
 
 def sign_extend(value, width: int):
@@ -30,9 +33,27 @@ def wire(m, value, width: int, name: str) -> Signal:
 
 def tree_sum(m, values, width: int, name: str):
     """Balanced adder tree of ``width``-bit two's-complement values, modulo ``2**width``."""
+    return _tree(m, values, width, name, levels_per_stage=None)
+
+
+def pipelined_tree_sum(m, values, width: int, name: str, levels_per_stage: int) -> Signal:
+    """:func:`tree_sum` with a register after every ``levels_per_stage`` adder levels and
+    after the last: the sum of ``values`` appears ``ceil(levels / levels_per_stage)``
+    clocks later (at least one)."""
+    return _tree(m, values, width, name, levels_per_stage=levels_per_stage)
+
+
+def _tree(m, values, width: int, name: str, *, levels_per_stage: int | None):
     vals = list(values)
     level = 0
-    while len(vals) > 1:
+    while True:
+        done = len(vals) == 1
+        if levels_per_stage and (done or (level and level % levels_per_stage == 0)):
+            regs = [Signal(width, name=f"{name}_q{level}_{k}") for k in range(len(vals))]
+            m.d.sync += [r.eq(v) for r, v in zip(regs, vals, strict=True)]
+            vals = regs
+        if done:
+            return vals[0]
         nxt = []
         for k in range(0, len(vals) - 1, 2):
             s = Signal(width, name=f"{name}_l{level}_{k // 2}")
@@ -42,7 +63,6 @@ def tree_sum(m, values, width: int, name: str):
             nxt.append(vals[-1])
         vals = nxt
         level += 1
-    return vals[0]
 
 
 def saturate(m, value, width: int, bits: int, name: str) -> Signal:

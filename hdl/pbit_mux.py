@@ -23,13 +23,17 @@ clock  what happens
 t      the lane memories read row ``g``; the clamp memories word ``g``
 t + 1  the neighbour slots address the spin memory; the RNG word and next
        state are computed and registered
-t + 2  the neighbours' spins select ``+J`` or ``-J``; ``h`` plus the sum is
-       registered; the RNG state is written back
-t + 3  the field is saturated and encoded (table index and sign registered)
-t + 4  the probability table is read and compared with the random number; the
+t + 2  the neighbours' spins select ``+J`` or ``-J`` (registered, with ``h`` and
+       the count of down neighbours); the RNG state is written back
+t + 3  the adder tree, a register every two levels (``tree_stages`` clocks)
+s - 2  the field is saturated and encoded (table index and sign registered)
+s - 1  the probability table is read and compared with the random number; the
        new spin (or the clamp value) is registered
-t + 5  the group's spins are written (word ``g``) and leave on ``sample``
+s      the group's spins are written (word ``g``) and leave on ``sample``
 ====== ======================================================================
+
+with ``s = t + stages`` (:func:`~spinemu.sim_golden.pbit_net_mux.mux_stages`: 7 for
+degree 3 to 14).
 
 ``sample`` carries one group per clock (``sample_valid``), ``groups`` words per
 sweep in slot order (:func:`~spinemu.sim_golden.pbit_net_mux.unpack_spins`).  Writes
@@ -50,11 +54,11 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.pbit_net_mux import MUX_STAGES, weight_bits
+from ..sim_golden.pbit_net_mux import TREE_LEVELS_PER_STAGE, weight_bits
 from ..sim_golden.pbit_net_spec import PBitNetSpec
 from ..sim_golden.pbit_net_tables import prob_index_bits
 from .axil import AXI4LiteSignature, CSRBank
-from .fixed import saturate_symmetric, sign_extend, tree_sum
+from .fixed import pipelined_tree_sum, saturate_symmetric, sign_extend, tree_sum
 from .pbit_mux_control import MuxSweepControl
 from .pbit_net import READ_SETTLE
 from .prob_table_engine import ProbTableEngine
@@ -93,9 +97,9 @@ class MuxLane(wiring.Component):
     nbr_words : In(degree * lanes)
         Those words (clock ``t + 2``).
     clamp_en, clamp_val : In(1)
-        The slot's clamp (clock ``t + MUX_STAGES - 1``).
+        The slot's clamp (clock ``t + stages - 1``, ``stages`` of the layout).
     spin : Out(1)
-        The new spin (1 = +1), registered: valid in clock ``t + MUX_STAGES``.
+        The new spin (1 = +1), registered: valid in clock ``t + stages``.
     pt_we, pt_addr, pt_data : In
         Probability-table write (broadcast).
     w_we, w_row, w_data : In
@@ -163,6 +167,7 @@ class MuxLane(wiring.Component):
         wb = weight_bits(spec)
         lane_bits = (K - 1).bit_length()
         depth = _depth(lay.groups)
+        stages = lay.stages
 
         rom_rows, slot_bits = self._rom_rows()
         m.submodules.nbrs = nbrs = Memory(shape=1 + D * slot_bits, depth=depth, init=rom_rows)
@@ -196,13 +201,13 @@ class MuxLane(wiring.Component):
         m.d.sync += [next2.eq(nxt), w2.eq(w_rd.data), real2.eq(real1)]
         # what the last stages need, carried along: the random number, "holds a p-bit", valid
         carried = {
-            "random": _delayed(m, word[shift:], "random", 2, MUX_STAGES - 1),
-            "real": _delayed(m, real2, "real", 3, MUX_STAGES - 1),
-            "valid": _delayed(m, v2, "valid", 3, MUX_STAGES - 1),
+            "random": _delayed(m, word[shift:], "random", 2, stages - 1),
+            "real": _delayed(m, real2, "real", 3, stages - 1),
+            "valid": _delayed(m, v2, "valid", 3, stages - 1),
         }
 
-        # clock t + 2: the field (h + sum of +-J), and the RNG state written back.  -J is
-        # ~J + 1: the +1s of the down neighbours are added once, as their count.
+        # clock t + 2: the terms of the field (h, +-J), and the RNG state written back.
+        # -J is ~J + 1: the +1s of the down neighbours are added once, as their count.
         width = wb + (D + 1).bit_length() + 1
         terms = [sign_extend(w2[:wb], width)]
         downs = []
@@ -214,9 +219,10 @@ class MuxLane(wiring.Component):
         cb = D.bit_length()
         count = tree_sum(m, [Cat(down, Const(0, cb - 1)) for down in downs], cb, "downs")
         terms.append(Cat(count, Const(0, width - len(count))))
-        total = tree_sum(m, terms, width, "field_sum")
-        field3 = Signal(width, name="field3")
-        m.d.sync += field3.eq(total)
+        terms3 = [Signal(width, name=f"term3_{k}") for k in range(len(terms))]
+        m.d.sync += [q.eq(t) for q, t in zip(terms3, terms, strict=True)]
+        # clocks t + 3 ...: the adder tree, registered every TREE_LEVELS_PER_STAGE levels
+        field_q = pipelined_tree_sum(m, terms3, width, "field_sum", TREE_LEVELS_PER_STAGE)
         rng_wr = rng.write_port()
         m.d.comb += [
             rng_wr.addr.eq(Mux(self.s_we, self.s_row, row2)),
@@ -224,24 +230,24 @@ class MuxLane(wiring.Component):
             rng_wr.en.eq(self.s_we | (v2 & real2)),
         ]
 
-        # clock t + 3: saturate and encode; the table index and the sign registered
+        # clock t + stages - 2: saturate and encode; the table index and the sign registered
         a = spec.acc_bits
-        field = saturate_symmetric(m, field3, width, a, "field")
-        index4 = Signal(prob_index_bits(spec), name="index4")
-        negative4 = Signal(name="negative4")
+        field = saturate_symmetric(m, field_q, width, a, "field")
+        index = Signal(prob_index_bits(spec), name="index")
+        negative = Signal(name="negative")
         if spec.symmetric:
             m.d.sync += [
-                negative4.eq(field[a - 1]),
-                index4.eq(Mux(field[a - 1], (~field + 1)[: a - 1], field[: a - 1])),
+                negative.eq(field[a - 1]),
+                index.eq(Mux(field[a - 1], (~field + 1)[: a - 1], field[: a - 1])),
             ]
         else:
-            m.d.sync += index4.eq(field)
+            m.d.sync += index.eq(field)
 
-        # clock t + 4: look up, compare; the new spin (or the clamp value) registered
+        # clock t + stages - 1: look up, compare; the new spin (or the clamp value) registered
         prob_rd = prob.read_port(domain="comb")
-        m.d.comb += prob_rd.addr.eq(index4)
+        m.d.comb += prob_rd.addr.eq(index)
         hit = carried["random"] < prob_rd.data
-        new = Mux(self.clamp_en, self.clamp_val, hit ^ negative4)
+        new = Mux(self.clamp_en, self.clamp_val, hit ^ negative)
         m.d.sync += self.spin.eq(new & carried["real"] & carried["valid"])
 
         for mem, we, row, data in (
@@ -283,6 +289,7 @@ class PBitMuxTop(wiring.Component):
         spec = self.spec
         lay = spec.mux_layout
         K, D, G = lay.lanes, lay.degree, lay.groups
+        stages = lay.stages
         rm = spec.regmap
         m.submodules.bank = bank = CSRBank(regmap=rm, read_hold=True)
         wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
@@ -298,7 +305,7 @@ class PBitMuxTop(wiring.Component):
         # -- pipeline bookkeeping: valid bits and the group of each stage ---------------------
         valid = [control.issue]
         rows = [control.group]
-        for k in range(1, MUX_STAGES + 1):
+        for k in range(1, stages + 1):
             v, r = Signal(name=f"valid{k}"), Signal(gb, name=f"row{k}")
             m.d.sync += [v.eq(valid[-1]), r.eq(rows[-1])]
             valid.append(v)
@@ -368,11 +375,11 @@ class PBitMuxTop(wiring.Component):
         new_group = Cat(*(unit.spin for unit in lanes))
         bus_write = csr.STATE_IN_wstb | csr.CLAMP_VAL_wstb
         m.d.comb += [
-            spin_addr.eq(Mux(bus_write, word_sel, rows[MUX_STAGES])),
+            spin_addr.eq(Mux(bus_write, word_sel, rows[stages])),
             spin_data.eq(Mux(bus_write, bus_spins, new_group)),
-            spin_we.eq(bus_write | valid[MUX_STAGES]),
+            spin_we.eq(bus_write | valid[stages]),
             self.sample.eq(new_group),
-            self.sample_valid.eq(valid[MUX_STAGES]),
+            self.sample_valid.eq(valid[stages]),
         ]
         for mem, we, data in ((clamp_en, csr.CLAMP_EN_wstb, csr.CLAMP_EN), (clamp_val, None, None)):
             wr = mem.write_port()
@@ -388,7 +395,7 @@ class PBitMuxTop(wiring.Component):
         clamp_q = []
         for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True):
             m.d.comb += rd.addr.eq(control.group)
-            clamp_q.append(_delayed(m, rd.data, name, 2, MUX_STAGES - 1))
+            clamp_q.append(_delayed(m, rd.data, name, 2, stages - 1))
 
         # -- lanes --------------------------------------------------------------------------
         # weight window: TBL_ADDR sets the slot; TBL_DATA fills h, J0, J1, ... and stores
@@ -422,7 +429,23 @@ class PBitMuxTop(wiring.Component):
         def lane_of(s):
             return s[:lane_bits] if lane_bits else Const(0, 1)
 
+        # the window writes reach the lanes a clock after the bus strobe, registered here
+        # (decoded per lane), so that the bank's commit logic does not reach every memory
+        w_row, s_row = Signal(gb, name="w_row"), Signal(gb, name="s_row")
+        w_data = Signal(len(lanes[0].w_data), name="w_data")
+        s_data = Signal(len(lanes[0].s_data), name="s_data")
+        m.d.sync += [
+            w_row.eq(slot[lane_bits:]),
+            w_data.eq(Cat(staged, csr.TBL_DATA[:wb])),
+            s_row.eq(seed_slot[lane_bits:]),
+            s_data.eq(Cat(seed_staged, csr.SEED) if sw > 1 else csr.SEED[: len(s_data)]),
+        ]
         for lane, unit in enumerate(lanes):
+            w_we, s_we = Signal(name=f"w_we{lane}"), Signal(name=f"s_we{lane}")
+            m.d.sync += [
+                w_we.eq(store & (lane_of(slot) == lane)),
+                s_we.eq(seed_store & (lane_of(seed_slot) == lane)),
+            ]
             m.d.comb += [
                 unit.issue.eq(control.issue),
                 unit.group.eq(control.group),
@@ -431,12 +454,12 @@ class PBitMuxTop(wiring.Component):
                 unit.pt_we.eq(pt[0]),
                 unit.pt_addr.eq(pt[1]),
                 unit.pt_data.eq(pt[2]),
-                unit.w_we.eq(store & (lane_of(slot) == lane)),
-                unit.w_row.eq(slot[lane_bits:]),
-                unit.w_data.eq(Cat(staged, csr.TBL_DATA[:wb])),
-                unit.s_we.eq(seed_store & (lane_of(seed_slot) == lane)),
-                unit.s_row.eq(seed_slot[lane_bits:]),
-                unit.s_data.eq(Cat(seed_staged, csr.SEED) if sw > 1 else csr.SEED[: len(unit.s_data)]),
+                unit.w_we.eq(w_we),
+                unit.w_row.eq(w_row),
+                unit.w_data.eq(w_data),
+                unit.s_we.eq(s_we),
+                unit.s_row.eq(s_row),
+                unit.s_data.eq(s_data),
             ]
             for d in range(D):
                 rd = spin_copy(f"spins_l{lane}_n{d}")

@@ -1,7 +1,7 @@
 """Sweep and β-schedule control of the multiplexed p-bit fabric: which group issues when.
 
 A sweep issues the groups of color 0 on consecutive clocks, waits
-:data:`~spinemu.sim_golden.pbit_net_mux.MUX_GAP` clocks (until the color's last
+:attr:`~spinemu.sim_golden.pbit_net_mux.MuxLayout.gap` clocks (until the color's last
 spins are written), then color 1, and so on (:mod:`spinemu.sim_golden.pbit_net_mux`).
 The groups left in a color come from a ROM of group counts per color, read one color
 ahead.  The β schedule, the sweep counters and the conditions under which a sweep may
@@ -16,7 +16,6 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.pbit_net_mux import MUX_GAP
 from ..sim_golden.pbit_net_spec import BetaMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 from .sweep_control import SweepControl, beta_age
@@ -44,7 +43,7 @@ class MuxSweepControl(wiring.Component):
         Group ``group`` is issued this clock.
     group : Out(range(groups))
     sweep_end : Out(1)
-        This clock ends a sweep (its last group was issued :data:`MUX_GAP` clocks ago).
+        This clock ends a sweep (its last group was issued ``gap`` clocks ago).
     active : Out(1)
         A sweep is under way (issuing or waiting between colors).
     beta_acc, beta_m, sweeps_left, sweep_count, running : Out
@@ -87,23 +86,36 @@ class MuxSweepControl(wiring.Component):
         ncol = len(counts)
         shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
         beta_acc, sweeps_left = self.beta_acc, self.sweeps_left
-        m.d.comb += [self.beta_m.eq(beta_acc[shift_b:]), self.running.eq(sweeps_left != 0)]
+        m.d.comb += self.beta_m.eq(beta_acc[shift_b:])
         scheduled = SweepControl.scheduled_beta(m, beta_acc, self.beta_mode, self.beta_step, self.beta_mult)
         scheduling = self.beta_mode != int(BetaMode.CONSTANT)
         changed = self.beta_write | self.schedule_write | (self.sweep_end & scheduling)
-        scheduled_valid = beta_age(m, changed) == BETA_PIPELINE
+        # Wide compares are registered, so that the decisions below start at flip-flops:
+        # the next beta known and equal to this one (valid a clock after the schedule is,
+        # and nothing changes them in between), the tables ready for this beta, and
+        # whether sweeps are left (more than one: kept beside the counter).
+        scheduled_valid, same_beta, tables_ok = Signal(), Signal(), Signal()
+        more_sweeps = Signal()
+        m.d.sync += [
+            scheduled_valid.eq((beta_age(m, changed) == BETA_PIPELINE) & ~changed),
+            same_beta.eq(scheduled[shift_b:] == self.beta_m),
+            # (not in the clock after beta_acc changes: it compared the old beta)
+            tables_ok.eq(
+                self.tables_ready & (self.tables_beta == self.beta_m) & ~(self.sweep_end | self.beta_write)
+            ),
+        ]
 
         phase = Signal(Phase)
         color = Signal(range(max(2, ncol)))
         left = Signal(range(max(counts) + 1), init=counts[0])  # groups of this color not issued
-        gap = Signal(range(MUX_GAP + 1))
+        gap_clocks = spec.mux_layout.gap
+        gap = Signal(range(gap_clocks + 1))
         # group counts per color, read one color ahead
         m.submodules.counts = rom = Memory(shape=len(left), depth=max(2, ncol), init=counts)
         ahead = rom.read_port(transparent_for=())
         m.d.comb += ahead.addr.eq(color + 1)
 
         blocked = self.hold | self.beta_write | self.sweeps_write | self.schedule_write
-        tables_ok = self.tables_ready & (self.tables_beta == self.beta_m)
         last_color = color == ncol - 1
         m.d.comb += [
             self.issue.eq((phase == Phase.ISSUE) & ~blocked),
@@ -123,7 +135,7 @@ class MuxSweepControl(wiring.Component):
                 with m.If(self.issue):
                     m.d.sync += [self.group.eq(self.group + 1), left.eq(left - 1)]
                     with m.If(left == 1):
-                        m.d.sync += [phase.eq(Phase.GAP), gap.eq(MUX_GAP - 1)]
+                        m.d.sync += [phase.eq(Phase.GAP), gap.eq(gap_clocks - 1)]
             with m.Case(Phase.GAP):
                 with m.If(gap != 0):
                     m.d.sync += gap.eq(gap - 1)
@@ -131,16 +143,23 @@ class MuxSweepControl(wiring.Component):
                     m.d.sync += [phase.eq(Phase.ISSUE), color.eq(color + 1), left.eq(ahead.data)]
                 with m.Elif(self.sweep_end):
                     # go on at once when the next sweep keeps the beta of the tables
-                    same_beta = scheduled[shift_b:] == self.beta_m
-                    with m.If((sweeps_left > 1) & same_beta):
+                    with m.If(more_sweeps & same_beta):
                         start_sweep()
                     with m.Else():
                         m.d.sync += phase.eq(Phase.IDLE)
 
         with m.If(self.sweeps_write):
-            m.d.sync += sweeps_left.eq(self.sweeps)
-        with m.Elif(self.sweep_end & (sweeps_left != 0)):
-            m.d.sync += sweeps_left.eq(sweeps_left - 1)
+            m.d.sync += [
+                sweeps_left.eq(self.sweeps),
+                self.running.eq(self.sweeps != 0),
+                more_sweeps.eq(self.sweeps > 1),
+            ]
+        with m.Elif(self.sweep_end & self.running):
+            m.d.sync += [
+                sweeps_left.eq(sweeps_left - 1),
+                self.running.eq(more_sweeps),
+                more_sweeps.eq(sweeps_left > 2),
+            ]
         with m.If(self.sweep_end):
             m.d.sync += self.sweep_count.eq(self.sweep_count + 1)
         with m.If(self.beta_write):

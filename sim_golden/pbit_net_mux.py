@@ -22,11 +22,12 @@ logic per p-bit it has ``K = lanes`` update units and memories:
     every lane at each of its ``D`` neighbours (one read port each) and written with a
     whole group's new spins.  ``STATE``/``STATE_IN``/``CLAMP_*`` words are these words.
 
-The update of group ``g`` is a pipeline of :data:`MUX_STAGES` clocks (read the group's
-words; read the neighbours' spins; add the field; saturate and encode; look up and
-compare; then write), and
-the next color starts only when the last group of this one is written: a color of
-``k`` groups costs ``k + MUX_GAP`` clocks, a sweep :attr:`MuxLayout.sweep_cycles`.
+The update of group ``g`` is a pipeline of :func:`mux_stages` clocks (read the group's
+words; read the neighbours' spins; select ``+J`` or ``-J``; add them up in an adder
+tree registered every :data:`TREE_LEVELS_PER_STAGE` levels; saturate and encode; look
+up and compare; then write), and the next color starts only when the last group of
+this one is written: a color of ``k`` groups costs ``k + stages - 1`` clocks, a sweep
+:attr:`MuxLayout.sweep_cycles`.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ import numpy as np
 from .pbit_net_spec import PBitNetSpec
 
 __all__ = [
-    "MUX_STAGES",
-    "MUX_GAP",
+    "TREE_LEVELS_PER_STAGE",
+    "tree_stages",
+    "mux_stages",
     "MuxLayout",
     "mux_layout",
     "weight_bits",
@@ -49,10 +51,21 @@ __all__ = [
     "unpack_spins",
 ]
 
-#: Clocks from issuing a group to writing its spins.
-MUX_STAGES = 5
-#: Idle clocks after a color's last group, so that the next color reads its spins.
-MUX_GAP = MUX_STAGES - 1
+#: Adder levels of a lane's field sum between two registers.
+TREE_LEVELS_PER_STAGE = 2
+
+
+def tree_stages(degree: int) -> int:
+    """Register stages of the adder tree over ``h``, ``degree`` couplings and the count of
+    down neighbours."""
+    levels = (degree + 2 - 1).bit_length()
+    return max(1, -(-levels // TREE_LEVELS_PER_STAGE))
+
+
+def mux_stages(degree: int) -> int:
+    """Clocks from issuing a group to writing its spins: read the rows, read the spins,
+    select the terms, the adder tree, encode, compare."""
+    return 5 + tree_stages(degree)
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class MuxLayout:
         Words per lane memory (slots / lanes).
     degree : int
         Neighbour entries per slot, ``D = max(1, max_degree)``.
+    stages : int
+        Pipeline depth, :func:`mux_stages` of ``degree``.
     slot_of : ndarray (n,)
         The slot of each p-bit.
     pbit_of : ndarray (groups * lanes,)
@@ -81,6 +96,7 @@ class MuxLayout:
     lanes: int
     groups: int
     degree: int
+    stages: int
     slot_of: np.ndarray
     pbit_of: np.ndarray
     neighbour_slots: np.ndarray
@@ -92,9 +108,14 @@ class MuxLayout:
         return self.groups * self.lanes
 
     @property
+    def gap(self) -> int:
+        """Idle clocks after a color's last group, until its spins are written."""
+        return self.stages - 1
+
+    @property
     def sweep_cycles(self) -> int:
-        """Clocks of a sweep at constant β: every group, plus :data:`MUX_GAP` per color."""
-        return self.groups + MUX_GAP * len(self.color_groups)
+        """Clocks of a sweep at constant β: every group, plus :attr:`gap` per color."""
+        return self.groups + self.gap * len(self.color_groups)
 
     @property
     def efficiency(self) -> float:
@@ -129,7 +150,8 @@ def mux_layout(spec: PBitNetSpec) -> MuxLayout:
             nedges[s, d] = e
     for a in (slot_of, pbit_of, nslots, nedges):
         a.flags.writeable = False
-    return MuxLayout(K, len(pbit_of) // K, D, slot_of, pbit_of, nslots, nedges, tuple(color_groups))
+    groups = len(pbit_of) // K
+    return MuxLayout(K, groups, D, mux_stages(D), slot_of, pbit_of, nslots, nedges, tuple(color_groups))
 
 
 def weight_bits(spec: PBitNetSpec) -> int:

@@ -30,6 +30,16 @@ def table_data_bits(spec: PBitNetSpec) -> int:
     return partial_bits(spec) if group_bits else spec.acc_bits
 
 
+#: ``STATUS`` (both fabrics).
+_STATUS = Register(
+    name="STATUS",
+    width=2,
+    access=Access.RO,
+    doc="bit 0 BUSY: sweeping (or waiting for tables); bit 1 TABLES: rewriting "
+    "the probability tables for a new beta",
+)
+
+
 def _bits(count: int) -> int:
     return max(1, (count - 1).bit_length())
 
@@ -55,13 +65,7 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
             access=Access.RW,
             doc="bit 0 CAPTURE: write each sweep's state into the sample buffer",
         ),
-        Register(
-            name="STATUS",
-            width=2,
-            access=Access.RO,
-            doc="bit 0 BUSY: sweeping (or waiting for tables); bit 1 TABLES: rewriting "
-            "the probability tables for a new beta",
-        ),
+        _STATUS,
         *_control_registers(spec),
         Register(
             name="TBL_ADDR",
@@ -231,13 +235,7 @@ def _mux_regmap(spec: PBitNetSpec) -> RegisterMap:
         Register(name="NCOLORS", width=32, access=Access.RO, doc="colors (phases of a sweep)"),
         Register(name="LANES", width=8, access=Access.RO, doc="update lanes = spins per word"),
         Register(name="GROUPS", width=32, access=Access.RO, doc="groups (words) of lanes slots"),
-        Register(
-            name="STATUS",
-            width=2,
-            access=Access.RO,
-            doc="bit 0 BUSY: sweeping (or waiting for tables); bit 1 TABLES: rewriting "
-            "the probability tables for a new beta",
-        ),
+        _STATUS,
         *_control_registers(spec),
         Register(
             name="SEED_ADDR",

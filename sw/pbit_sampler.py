@@ -195,7 +195,12 @@ class PBitNetDriver:
         raise TimeoutError("the p-bit network is still sweeping")
 
     def capture(self, enable: bool = True) -> None:
-        """Write each sweep's state into the capture buffer (``CTRL.CAPTURE``)."""
+        """Write each sweep's state into the capture buffer (``CTRL.CAPTURE``).  A core
+        without ``CTRL`` (the multiplexed fabric) has no buffer: ``enable`` must be false."""
+        if self.spec.multiplexed:
+            if enable:
+                raise ValueError("the multiplexed fabric has no capture buffer (its samples are a stream)")
+            return
         self.regs.write("CTRL", int(bool(enable)))
 
     def drain(self, since: int = 0) -> np.ndarray:

@@ -24,6 +24,8 @@ CASES = {
     "pbit_array": ("pbit_array.toml", "spinemu_pbit_array.v", r"rom\[0\] = 16'h(8000);", "0000"),
     # The shared sigmoid ROM the table engine copies into every p-bit: field 0.
     "pbit_net": ("ising_lattice.toml", "spinemu_pbit_net.v", r"rom\[0\] = 16'h(8000);", "0000"),
+    # The same core on the multiplexed fabric (the same engine ROM).
+    "pbit_mux": ("pbit_multiplexed.toml", "spinemu_pbit_net.v", r"rom\[0\] = 16'h(8000);", "0000"),
     # The oscillation threshold (zeta - 1) in the coefficient a: 1.0 becomes 0.75.
     "reservoir": (
         "reservoir.toml", "spinemu_reservoir.v", r"\$signed\(z\) - \$signed\(22'h(100000)\)", "0c0000"

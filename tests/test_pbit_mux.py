@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from spinemu.sim_golden.pbit_net import BetaRegisters
 from spinemu.sim_golden.pbit_net_mux import (
-    MUX_GAP,
+    mux_stages,
     pack_spins,
     seed_writes,
     unpack_spins,
@@ -79,7 +79,7 @@ def test_layout_groups_are_uncoupled_and_hold_every_pbit_once(spec):
     # colors in order, each padded to whole groups
     first = [int(spec.colors[[i for i in row if i >= 0][0]]) for row in groups if (row >= 0).any()]
     assert first == sorted(first) and sum(lay.color_groups) == lay.groups
-    assert lay.sweep_cycles == lay.groups + MUX_GAP * spec.num_colors
+    assert lay.sweep_cycles == lay.groups + (mux_stages(lay.degree) - 1) * spec.num_colors
 
 
 def _apply_window(spec, names, values) -> np.ndarray:
@@ -207,8 +207,23 @@ def test_boltzmann_tvd_rtl_dense(make):
     assert boltzmann_tvd_rtl(MUX_C, make()) < 0.03
 
 
+def test_golden_equals_rtl_when_every_sweep_needs_new_tables():
+    """A linear schedule whose beta changes the probability tables at every sweep end: each
+    sweep must wait for its tables (a stale "tables ready" once let a sweep start on the
+    previous beta's tables)."""
+    from test_pbit_net_rtl import _assert_same, _both
+
+    rng = np.random.default_rng(0)
+    h, j = rng.integers(-8, 8, MUX_A.n), rng.integers(-8, 8, MUX_A.num_edges)
+    beta = BetaRegisters.from_dict(MUX_A.beta_registers("linear", (0.2, 1.5), 50))
+    gold, rtl = _both(MUX_A, h, j, num_sweeps=50, beta=beta, num_reads=3, seed=5, record="all")
+    _assert_same(gold, rtl)
+    beta_m = np.array(gold.beta_acc) >> (MUX_A.beta_frac_bits - MUX_A.beta_mul_frac_bits)
+    assert (np.diff(beta_m) != 0).sum() >= 40  # the tables change at (almost) every sweep
+
+
 def test_sweep_takes_groups_plus_gap_per_color_clocks():
-    """Steady state at constant β: a sweep is exactly ``groups + MUX_GAP * colors`` clocks,
+    """Steady state at constant β: a sweep is exactly ``groups + gap * colors`` clocks,
     ``lanes`` updates in every issue clock (counted on the native model)."""
     from spinemu.sw.mmio import VerilatorMMIO
     from spinemu.sw.pbit_sampler import PBitNetDriver
@@ -230,7 +245,7 @@ def test_sweep_takes_groups_plus_gap_per_color_clocks():
         counts.append(model.cycles - start)
     assert counts[0] >= 50 * lay.sweep_cycles  # includes the table rewrite for the new beta
     assert counts[1] == 200 * lay.sweep_cycles, (counts, lay.sweep_cycles)
-    assert lay.sweep_cycles == lay.groups + MUX_GAP * spec.num_colors
+    assert lay.sweep_cycles == lay.groups + 6 * spec.num_colors  # seven stages at degree 6
 
 
 def test_sampler_rtl_factors_35_on_the_multiplexed_fabric_as_golden():
