@@ -45,7 +45,7 @@ states: after the last node of a sample has been taken it emits ``pred`` /
 
 from __future__ import annotations
 
-from amaranth import Array, Cat, Const, Module, Mux, ResetInserter, Signal, signed, unsigned
+from amaranth import Array, Cat, Const, Module, Mux, ResetInserter, Shape, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -70,6 +70,103 @@ ROM_BANK_DEPTH = 2048
 # clock (a node issues only after the state D nodes back is written), and a MASK_DATA or
 # W_DATA write that lands on the entry a running sample reads in that clock gives that
 # node either value (load masks and weights between samples).
+
+
+class _LinePipeline(Pipeline):
+    """A :class:`~spinemu.hdl.pipeline.Pipeline` whose narrow delay lines are shift
+    registers.
+
+    A value of at most :attr:`LINE_BITS` bits that :meth:`at` carries over several stages
+    (a node's slot, its first-six flag, ``fb_on``, the divider's ``w_small``, and the
+    valid bits of :meth:`valid_at`) is held in shift registers of up to 64 bits, its
+    stages tapped by wires.  These are the same flip-flops as a chain of per-stage
+    registers, clock for clock, but a cycle-based simulator (the native Verilator model)
+    updates a line with one shift of a machine word instead of one copy per stage.  Call
+    :meth:`finish` once every stage has been asked for.
+
+    :meth:`tree` adds two terms of the tree's own width as unsigned numbers: the sum is cut
+    to that width, whose bits do not depend on the operands' signedness, and a simulator
+    then does not sign-extend both operands first.
+    """
+
+    #: Widest value whose delays go into a shift register.
+    LINE_BITS = 8
+
+    def __init__(self, *, clear):
+        super().__init__(clear=clear)
+        self._lines: dict[int, tuple[Signal, int, dict[int, Signal]]] = {}
+        self._finished = False
+
+    def at(self, sig, stage: int):
+        src = self.stage_of(sig)
+        if src is None or stage <= src or len(sig) > self.LINE_BITS:
+            return super().at(sig, stage)
+        if self._finished:
+            raise RuntimeError("the pipeline's delay lines are already built")
+        _, _, taps = self._lines.setdefault(id(sig), (sig, src, {}))
+        if stage not in taps:
+            taps[stage] = self.mark(Signal(sig.shape(), name=f"{sig.name}_s{stage}"), stage)
+        return taps[stage]
+
+    def valid_at(self, stage: int):
+        while len(self._valid) <= stage:
+            if self._finished:
+                raise RuntimeError("the pipeline's valid bits are already built")
+            self._valid.append(Signal(name=f"valid_s{len(self._valid)}"))
+        return self._valid[stage]
+
+    def finish(self) -> None:
+        """Build the shift registers behind the taps handed out so far."""
+        if self._finished:
+            return
+        self._finished = True
+        for sig, src, taps in self._lines.values():
+            delayed = self._line(sig.name, sig, max(taps) - src, reset_less=True)
+            for k, tap in taps.items():
+                self.m.d.comb += tap.eq(delayed[k - src - 1])
+        if len(self._valid) > 1:
+            # valid_s{k} = valid_s{k-1} & ~clear, registered (with reset), for every k
+            delayed = self._line("valid", self._valid[0], len(self._valid) - 1, clear=self.clear)
+            for tap, bit in zip(self._valid[1:], delayed, strict=True):
+                self.m.d.comb += tap.eq(bit)
+
+    def _line(self, name: str, value, stages: int, *, reset_less: bool = False, clear=None) -> list:
+        """``value`` delayed by 1 .. ``stages`` clocks (registers of at most 64 bits, each a
+        shift register of whole values); returns the delayed values, the newest first."""
+        w = len(value)
+        per = max(1, 64 // w)  # values per register
+        out, head = [], value
+        for j in range(0, stages, per):
+            n = min(per, stages - j)
+            reg = Signal(w * n, name=f"{name}_line{j // per}", reset_less=reset_less)
+            nxt = Cat(head, reg[:-w])
+            self.m.d.sync += reg.eq(nxt if clear is None else Mux(clear, 0, nxt))
+            out += [reg[i * w : (i + 1) * w] for i in range(n)]
+            head = out[-1]
+        return out
+
+    def tree(self, name: str, terms, stage: int, shape, *, to: int = 1) -> tuple[list, int]:
+        """:meth:`Pipeline.tree <spinemu.hdl.pipeline.Pipeline.tree>`, with the sum of two
+        terms of the tree's own width taken unsigned (the same bits once cut to it)."""
+        width = Shape.cast(shape).width
+        level = list(terms)
+        while len(level) > to or (len(level) == 1 and isinstance(level[0], int)):
+            nxt = []
+            for k in range(0, len(level), 2):
+                pair = level[k : k + 2]
+                if all(isinstance(t, int) for t in pair):
+                    nxt.append(sum(pair))
+                    continue
+                if len(pair) == 1:
+                    expr = pair[0]
+                elif all(not isinstance(t, int) and len(t) == width for t in pair):
+                    expr = pair[0].as_unsigned() + pair[1].as_unsigned()
+                else:
+                    expr = pair[0] + pair[1]
+                nxt.append(self.reg(f"{name}_t{stage}_{k // 2}", expr, stage, shape))
+            level = nxt
+            stage += 1
+        return level, stage - 1
 
 
 def _pointer_writes(m: Module, port, csr, prefix: str, *, depth: int) -> None:
@@ -317,7 +414,8 @@ class ReservoirTop(wiring.Component):
             neg = r[-1]
             m.d.comb += [
                 w_ext.eq(pipe.at(w, k + i - 1)),
-                step.eq(Cat(~neg, r[:-1]).as_signed() + Mux(neg, w_ext, ~w_ext)),
+                # added unsigned: the same bits of step, and no sign extension before the add
+                step.eq(Cat(~neg, r[:-1]) + Mux(neg, w_ext, ~w_ext).as_unsigned()),
             ]
             signs = step[-1] if signs is None else Cat(step[-1], signs)  # ~ this quotient bit
             r = pipe.reg(f"div_r{i}", step, k + i)
@@ -444,7 +542,7 @@ class ReservoirTop(wiring.Component):
         m.d.sync += w0.eq(Mux(init_quo >= s.w_one, s.w_max, init_quo))
 
         # -- issue ----------------------------------------------------------------------------
-        pipe = Pipeline(clear=restart)
+        pipe = _LinePipeline(clear=restart)
         m.submodules.datapath = pipe.m
         regs = {}
         for name in ("GAIN", "FB", "BIAS", "Q"):
@@ -608,6 +706,7 @@ class ReservoirTop(wiring.Component):
             csr.COUNT.eq(count),
             csr.STATE.eq(state_reg),
         ]
+        pipe.finish()
         return m
 
     def _readout(self, m, csr, take, x, last, restart):
@@ -625,7 +724,7 @@ class ReservoirTop(wiring.Component):
         m.d.comb += w_r.addr.eq(node)
         _pointer_writes(m, w_w, csr, "W", depth=n_v)
 
-        pipe = Pipeline(clear=restart)
+        pipe = _LinePipeline(clear=restart)
         m.submodules.readout_pipe = pipe.m
         v0 = Signal()
         m.d.sync += v0.eq(take & ~restart)
@@ -665,3 +764,4 @@ class ReservoirTop(wiring.Component):
         with m.If(restart):
             m.d.sync += [acc.eq(half), done1.eq(0), done2.eq(0), pred_count.eq(0), self.pred_valid.eq(0)]
         m.d.comb += [csr.PRED.eq(self.pred), csr.PRED_COUNT.eq(pred_count)]
+        pipe.finish()
