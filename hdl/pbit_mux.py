@@ -341,7 +341,6 @@ class PBitMuxTop(wiring.Component):
             control.beta_step.eq(csr.BETA_STEP),
             control.beta_mult.eq(csr.BETA_MULT),
             control.schedule_write.eq(csr.BETA_MODE_wstb | csr.BETA_STEP_wstb | csr.BETA_MULT_wstb),
-            control.hold.eq(csr.SEED_wstb),
             control.tables_ready.eq(tables_valid & ~engine.busy),
             control.tables_beta.eq(tables_beta),
         ]

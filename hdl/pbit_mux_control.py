@@ -37,8 +37,11 @@ class MuxSweepControl(wiring.Component):
     Attributes
     ----------
     sweeps, sweeps_write, beta, beta_write, beta_mode, beta_step, beta_mult,
-    schedule_write, hold, tables_ready, tables_beta : In
-        As :class:`~spinemu.hdl.sweep_control.SweepControl`.
+    schedule_write, tables_ready, tables_beta : In
+        As :class:`~spinemu.hdl.sweep_control.SweepControl`.  Unlike it, this control
+        does not hold an update for a bus write in the same clock: every write but
+        ``SWEEPS`` and ``BETA`` at the start of a run is for an idle core (the decisions
+        start at flip-flops, not at the register bank).
     issue : Out(1)
         Group ``group`` is issued this clock.
     group : Out(range(groups))
@@ -64,7 +67,6 @@ class MuxSweepControl(wiring.Component):
                 "beta_step": In(32),
                 "beta_mult": In(32),
                 "schedule_write": In(1),
-                "hold": In(1),
                 "tables_ready": In(1),
                 "tables_beta": In(spec.beta_mul_bits),
                 "issue": Out(1),
@@ -115,13 +117,12 @@ class MuxSweepControl(wiring.Component):
         ahead = rom.read_port(transparent_for=())
         m.d.comb += ahead.addr.eq(color + 1)
 
-        blocked = self.hold | self.beta_write | self.sweeps_write | self.schedule_write
         last_color = color == ncol - 1
         m.d.comb += [
-            self.issue.eq((phase == Phase.ISSUE) & ~blocked),
+            self.issue.eq(phase == Phase.ISSUE),
             self.active.eq(phase != Phase.IDLE),
             # the sweep ends once its last spins are written and the next beta is known
-            self.sweep_end.eq((phase == Phase.GAP) & (gap == 0) & last_color & scheduled_valid & ~blocked),
+            self.sweep_end.eq((phase == Phase.GAP) & (gap == 0) & last_color & scheduled_valid),
         ]
 
         def start_sweep():
@@ -129,7 +130,7 @@ class MuxSweepControl(wiring.Component):
 
         with m.Switch(phase):
             with m.Case(Phase.IDLE):
-                with m.If(self.running & tables_ok & ~blocked):
+                with m.If(self.running & tables_ok):
                     start_sweep()
             with m.Case(Phase.ISSUE):
                 with m.If(self.issue):
