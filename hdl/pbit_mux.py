@@ -380,16 +380,16 @@ class PBitMuxTop(wiring.Component):
             self.sample.eq(new_group),
             self.sample_valid.eq(valid[stages]),
         ]
-        for mem, we, data in ((clamp_en, csr.CLAMP_EN_wstb, csr.CLAMP_EN), (clamp_val, None, None)):
-            wr = mem.write_port()
-            if we is None:  # a new clamp keeps its spin; CLAMP_VAL sets both
-                m.d.comb += [
-                    wr.en.eq(csr.CLAMP_EN_wstb | csr.CLAMP_VAL_wstb),
-                    wr.data.eq(Mux(csr.CLAMP_VAL_wstb, csr.CLAMP_VAL, old)),
-                ]
-            else:
-                m.d.comb += [wr.en.eq(we), wr.data.eq(data)]
-            m.d.comb += wr.addr.eq(word_sel)
+        en_wr, val_wr = clamp_en.write_port(), clamp_val.write_port()
+        m.d.comb += [
+            en_wr.addr.eq(word_sel),
+            en_wr.en.eq(csr.CLAMP_EN_wstb),
+            en_wr.data.eq(csr.CLAMP_EN),
+            # a new clamp keeps its spin as its value; CLAMP_VAL sets value and spin
+            val_wr.addr.eq(word_sel),
+            val_wr.en.eq(csr.CLAMP_EN_wstb | csr.CLAMP_VAL_wstb),
+            val_wr.data.eq(Mux(csr.CLAMP_VAL_wstb, csr.CLAMP_VAL, old)),
+        ]
         clamp_rd = [mem.read_port(transparent_for=()) for mem in (clamp_en, clamp_val)]
         clamp_q = []
         for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True):
