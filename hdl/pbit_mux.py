@@ -63,6 +63,7 @@ from .pbit_mux_control import MuxSweepControl
 from .pbit_net import READ_SETTLE
 from .prob_table_engine import ProbTableEngine
 from .rng import rng_next
+from .sweep_control import connect_schedule
 
 __all__ = ["PBitMuxTop", "MuxLane"]
 
@@ -332,15 +333,8 @@ class PBitMuxTop(wiring.Component):
         m.d.sync += [pt[0].eq(engine.we), pt[1].eq(engine.addr), pt[2].eq(engine.data)]
 
         # -- sweeps and the beta schedule -----------------------------------------------------
+        connect_schedule(m, control, csr)
         m.d.comb += [
-            control.sweeps.eq(csr.SWEEPS),
-            control.sweeps_write.eq(csr.SWEEPS_wstb),
-            control.beta.eq(csr.BETA),
-            control.beta_write.eq(csr.BETA_wstb),
-            control.beta_mode.eq(csr.BETA_MODE),
-            control.beta_step.eq(csr.BETA_STEP),
-            control.beta_mult.eq(csr.BETA_MULT),
-            control.schedule_write.eq(csr.BETA_MODE_wstb | csr.BETA_STEP_wstb | csr.BETA_MULT_wstb),
             control.tables_ready.eq(tables_valid & ~engine.busy),
             control.tables_beta.eq(tables_beta),
         ]
@@ -478,8 +472,5 @@ class PBitMuxTop(wiring.Component):
             csr.LANES.eq(K),
             csr.GROUPS.eq(G),
             csr.STATUS.eq(Cat(control.running | control.active | in_flight, engine.busy)),
-            csr.SWEEPS_LEFT.eq(control.sweeps_left),
-            csr.SWEEP_COUNT.eq(control.sweep_count),
-            csr.BETA_NOW.eq(control.beta_acc),
         ]
         return m

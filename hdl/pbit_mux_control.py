@@ -14,11 +14,11 @@ from __future__ import annotations
 from amaranth import Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import Out
 
 from ..sim_golden.pbit_net_spec import BetaMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
-from .sweep_control import SweepControl, beta_age
+from .sweep_control import SweepControl, beta_age, schedule_ports
 
 __all__ = ["MuxSweepControl", "Phase"]
 
@@ -59,25 +59,10 @@ class MuxSweepControl(wiring.Component):
         groups = spec.mux_layout.groups
         super().__init__(
             {
-                "sweeps": In(32),
-                "sweeps_write": In(1),
-                "beta": In(32),
-                "beta_write": In(1),
-                "beta_mode": In(2),
-                "beta_step": In(32),
-                "beta_mult": In(32),
-                "schedule_write": In(1),
-                "tables_ready": In(1),
-                "tables_beta": In(spec.beta_mul_bits),
+                **schedule_ports(spec),
                 "issue": Out(1),
                 "group": Out(range(max(2, groups))),
-                "sweep_end": Out(1),
                 "active": Out(1),
-                "beta_acc": Out(32),
-                "beta_m": Out(spec.beta_mul_bits),
-                "sweeps_left": Out(32),
-                "sweep_count": Out(32),
-                "running": Out(1),
             }
         )
 

@@ -46,7 +46,7 @@ from .axil import AXI4LiteSignature, CSRBank
 from .fixed import one_hot
 from .pbit_cells import PBitCells, select_widths
 from .prob_table_engine import ProbTableEngine
-from .sweep_control import SweepControl
+from .sweep_control import SweepControl, connect_schedule
 
 __all__ = ["PBitNetTop"]
 
@@ -134,15 +134,8 @@ class PBitNetTop(wiring.Component):
             ]
 
         # -- sweeps and the beta schedule (registered color enables) -----------------------
+        connect_schedule(m, control, csr)
         m.d.comb += [
-            control.sweeps.eq(csr.SWEEPS),
-            control.sweeps_write.eq(csr.SWEEPS_wstb),
-            control.beta.eq(csr.BETA),
-            control.beta_write.eq(csr.BETA_wstb),
-            control.beta_mode.eq(csr.BETA_MODE),
-            control.beta_step.eq(csr.BETA_STEP),
-            control.beta_mult.eq(csr.BETA_MULT),
-            control.schedule_write.eq(csr.BETA_MODE_wstb | csr.BETA_STEP_wstb | csr.BETA_MULT_wstb),
             control.hold.eq(csr.SEED_wstb | comp_write),
             control.tables_ready.eq(tables_valid & ~engine.busy),
             control.tables_beta.eq(tables_beta),
@@ -239,8 +232,5 @@ class PBitNetTop(wiring.Component):
             csr.N.eq(n),
             csr.NCOLORS.eq(ncol),
             csr.STATUS.eq(Cat(control.running | in_flight, engine.busy)),
-            csr.SWEEPS_LEFT.eq(control.sweeps_left),
-            csr.SWEEP_COUNT.eq(control.sweep_count),
-            csr.BETA_NOW.eq(control.beta_acc),
         ]
         return m

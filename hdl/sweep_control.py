@@ -27,7 +27,47 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.pbit_net_spec import BETA_MULT_FRAC, BetaMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 
-__all__ = ["SweepControl", "beta_age"]
+__all__ = ["SweepControl", "beta_age", "schedule_ports", "connect_schedule"]
+
+
+def schedule_ports(spec: PBitNetSpec) -> dict:
+    """The signature members every sweep control shares: the run and β-schedule
+    registers in, the schedule's state and counters out (see :class:`SweepControl`)."""
+    return {
+        "sweeps": In(32),
+        "sweeps_write": In(1),
+        "beta": In(32),
+        "beta_write": In(1),
+        "beta_mode": In(2),
+        "beta_step": In(32),
+        "beta_mult": In(32),
+        "schedule_write": In(1),
+        "tables_ready": In(1),
+        "tables_beta": In(spec.beta_mul_bits),
+        "sweep_end": Out(1),
+        "beta_acc": Out(32),
+        "beta_m": Out(spec.beta_mul_bits),
+        "sweeps_left": Out(32),
+        "sweep_count": Out(32),
+        "running": Out(1),
+    }
+
+
+def connect_schedule(m, control, csr) -> None:
+    """Wire a sweep control's :func:`schedule_ports` to the register bank ``csr``."""
+    m.d.comb += [
+        control.sweeps.eq(csr.SWEEPS),
+        control.sweeps_write.eq(csr.SWEEPS_wstb),
+        control.beta.eq(csr.BETA),
+        control.beta_write.eq(csr.BETA_wstb),
+        control.beta_mode.eq(csr.BETA_MODE),
+        control.beta_step.eq(csr.BETA_STEP),
+        control.beta_mult.eq(csr.BETA_MULT),
+        control.schedule_write.eq(csr.BETA_MODE_wstb | csr.BETA_STEP_wstb | csr.BETA_MULT_wstb),
+        csr.SWEEPS_LEFT.eq(control.sweeps_left),
+        csr.SWEEP_COUNT.eq(control.sweep_count),
+        csr.BETA_NOW.eq(control.beta_acc),
+    ]
 
 
 def beta_age(m, changed) -> Signal:
@@ -76,26 +116,11 @@ class SweepControl(wiring.Component):
         self.spec = spec
         super().__init__(
             {
-                "sweeps": In(32),
-                "sweeps_write": In(1),
-                "beta": In(32),
-                "beta_write": In(1),
-                "beta_mode": In(2),
-                "beta_step": In(32),
-                "beta_mult": In(32),
-                "schedule_write": In(1),
+                **schedule_ports(spec),
                 "hold": In(1),
-                "tables_ready": In(1),
-                "tables_beta": In(spec.beta_mul_bits),
                 "fire": Out(spec.num_colors),
                 "replica": Out(spec.replicas),
                 "replica_next": Out(spec.replicas),
-                "sweep_end": Out(1),
-                "beta_acc": Out(32),
-                "beta_m": Out(spec.beta_mul_bits),
-                "sweeps_left": Out(32),
-                "sweep_count": Out(32),
-                "running": Out(1),
             }
         )
 
