@@ -36,7 +36,7 @@ with ``s = t + stages`` (:func:`~spinemu.sim_golden.pbit_net_mux.mux_stages`: 7 
 degree 3 to 14).
 
 ``sample`` carries one group per clock (``sample_valid``), ``groups`` words per
-sweep in slot order (:func:`~spinemu.sim_golden.pbit_net_mux.unpack_spins`).  Writes
+sweep in slot order (:func:`~spinemu.sim_golden.pbit_net_regmap.unpack_spins`).  Writes
 that load state (``STATE_IN``, ``CLAMP_*``, ``TBL_*``, ``SEED*``) are for an idle
 core (``STATUS.BUSY`` low); reads wait ``READ_SETTLE`` clocks after any write.
 

@@ -20,7 +20,8 @@ logic per p-bit it has ``K = lanes`` update units and memories:
 *spins*
     one memory of ``groups`` words of ``K`` bits (word ``g`` = group ``g``), read by
     every lane at each of its ``D`` neighbours (one read port each) and written with a
-    whole group's new spins.  ``STATE``/``STATE_IN``/``CLAMP_*`` words are these words.
+    whole group's new spins.  ``STATE``/``STATE_IN``/``CLAMP_*`` words are these words
+    (:mod:`.pbit_net_regmap` has the register writes of both fabrics).
 
 The update of group ``g`` is a pipeline of :func:`mux_stages` clocks (read the group's
 words; read the neighbours' spins; select ``+J`` or ``-J``; add them up in an adder
@@ -45,10 +46,6 @@ __all__ = [
     "MuxLayout",
     "mux_layout",
     "weight_bits",
-    "window_writes",
-    "seed_writes",
-    "pack_spins",
-    "unpack_spins",
 ]
 
 #: Adder levels of a lane's field sum between two registers.
@@ -157,88 +154,3 @@ def mux_layout(spec: PBitNetSpec) -> MuxLayout:
 def weight_bits(spec: PBitNetSpec) -> int:
     """Width of one ``h`` or ``J`` entry in a lane's weight memory (and of ``TBL_DATA``)."""
     return max(spec.h_bits, spec.j_bits)
-
-
-def window_writes(spec: PBitNetSpec, h_q, j_q) -> tuple[list[str], list[int]]:
-    """Register writes (names, values) that load raw ``h_q`` (n,) and ``J_q`` (num_edges,).
-
-    Parallel fabric: the field tables (:func:`~.pbit_net_tables.field_table_writes`),
-    with a ``TBL_ADDR`` at every gap of the window address.  Multiplexed: ``TBL_ADDR``
-    = a slot, then per slot ``TBL_DATA`` = ``h``, ``J`` of neighbour ``0 .. D - 1``
-    (two's complement in :func:`weight_bits`); the ``D + 1``-th write stores the slot's
-    word and moves the pointer to the next slot.  Padding slots are skipped.
-    """
-    if not spec.multiplexed:
-        from .pbit_net_tables import field_table_writes
-
-        addrs, values = field_table_writes(spec, h_q, j_q)
-        return _pointer_writes(addrs.tolist(), values.tolist())
-    lay = spec.mux_layout
-    h = np.asarray(h_q, np.int64).reshape(-1)
-    j = np.concatenate([np.asarray(j_q, np.int64).reshape(-1), [0]])  # index -1: no neighbour
-    mask = (1 << weight_bits(spec)) - 1
-    real = np.flatnonzero(lay.pbit_of >= 0)
-    words = np.concatenate([h[lay.pbit_of[real], None], j[lay.neighbour_edges[real]]], axis=1) & mask
-    names, values, expected = [], [], None
-    for s, row in zip(real.tolist(), words.tolist(), strict=True):
-        if s != expected:
-            names.append("TBL_ADDR")
-            values.append(s)
-        names += ["TBL_DATA"] * len(row)
-        values += row
-        expected = s + 1
-    return names, values
-
-
-def _pointer_writes(addrs: list[int], values: list[int]) -> tuple[list[str], list[int]]:
-    """``TBL_DATA`` for every value, ``TBL_ADDR`` where the address does not follow on."""
-    names, words, expected = [], [], None
-    for addr, value in zip(addrs, values, strict=True):
-        if addr != expected:  # a gap: move the window pointer (TBL_DATA advances it)
-            names.append("TBL_ADDR")
-            words.append(addr)
-        names.append("TBL_DATA")
-        words.append(value)
-        expected = addr + 1
-    return names, words
-
-
-def seed_writes(spec: PBitNetSpec, seed: int) -> tuple[list[str], list[int]]:
-    """Register writes that load master ``seed``'s RNG streams.
-
-    Parallel fabric: the seed chain (:meth:`~.pbit_net_spec.PBitNetSpec.seed_chain_words`).
-    Multiplexed: ``SEED_ADDR = 0``, then every slot's state, 32-bit word 0 first
-    (padding slots 0); the last word of a slot stores its state.
-    """
-    if not spec.multiplexed:
-        words = spec.seed_chain_words(seed)
-        return ["SEED"] * len(words), words
-    lay = spec.mux_layout
-    states = np.zeros((lay.slots, spec.rng_model.state_words), np.int64)
-    real = lay.pbit_of >= 0
-    states[real] = spec.rng_states(seed)[lay.pbit_of[real]]
-    words = states.reshape(-1).tolist()
-    return ["SEED_ADDR"] + ["SEED"] * len(words), [0] + words
-
-
-def pack_spins(spec: PBitNetSpec, spins) -> list[int]:
-    """Register words of spins (+-1, (n,)): :attr:`~.PBitNetSpec.word_spins` per word."""
-    up = np.asarray(spins).reshape(-1) > 0
-    if spec.multiplexed:
-        lay = spec.mux_layout
-        bits = np.zeros(lay.slots, bool)
-        bits[lay.slot_of] = up
-    else:
-        bits = np.zeros(32 * spec.state_words, bool)
-        bits[: spec.n] = up
-    per = bits.reshape(-1, spec.word_spins)
-    return (per.astype(np.uint64) << np.arange(spec.word_spins, dtype=np.uint64)).sum(axis=1).tolist()
-
-
-def unpack_spins(spec: PBitNetSpec, words) -> np.ndarray:
-    """Inverse of :func:`pack_spins` on ``(..., state_words)`` words: ``(..., n)`` int8 +-1."""
-    w = np.asarray(words, np.uint64)
-    bits = (w[..., None] >> np.arange(spec.word_spins, dtype=np.uint64)) & np.uint64(1)
-    bits = bits.reshape(*w.shape[:-1], -1)
-    bits = bits[..., spec.mux_layout.slot_of] if spec.multiplexed else bits[..., : spec.n]
-    return np.where(bits == 1, 1, -1).astype(np.int8)

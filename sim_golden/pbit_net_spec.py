@@ -990,7 +990,7 @@ class PBitNetSpec:
     @property
     def state_words(self) -> int:
         """Register words of one spin vector (1 = +1).  Parallel fabric: bit ``i % 32`` of
-        word ``i // 32``; multiplexed: slot order (:func:`~.pbit_net_mux.pack_spins`)."""
+        word ``i // 32``; multiplexed: slot order (:func:`~.pbit_net_regmap.pack_spins`)."""
         if self.multiplexed:
             return self.mux_layout.groups
         return -(-self.n // 32)

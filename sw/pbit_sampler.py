@@ -42,8 +42,7 @@ import numpy as np
 
 from ..sim_golden.jit import check_workers
 from ..sim_golden.pbit_net import BetaRegisters, NetRun, PBitNetGolden, quantized_energy, replica_groups
-from ..sim_golden.pbit_net_mux import pack_spins, seed_writes, unpack_spins, window_writes
-from ..sim_golden.pbit_net_regmap import STATUS_BUSY
+from ..sim_golden.pbit_net_regmap import STATUS_BUSY, pack_spins, seed_writes, unpack_spins, window_writes
 from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, BetaMultError, PBitNetSpec
 from ..sim_golden.pbit_net_tables import reference_fmax_mhz, run_clocks, sweep_clocks
 from ..sim_golden.validate import SpecError
@@ -115,12 +114,12 @@ class PBitNetDriver:
 
     def load_problem(self, h_q, j_q) -> None:
         """Write raw ``h`` (n,) and ``J`` (num_edges,) through the ``TBL_*`` window
-        (:func:`~spinemu.sim_golden.pbit_net_mux.window_writes`)."""
+        (:func:`~spinemu.sim_golden.pbit_net_regmap.window_writes`)."""
         self.regs.write_many(*window_writes(self.spec, h_q, j_q))
 
     def load_seed(self, seed: int) -> None:
         """Load the RNG streams of master ``seed`` (seed chain, or the multiplexed fabric's
-        state window: :func:`~spinemu.sim_golden.pbit_net_mux.seed_writes`)."""
+        state window: :func:`~spinemu.sim_golden.pbit_net_regmap.seed_writes`)."""
         self.regs.write_many(*seed_writes(self.spec, seed))
 
     def set_schedule(self, beta: BetaRegisters) -> None:

@@ -18,14 +18,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from spinemu.sim_golden.pbit_net import BetaRegisters
-from spinemu.sim_golden.pbit_net_mux import (
-    mux_stages,
-    pack_spins,
-    seed_writes,
-    unpack_spins,
-    weight_bits,
-    window_writes,
-)
+from spinemu.sim_golden.pbit_net_mux import mux_stages, weight_bits
+from spinemu.sim_golden.pbit_net_regmap import pack_spins, seed_writes, unpack_spins, window_writes
 from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
 from spinemu.sim_golden.problems import lattice_2d
 from spinemu.sim_golden.validate import SpecError
