@@ -139,11 +139,16 @@ class Pipeline:
                 if all(isinstance(t, int) for t in pair):
                     nxt.append(sum(pair))
                     continue
-                expr = pair[0] if len(pair) == 1 else pair[0] + pair[1]
+                expr = pair[0] if len(pair) == 1 else self._add(pair[0], pair[1], Shape.cast(shape).width)
                 nxt.append(self.reg(f"{name}_t{stage}_{k // 2}", expr, stage, shape))
             level = nxt
             stage += 1
         return level, stage - 1
+
+    @staticmethod
+    def _add(a, b, width: int):
+        """One adder of :meth:`tree` (its sum is cut to ``width`` bits)."""
+        return a + b
 
     def partial_products(self, name: str, a: Signal, b: Signal, stage: int) -> list:
         """The limb products of ``a * b``: the operands (held at ``stage - 1``) are copied

@@ -45,7 +45,7 @@ states: after the last node of a sample has been taken it emits ``pred`` /
 
 from __future__ import annotations
 
-from amaranth import Array, Cat, Const, Module, Mux, ResetInserter, Shape, Signal, signed, unsigned
+from amaranth import Array, Cat, Const, Module, Mux, ResetInserter, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -145,28 +145,13 @@ class _LinePipeline(Pipeline):
             head = out[-1]
         return out
 
-    def tree(self, name: str, terms, stage: int, shape, *, to: int = 1) -> tuple[list, int]:
-        """:meth:`Pipeline.tree <spinemu.hdl.pipeline.Pipeline.tree>`, with the sum of two
-        terms of the tree's own width taken unsigned (the same bits once cut to it)."""
-        width = Shape.cast(shape).width
-        level = list(terms)
-        while len(level) > to or (len(level) == 1 and isinstance(level[0], int)):
-            nxt = []
-            for k in range(0, len(level), 2):
-                pair = level[k : k + 2]
-                if all(isinstance(t, int) for t in pair):
-                    nxt.append(sum(pair))
-                    continue
-                if len(pair) == 1:
-                    expr = pair[0]
-                elif all(not isinstance(t, int) and len(t) == width for t in pair):
-                    expr = pair[0].as_unsigned() + pair[1].as_unsigned()
-                else:
-                    expr = pair[0] + pair[1]
-                nxt.append(self.reg(f"{name}_t{stage}_{k // 2}", expr, stage, shape))
-            level = nxt
-            stage += 1
-        return level, stage - 1
+    @staticmethod
+    def _add(a, b, width: int):
+        """:meth:`Pipeline.tree <spinemu.hdl.pipeline.Pipeline.tree>`'s adder, with two
+        terms of the tree's own width added unsigned (the same bits once cut to it)."""
+        if not isinstance(a, int) and not isinstance(b, int) and len(a) == width and len(b) == width:
+            return a.as_unsigned() + b.as_unsigned()
+        return a + b
 
 
 def _pointer_writes(m: Module, port, csr, prefix: str, *, depth: int) -> None:
