@@ -20,7 +20,7 @@ from ..sim_golden.pbit_net_spec import BetaMode, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 from .sweep_control import SweepControl, beta_age, schedule_ports
 
-__all__ = ["MuxSweepControl", "Phase"]
+__all__ = ["MuxSweepControl", "Phase", "schedule_logic"]
 
 
 class Phase(enum.Enum, shape=2):
@@ -71,26 +71,7 @@ class MuxSweepControl(wiring.Component):
         spec = self.spec
         counts = spec.mux_layout.color_groups
         ncol = len(counts)
-        shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
-        beta_acc, sweeps_left = self.beta_acc, self.sweeps_left
-        m.d.comb += self.beta_m.eq(beta_acc[shift_b:])
-        scheduled = SweepControl.scheduled_beta(m, beta_acc, self.beta_mode, self.beta_step, self.beta_mult)
-        scheduling = self.beta_mode != int(BetaMode.CONSTANT)
-        changed = self.beta_write | self.schedule_write | (self.sweep_end & scheduling)
-        # Wide compares are registered, so that the decisions below start at flip-flops:
-        # the next beta known and equal to this one (valid a clock after the schedule is,
-        # and nothing changes them in between), the tables ready for this beta, and
-        # whether sweeps are left (more than one: kept beside the counter).
-        scheduled_valid, same_beta, tables_ok = Signal(), Signal(), Signal()
-        more_sweeps = Signal()
-        m.d.sync += [
-            scheduled_valid.eq((beta_age(m, changed) == BETA_PIPELINE) & ~changed),
-            same_beta.eq(scheduled[shift_b:] == self.beta_m),
-            # (not in the clock after beta_acc changes: it compared the old beta)
-            tables_ok.eq(
-                self.tables_ready & (self.tables_beta == self.beta_m) & ~(self.sweep_end | self.beta_write)
-            ),
-        ]
+        scheduled_valid, same_beta, tables_ok, more_sweeps = schedule_logic(m, self)
 
         phase = Signal(Phase)
         color = Signal(range(max(2, ncol)))
@@ -133,23 +114,51 @@ class MuxSweepControl(wiring.Component):
                         start_sweep()
                     with m.Else():
                         m.d.sync += phase.eq(Phase.IDLE)
-
-        with m.If(self.sweeps_write):
-            m.d.sync += [
-                sweeps_left.eq(self.sweeps),
-                self.running.eq(self.sweeps != 0),
-                more_sweeps.eq(self.sweeps > 1),
-            ]
-        with m.Elif(self.sweep_end & self.running):
-            m.d.sync += [
-                sweeps_left.eq(sweeps_left - 1),
-                self.running.eq(more_sweeps),
-                more_sweeps.eq(sweeps_left > 2),
-            ]
-        with m.If(self.sweep_end):
-            m.d.sync += self.sweep_count.eq(self.sweep_count + 1)
-        with m.If(self.beta_write):
-            m.d.sync += beta_acc.eq(self.beta)
-        with m.Elif(self.sweep_end):
-            m.d.sync += beta_acc.eq(scheduled)
         return m
+
+
+def schedule_logic(m, ctl) -> tuple[Signal, Signal, Signal, Signal]:
+    """The β schedule and sweep counters of a memory fabric's control ``ctl`` (ports of
+    :func:`~.sweep_control.schedule_ports`, plus ``running``, ``sweep_end`` driven by
+    the caller's sequencing).  Returns the registered flags the sequencing decides on:
+    ``(scheduled_valid, same_beta, tables_ok, more_sweeps)``: the next scheduled β is
+    known, it equals this one, the tables are ready for this β, more than one sweep left.
+    """
+    spec = ctl.spec
+    shift_b = spec.beta_frac_bits - spec.beta_mul_frac_bits
+    beta_acc, sweeps_left = ctl.beta_acc, ctl.sweeps_left
+    m.d.comb += ctl.beta_m.eq(beta_acc[shift_b:])
+    scheduled = SweepControl.scheduled_beta(m, beta_acc, ctl.beta_mode, ctl.beta_step, ctl.beta_mult)
+    scheduling = ctl.beta_mode != int(BetaMode.CONSTANT)
+    changed = ctl.beta_write | ctl.schedule_write | (ctl.sweep_end & scheduling)
+    # Wide compares are registered, so that the decisions start at flip-flops: the next
+    # beta known and equal to this one (valid a clock after the schedule is, and nothing
+    # changes them in between), the tables ready for this beta, and whether sweeps are
+    # left (more than one: kept beside the counter).
+    scheduled_valid, same_beta, tables_ok = Signal(), Signal(), Signal()
+    more_sweeps = Signal()
+    m.d.sync += [
+        scheduled_valid.eq((beta_age(m, changed) == BETA_PIPELINE) & ~changed),
+        same_beta.eq(scheduled[shift_b:] == ctl.beta_m),
+        # (not in the clock after beta_acc changes: it compared the old beta)
+        tables_ok.eq(ctl.tables_ready & (ctl.tables_beta == ctl.beta_m) & ~(ctl.sweep_end | ctl.beta_write)),
+    ]
+    with m.If(ctl.sweeps_write):
+        m.d.sync += [
+            sweeps_left.eq(ctl.sweeps),
+            ctl.running.eq(ctl.sweeps != 0),
+            more_sweeps.eq(ctl.sweeps > 1),
+        ]
+    with m.Elif(ctl.sweep_end & ctl.running):
+        m.d.sync += [
+            sweeps_left.eq(sweeps_left - 1),
+            ctl.running.eq(more_sweeps),
+            more_sweeps.eq(sweeps_left > 2),
+        ]
+    with m.If(ctl.sweep_end):
+        m.d.sync += ctl.sweep_count.eq(ctl.sweep_count + 1)
+    with m.If(ctl.beta_write):
+        m.d.sync += beta_acc.eq(ctl.beta)
+    with m.Elif(ctl.sweep_end):
+        m.d.sync += beta_acc.eq(scheduled)
+    return scheduled_valid, same_beta, tables_ok, more_sweeps
