@@ -246,6 +246,10 @@ def top_name(spec) -> str:
 
 
 def make_top(spec):
+    if isinstance(spec, PBitNetSpec) and spec.streaming:
+        from ..hdl.pbit_stream import PBitStreamTop
+
+        return PBitStreamTop(spec=spec)
     if isinstance(spec, PBitNetSpec) and spec.multiplexed:
         from ..hdl.pbit_mux import PBitMuxTop
 

@@ -59,8 +59,16 @@ from ..sim_golden.pbit_net_spec import PBitNetSpec
 from ..sim_golden.pbit_net_tables import prob_index_bits
 from .axil import AXI4LiteSignature, CSRBank
 from .fixed import pipelined_tree_sum, saturate_symmetric, sign_extend, tree_sum
+from .memory_fabric import (
+    bus_spin_words,
+    clamp_writes,
+    delayed,
+    probability_tables,
+    read_side,
+    seed_window,
+    state_value,
+)
 from .pbit_mux_control import MuxSweepControl
-from .pbit_net import READ_SETTLE
 from .prob_table_engine import ProbTableEngine
 from .rng import rng_next
 from .sweep_control import connect_schedule
@@ -71,19 +79,6 @@ __all__ = ["PBitMuxTop", "MuxLane"]
 def _depth(groups: int) -> int:
     """Memory depth of ``groups`` rows (at least 2: a one-word memory has no address)."""
     return max(2, groups)
-
-
-def _delayed(m, value, name: str, first: int, last: int):
-    """``value`` (valid in clock ``t + first - 1``) registered into clock ``t + last``."""
-    for k in range(first, last + 1):
-        q = Signal(len(value), name=f"{name}{k}")
-        m.d.sync += q.eq(value)
-        value = q
-    return value
-
-
-def _state_value(words) -> int:
-    return sum(int(w) << (32 * k) for k, w in enumerate(words))
 
 
 class MuxLane(wiring.Component):
@@ -157,7 +152,7 @@ class MuxLane(wiring.Component):
         rows = []
         for g in range(lay.groups):
             i = lay.pbit_of[g * lay.lanes + lane]
-            rows.append(_state_value(states[i]) if i >= 0 else 0)
+            rows.append(state_value(states[i]) if i >= 0 else 0)
         return rows
 
     def elaborate(self, platform):
@@ -202,9 +197,9 @@ class MuxLane(wiring.Component):
         m.d.sync += [next2.eq(nxt), w2.eq(w_rd.data), real2.eq(real1)]
         # what the last stages need, carried along: the random number, "holds a p-bit", valid
         carried = {
-            "random": _delayed(m, word[shift:], "random", 2, stages - 1),
-            "real": _delayed(m, real2, "real", 3, stages - 1),
-            "valid": _delayed(m, v2, "valid", 3, stages - 1),
+            "random": delayed(m, word[shift:], "random", 2, stages - 1),
+            "real": delayed(m, real2, "real", 3, stages - 1),
+            "valid": delayed(m, v2, "valid", 3, stages - 1),
         }
 
         # clock t + 2: the terms of the field (h, +-J), and the RNG state written back.
@@ -313,31 +308,9 @@ class PBitMuxTop(wiring.Component):
             rows.append(r)
         in_flight = Cat(*valid[1:]).any()
 
-        # -- probability tables (broadcast), as on the parallel fabric -----------------------
-        tables_valid = Signal()
-        tables_beta = Signal(spec.beta_mul_bits)
-        m.d.comb += [
-            engine.beta_m.eq(control.beta_m),
-            engine.start.eq(
-                ~engine.busy
-                & ~(tables_valid & (tables_beta == control.beta_m))
-                & ~control.active
-                & ~in_flight
-            ),
-        ]
-        with m.If(engine.done):
-            m.d.sync += [tables_valid.eq(1), tables_beta.eq(engine.table_beta)]
-        # the engine's writes registered once here, then to every lane
-        pt = [Signal.like(engine.we, name="pt_we"), Signal.like(engine.addr, name="pt_addr"),
-              Signal.like(engine.data, name="pt_data")]  # fmt: skip
-        m.d.sync += [pt[0].eq(engine.we), pt[1].eq(engine.addr), pt[2].eq(engine.data)]
-
-        # -- sweeps and the beta schedule -----------------------------------------------------
+        # -- probability tables (broadcast to every lane), sweeps and the beta schedule ------
+        pt = probability_tables(m, engine, control, in_flight)
         connect_schedule(m, control, csr)
-        m.d.comb += [
-            control.tables_ready.eq(tables_valid & ~engine.busy),
-            control.tables_beta.eq(tables_beta),
-        ]
 
         # -- spins: one word per group, a copy per reader (each lane's neighbour d, and the
         # bus); every copy takes every write.  (One memory with all the read ports would be
@@ -358,15 +331,11 @@ class PBitMuxTop(wiring.Component):
         old_rd = spin_copy("spins_bus")
         en_rd = clamp_en.read_port(transparent_for=())
         m.d.comb += [old_rd.addr.eq(word_sel), en_rd.addr.eq(word_sel)]
-        old, en = old_rd.data, en_rd.data
-        loaded = (en & old) | (~en & csr.STATE_IN)  # STATE_IN: clamped slots keep their spin
-        clamped = (en & csr.CLAMP_VAL) | (~en & old)  # CLAMP_VAL: only clamped slots change
-        bus_spins = Mux(csr.STATE_IN_wstb, loaded, clamped)
-        m.d.sync += csr.STATE.eq(old)
+        old = old_rd.data
+        bus_write, bus_spins = bus_spin_words(m, csr, old, en_rd.data)
 
         # the datapath side: group issued at t, clamps in the clock before the spins are written
         new_group = Cat(*(unit.spin for unit in lanes))
-        bus_write = csr.STATE_IN_wstb | csr.CLAMP_VAL_wstb
         m.d.comb += [
             spin_addr.eq(Mux(bus_write, word_sel, rows[stages])),
             spin_data.eq(Mux(bus_write, bus_spins, new_group)),
@@ -374,21 +343,12 @@ class PBitMuxTop(wiring.Component):
             self.sample.eq(new_group),
             self.sample_valid.eq(valid[stages]),
         ]
-        en_wr, val_wr = clamp_en.write_port(), clamp_val.write_port()
-        m.d.comb += [
-            en_wr.addr.eq(word_sel),
-            en_wr.en.eq(csr.CLAMP_EN_wstb),
-            en_wr.data.eq(csr.CLAMP_EN),
-            # a new clamp keeps its spin as its value; CLAMP_VAL sets value and spin
-            val_wr.addr.eq(word_sel),
-            val_wr.en.eq(csr.CLAMP_EN_wstb | csr.CLAMP_VAL_wstb),
-            val_wr.data.eq(Mux(csr.CLAMP_VAL_wstb, csr.CLAMP_VAL, old)),
-        ]
+        clamp_writes(m, csr, clamp_en, clamp_val, old)
         clamp_rd = [mem.read_port(transparent_for=()) for mem in (clamp_en, clamp_val)]
         clamp_q = []
         for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True):
             m.d.comb += rd.addr.eq(control.group)
-            clamp_q.append(_delayed(m, rd.data, name, 2, stages - 1))
+            clamp_q.append(delayed(m, rd.data, name, 2, stages - 1))
 
         # -- lanes --------------------------------------------------------------------------
         # weight window: TBL_ADDR sets the slot; TBL_DATA fills h, J0, J1, ... and stores
@@ -404,19 +364,7 @@ class PBitMuxTop(wiring.Component):
                 m.d.sync += [slot.eq(slot + 1), field.eq(0)]
             with m.Else():
                 m.d.sync += [field.eq(field + 1), staged.word_select(field, wb).eq(csr.TBL_DATA)]
-        # seed window: SEED_ADDR sets the word; the last word of a slot stores its state
-        sw = spec.rng_model.state_words
-        seed_ptr = Signal(len(csr.SEED_ADDR), name="seed_ptr")
-        seed_staged = Signal(32 * (sw - 1), name="seed_staged") if sw > 1 else None
-        seed_part = seed_ptr[: (sw - 1).bit_length()] if sw > 1 else Const(0, 1)
-        seed_slot = seed_ptr[(sw - 1).bit_length() :]
-        seed_store = csr.SEED_wstb & (seed_part == sw - 1)
-        with m.If(csr.SEED_ADDR_wstb):
-            m.d.sync += seed_ptr.eq(csr.SEED_ADDR)
-        with m.Elif(csr.SEED_wstb):
-            m.d.sync += seed_ptr.eq(seed_ptr + 1)
-            if sw > 1:
-                m.d.sync += seed_staged.word_select(seed_part, 32).eq(csr.SEED)
+        seed_store, seed_slot, seed_state = seed_window(m, csr, spec)
         lane_bits = (K - 1).bit_length()
 
         def lane_of(s):
@@ -431,7 +379,7 @@ class PBitMuxTop(wiring.Component):
             w_row.eq(slot[lane_bits:]),
             w_data.eq(Cat(staged, csr.TBL_DATA[:wb])),
             s_row.eq(seed_slot[lane_bits:]),
-            s_data.eq(Cat(seed_staged, csr.SEED) if sw > 1 else csr.SEED[: len(s_data)]),
+            s_data.eq(seed_state),
         ]
         for lane, unit in enumerate(lanes):
             w_we, s_we = Signal(name=f"w_we{lane}"), Signal(name=f"s_we{lane}")
@@ -461,16 +409,6 @@ class PBitMuxTop(wiring.Component):
                     unit.nbr_words[d * K : (d + 1) * K].eq(rd.data),
                 ]
 
-        # -- reads wait READ_SETTLE clocks after any write (STATE is two registers on) --------
-        wrote = Signal(READ_SETTLE)
-        m.d.sync += wrote.eq(Cat(self.s_axi.wvalid & self.s_axi.wready, wrote))
-        m.d.comb += [
-            bank.read_hold.eq(wrote.any()),
-            csr.ID.eq(rm.ident),
-            csr.N.eq(spec.n),
-            csr.NCOLORS.eq(spec.num_colors),
-            csr.LANES.eq(K),
-            csr.GROUPS.eq(G),
-            csr.STATUS.eq(Cat(control.running | control.active | in_flight, engine.busy)),
-        ]
+        read_side(m, bank, self.s_axi, spec, busy=control.running | control.active | in_flight,
+                  tables_busy=engine.busy)  # fmt: skip
         return m

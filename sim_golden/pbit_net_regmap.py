@@ -13,6 +13,7 @@ import numpy as np
 
 from .pbit_net_mux import weight_bits
 from .pbit_net_spec import BETA_MULT_FRAC, PBIT_NET_IDENT, PBitNetSpec
+from .pbit_net_streaming import stream_rows
 from .pbit_net_tables import field_table_writes, partial_bits, table_layout
 from .regmap import Access, Register, RegisterMap
 
@@ -235,6 +236,10 @@ def _mux_regmap(spec: PBitNetSpec) -> RegisterMap:
     lay = spec.mux_layout
     K = spec.lanes
     state_bits = spec.rng_model.state_words
+    if spec.streaming:  # a whole row (pbit_net_streaming)
+        row, to = lay.slots, f"slot 0..{lay.slots - 1} (0 past slot {spec.n - 1})"
+    else:
+        row, to = lay.degree, f"neighbour 0..{lay.degree - 1}"
     regs = [
         Register(name="N", width=32, access=Access.RO, doc="number of p-bits"),
         Register(name="NCOLORS", width=32, access=Access.RO, doc="colors (phases of a sweep)"),
@@ -252,14 +257,14 @@ def _mux_regmap(spec: PBitNetSpec) -> RegisterMap:
             name="TBL_ADDR",
             width=_bits(lay.slots),
             access=Access.WO,
-            doc=f"weight window pointer: a slot (then TBL_DATA writes its h and {lay.degree} couplings)",
+            doc=f"weight window pointer: a slot (then TBL_DATA writes its h and {row} couplings)",
         ),
         Register(
             name="TBL_DATA",
             width=weight_bits(spec),
             access=Access.WO,
-            doc=f"h, then J of neighbour 0..{lay.degree - 1} of the slot at the pointer; the last "
-            "stores the slot and moves to the next",
+            doc=f"h, then J of {to} of the slot at the pointer; the last stores the slot and moves "
+            "to the next",
         ),
         Register(
             name="WORD_SEL",
@@ -301,16 +306,23 @@ def window_writes(spec: PBitNetSpec, h_q, j_q) -> tuple[list[str], list[int]]:
     = a slot, then per slot ``TBL_DATA`` = ``h``, ``J`` of neighbour ``0 .. D - 1``
     (two's complement in :func:`weight_bits`); the ``D + 1``-th write stores the slot's
     word and moves the pointer to the next slot.  Padding slots are skipped.
+    Streaming: the same with the slot's whole row, ``J`` to slot ``0 .. beats * W - 1``
+    (:func:`~.pbit_net_streaming.stream_rows`; 0 past slot ``n - 1``): every ``W``-th
+    write stores a memory word.
     """
     if not spec.multiplexed:
         addrs, values = field_table_writes(spec, h_q, j_q)
         return _pointer_writes(addrs.tolist(), values.tolist())
     lay = spec.mux_layout
     h = np.asarray(h_q, np.int64).reshape(-1)
-    j = np.concatenate([np.asarray(j_q, np.int64).reshape(-1), [0]])  # index -1: no neighbour
     mask = (1 << weight_bits(spec)) - 1
     real = np.flatnonzero(lay.pbit_of >= 0)
-    words = np.concatenate([h[lay.pbit_of[real], None], j[lay.neighbour_edges[real]]], axis=1) & mask
+    if spec.streaming:
+        rows = stream_rows(spec, j_q)
+    else:
+        j = np.concatenate([np.asarray(j_q, np.int64).reshape(-1), [0]])  # index -1: no neighbour
+        rows = j[lay.neighbour_edges[real]]
+    words = np.concatenate([h[lay.pbit_of[real], None], rows], axis=1) & mask
     names, values, expected = [], [], None
     for s, row in zip(real.tolist(), words.tolist(), strict=True):
         if s != expected:

@@ -186,6 +186,7 @@ __all__ = [
     "PBIT_NET_IDENT",
     "MAX_NET_PBITS",
     "MAX_DENSE_PBITS",
+    "MAX_STREAMING_DENSE_PBITS",
     "BETA_MULT_FRAC",
     "MAX_ACC_BITS",
     "FIELD_GROUP",
@@ -227,6 +228,9 @@ _U32 = (1 << 32) - 1
 MAX_LANES = 32
 #: Lanes of the multiplexed fabric when the Spec does not say.
 DEFAULT_LANES = 8
+#: Most p-bits of a ``dense`` network on the streaming fabric (on the others:
+#: :data:`MAX_DENSE_PBITS`).
+MAX_STREAMING_DENSE_PBITS = 4096
 #: Capture-buffer depth of the parallel fabric when the Spec does not say.
 DEFAULT_SAMPLE_BUFFER_DEPTH = 16
 
@@ -238,6 +242,9 @@ class Fabric(enum.Enum):
     PARALLEL = "parallel"
     #: ``lanes`` update units; weights, spins and RNG states in memories.
     MULTIPLEXED = "multiplexed"
+    #: One p-bit at a time, its row of ``J`` streamed from memory ``lanes`` couplings a
+    #: clock (dense graphs; :mod:`.pbit_net_streaming`).
+    STREAMING = "streaming"
 
 
 class UpdateOrder(enum.Enum):
@@ -369,7 +376,7 @@ class PBitNetSpec:
     Parameters
     ----------
     n : int
-        Number of p-bits, 1..65536 (1..64 when ``dense``).
+        Number of p-bits, 1..65536 (1..64 when ``dense``, 1..4096 dense on the streaming fabric).
     edges : tuple of (int, int) or None
         The couplings present in the hardware (0-based, any degree).  Normalised to
         sorted ``i < j`` pairs without duplicates.  ``None`` with ``dense=True``.
@@ -434,11 +441,14 @@ class PBitNetSpec:
     fabric : Fabric or str
         ``"parallel"`` (default: every p-bit its own logic) or ``"multiplexed"``
         (``lanes`` update units reading weights, spins and RNG states from memories;
-        same samples, see :mod:`.pbit_net_mux`).  The multiplexed fabric runs one chain
-        (``replicas = 1``) of ideal p-bits without compensation.
+        same samples, see :mod:`.pbit_net_mux`) or ``"streaming"`` (one p-bit at a
+        time, its row of ``J`` read from block RAM ``lanes`` couplings per clock: dense
+        graphs, :mod:`.pbit_net_streaming`).  Both run one chain (``replicas = 1``) of
+        ideal p-bits without compensation.
     lanes : int or None
-        Update units of the multiplexed fabric, a power of two in 1..:data:`MAX_LANES`
-        (default :data:`DEFAULT_LANES`); ``None`` on the parallel fabric.
+        Update units of the multiplexed fabric, couplings per clock of the streaming one:
+        a power of two in 1..:data:`MAX_LANES` (default :data:`DEFAULT_LANES`); ``None``
+        on the parallel fabric.
     """
 
     n: int
@@ -483,7 +493,17 @@ class PBitNetSpec:
         set_ = object.__setattr__
         if not isinstance(self.dense, bool):
             raise SpecError("dense", self.dense, "true or false")
-        check_int("n", self.n, 1, MAX_DENSE_PBITS if self.dense else MAX_NET_PBITS)
+        set_(self, "fabric", check_enum("fabric", self.fabric, Fabric))
+        dense_max = MAX_STREAMING_DENSE_PBITS if self.fabric is Fabric.STREAMING else MAX_DENSE_PBITS
+        if self.dense and isinstance(self.n, int) and MAX_DENSE_PBITS < self.n <= MAX_STREAMING_DENSE_PBITS:
+            if self.fabric is not Fabric.STREAMING:
+                raise SpecError(
+                    "n",
+                    self.n,
+                    f"1..{MAX_DENSE_PBITS} when dense "
+                    f'(up to {MAX_STREAMING_DENSE_PBITS} on fabric = "streaming")',
+                )
+        check_int("n", self.n, 1, dense_max if self.dense else MAX_NET_PBITS)
         if self.dense:
             if self.edges is not None:
                 raise SpecError("edges", "...", "None when dense is true (every pair is coupled)")
@@ -520,10 +540,8 @@ class PBitNetSpec:
                 "n", self.n, f"at most {period} streams for a {self.lfsr_width}-bit LFSR"
             )
         set_(self, "update_order", check_enum("update_order", self.update_order, UpdateOrder))
-        set_(self, "fabric", check_enum("fabric", self.fabric, Fabric))
-        multiplexed = self.fabric is Fabric.MULTIPLEXED
         if self.sample_buffer_depth is None:
-            set_(self, "sample_buffer_depth", 0 if multiplexed else DEFAULT_SAMPLE_BUFFER_DEPTH)
+            set_(self, "sample_buffer_depth", 0 if self.multiplexed else DEFAULT_SAMPLE_BUFFER_DEPTH)
         check_int("sample_buffer_depth", self.sample_buffer_depth, 0, 4096)
         check_int("seed", self.seed, 0, (1 << 64) - 1)
         set_(self, "mode", check_enum("mode", self.mode, PBitMode))
@@ -567,7 +585,9 @@ class PBitNetSpec:
         if self.fabric is Fabric.PARALLEL:
             if self.lanes is not None:
                 raise SpecError(
-                    "lanes", self.lanes, 'unset on the parallel fabric (lanes need fabric = "multiplexed")'
+                    "lanes",
+                    self.lanes,
+                    'unset on the parallel fabric (lanes need fabric = "multiplexed" or "streaming")',
                 )
             return
         if self.lanes is None:
@@ -575,15 +595,16 @@ class PBitNetSpec:
         check_int("lanes", self.lanes, 1, MAX_LANES)
         if self.lanes & (self.lanes - 1):
             raise SpecError("lanes", self.lanes, f"a power of two in 1..{MAX_LANES}")
+        on = f"on the {self.fabric.value} fabric"
         unsupported = (
-            ("replicas", self.replicas, self.replicas != 1, "1 on the multiplexed fabric"),
-            ("mode", self.mode.value, self.mode is not PBitMode.IDEAL, '"ideal" on the multiplexed fabric'),
-            ("compensation", self.compensation, self.compensation, "false on the multiplexed fabric"),
+            ("replicas", self.replicas, self.replicas != 1, f"1 {on}"),
+            ("mode", self.mode.value, self.mode is not PBitMode.IDEAL, f'"ideal" {on}'),
+            ("compensation", self.compensation, self.compensation, f"false {on}"),
             (
                 "sample_buffer_depth",
                 self.sample_buffer_depth,
                 self.sample_buffer_depth != 0,
-                "0 on the multiplexed fabric (samples leave through the sample stream)",
+                f"0 {on} (samples leave through the sample stream)",
             ),
         )
         for name, value, bad, allowed in unsupported:
@@ -651,13 +672,24 @@ class PBitNetSpec:
 
     @property
     def multiplexed(self) -> bool:
-        """Whether this is the multiplexed fabric (:mod:`.pbit_net_mux`)."""
-        return self.fabric is Fabric.MULTIPLEXED
+        """Whether the network lives in memories, updated a group or a p-bit at a time: the
+        multiplexed (:mod:`.pbit_net_mux`) or the streaming (:mod:`.pbit_net_streaming`)
+        fabric.  Both have register words of ``lanes`` slots and a ``sample`` stream."""
+        return self.fabric is not Fabric.PARALLEL
+
+    @property
+    def streaming(self) -> bool:
+        """Whether this is the streaming fabric (:mod:`.pbit_net_streaming`)."""
+        return self.fabric is Fabric.STREAMING
 
     @cached_property
     def mux_layout(self):
-        """Slots, groups and neighbour tables of the multiplexed fabric
-        (:func:`~.pbit_net_mux.mux_layout`)."""
+        """Slots and words of a memory fabric: :func:`~.pbit_net_mux.mux_layout` (groups,
+        neighbour tables) or :func:`~.pbit_net_streaming.stream_layout`."""
+        if self.streaming:
+            from .pbit_net_streaming import stream_layout
+
+            return stream_layout(self)
         from .pbit_net_mux import mux_layout
 
         return mux_layout(self)

@@ -409,11 +409,21 @@ MUX_ABOVE_DEGREE = 12
 MUX_ABOVE_PBITS = 4096
 
 
+#: Above this degree :func:`choose_fabric` takes the streaming fabric: a multiplexed lane
+#: adds all of a p-bit's couplings in one clock (logic per neighbour entry per lane),
+#: the streaming fabric adds ``lanes`` per clock of a row read from block RAM.
+STREAM_ABOVE_DEGREE = 96
+
+
 def choose_fabric(n: int, max_degree: int) -> str:
     """The fabric :class:`PBitSampler` generates for a graph when not told: ``"parallel"``
     (a color per clock) for graphs of at most :data:`MUX_ABOVE_PBITS` p-bits and degree
-    :data:`MUX_ABOVE_DEGREE`, else ``"multiplexed"`` (weights in memory, ``lanes``
-    updates per clock).  Both sample the same: the choice sets cost and speed only."""
+    :data:`MUX_ABOVE_DEGREE`; ``"streaming"`` (a p-bit at a time, its row of couplings
+    from block RAM) above degree :data:`STREAM_ABOVE_DEGREE`; else ``"multiplexed"``
+    (weights in memory, ``lanes`` updates per clock).  All sample the same: the choice
+    sets cost and speed only."""
+    if max_degree > STREAM_ABOVE_DEGREE:
+        return "streaming"
     return "multiplexed" if n > MUX_ABOVE_PBITS or max_degree > MUX_ABOVE_DEGREE else "parallel"
 
 
@@ -460,10 +470,10 @@ class PBitSampler(_Sampler):
         (``j_bits``, ``frac_bits``, ``rng``, ``update_order``, ``replicas`` ...).  With
         ``replicas = P`` the hardware runs ``P`` reads at once, interleaved clock by
         clock (``num_reads`` in groups of ``P``); ``SampleSet.info`` gives
-        ``replicas`` and ``clocks_per_sweep``.  ``fabric = "parallel"`` or
-        ``"multiplexed"`` (with ``lanes``; giving ``lanes`` implies it) picks the
-        gateware; by default :func:`choose_fabric` picks it for each problem's graph.
-        Both fabrics return the same samples.  ``SampleSet.info`` says which ran
+        ``replicas`` and ``clocks_per_sweep``.  ``fabric = "parallel"``,
+        ``"multiplexed"`` (with ``lanes``; giving ``lanes`` alone means it) or
+        ``"streaming"`` picks the gateware; by default :func:`choose_fabric` picks it
+        for each problem's graph.  All fabrics return the same samples.  ``SampleSet.info`` says which ran
         (``fabric``, ``lanes``), the clocks the run takes (``clocks``) and that time at the
         fabric's reference clock (``reference_fmax_mhz``, ``emulated_seconds``).
 
@@ -636,7 +646,7 @@ class PBitSampler(_Sampler):
             return spec
         try:
             return PBitNetSpec(**topology, **self.hardware, fabric=fabric)
-        except SpecError:  # hardware the multiplexed fabric lacks (replicas, telegraph ...)
+        except SpecError:  # hardware the memory fabrics lack (replicas, telegraph ...)
             return spec
 
     def _map(self, bqm, labels, spec):
