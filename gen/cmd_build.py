@@ -51,10 +51,11 @@ def structural_usage(spec, board=None) -> tuple[dict, str]:
 
     if isinstance(spec, PBitNetSpec) and spec.multiplexed:
         from .pbit_mux_cost import mux_cost
+        from .pbit_stream_cost import stream_cost
 
         uram = board is not None and bool(board.resources.as_dict().get("uram"))
-        usage = {k: math.ceil(v) for k, v in mux_cost(spec, uram=uram).items()}
-        return usage, "the multiplexed fabric's model estimates"
+        cost = (stream_cost if spec.streaming else mux_cost)(spec, uram=uram)
+        return {k: math.ceil(v) for k, v in cost.items()}, f"the {spec.fabric.value} fabric's model estimates"
     if isinstance(spec, PBitNetSpec):
         from .pbit_cost import network_cost
 
@@ -83,6 +84,14 @@ def _fit_hint(spec, board) -> str:
         return hint
     if not isinstance(spec, PBitNetSpec):
         return ""
+    if spec.streaming:
+        from .pbit_stream_cost import max_stream_pbits
+
+        most = max_stream_pbits(spec, have)
+        return (
+            f"; {board.title} holds at most {most:,} all-to-all p-bits on {spec.lanes} lanes "
+            "with this [pbit] setup"
+        )
     if spec.multiplexed:
         from .pbit_mux_cost import max_mux_pbits
 
@@ -157,7 +166,7 @@ def check_fits(config, board, usage: dict, *, what: str) -> None:
         detail = ", ".join(
             f"{need:g} {name.upper()} (the part has {have})" for name, (need, have) in over.items()
         ) + _fit_hint(getattr(config, "spec", None), board)
-        bigger = [b for b in _boards() if not b.resources.overflows(usage)]
+        bigger = [b for b in _boards() if not b.resources.overflows(_usage_on(config, b, usage))]
         hint = (
             f"; boards it fits: {', '.join(b.name for b in bigger)}"
             if bigger
@@ -166,6 +175,17 @@ def check_fits(config, board, usage: dict, *, what: str) -> None:
         raise UserError(
             f"design {config.name} is too large for {board.title} ({board.part}): {what} {detail}{hint}"
         )
+
+
+def _usage_on(config, board, usage: dict) -> dict:
+    """``usage`` as it would be on ``board``: a memory fabric's deep memories go to
+    UltraRAM where the board has it (its model's figures then)."""
+    from ..sim_golden.pbit_net_spec import PBitNetSpec
+
+    spec = getattr(config, "spec", None)
+    if isinstance(spec, PBitNetSpec) and spec.multiplexed and board.resources.as_dict().get("uram"):
+        return structural_usage(spec, board)[0]
+    return usage
 
 
 def _boards():

@@ -108,6 +108,7 @@ _PROBLEM_KEYS = {
     "lattice2d": {"type", "L", "J", "h", "periodic"},
     "lattice3d": {"type", "L", "J", "h", "periodic"},
     "ea3d": {"type", "L", "seed", "periodic"},
+    "sk": {"type", "n", "seed"},
     "gset": {"type", "file"},
     "bqm-json": {"type", "file"},
 }
@@ -138,6 +139,11 @@ def _problem(table: dict, source: str):
                 return problems.edwards_anderson_3d(table["L"], seed=seed, periodic=periodic)
             make = problems.lattice_2d if kind == "lattice2d" else problems.lattice_3d
             return make(table["L"], J=table.get("J", 1.0), periodic=periodic, h=table.get("h", 0.0))
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{where(source)}problem: {exc}") from None
+    if kind == "sk":
+        try:
+            return problems.sherrington_kirkpatrick(table.get("n"), seed=table.get("seed", 0))
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{where(source)}problem: {exc}") from None
     if not isinstance(table.get("file"), str):

@@ -28,7 +28,7 @@ from .pbit_cost import lutram_luts
 
 __all__ = [
     "mux_memories", "mux_cost", "uram_memories", "max_mux_pbits", "LUTRAM_MAX_LUTS", "URAM_MIN_DEPTH",
-    "MEASURED",
+    "MEASURED", "add_memories", "largest",
 ]
 
 #: A memory that fits this many LUTs of LUT RAM is LUT RAM (yosys' choice on these designs:
@@ -77,7 +77,7 @@ def mux_memories(spec: PBitNetSpec, groups: int | None = None) -> list[tuple[str
 def mux_cost(spec: PBitNetSpec, *, uram: bool = False, groups: int | None = None) -> dict[str, float]:
     """Estimated ``lut``, ``ff``, ``bram36`` (and ``uram`` with ``uram=True``) of the core
     (or of the same core with ``groups`` groups)."""
-    if not spec.multiplexed:
+    if not spec.multiplexed or spec.streaming:
         raise ValueError("mux_cost needs a Spec with fabric = 'multiplexed'")
     lay = spec.mux_layout
     K, D = lay.lanes, lay.degree
@@ -85,10 +85,16 @@ def mux_cost(spec: PBitNetSpec, *, uram: bool = False, groups: int | None = None
     cost = {
         k: FIXED[k] + K * (PER_LANE[k] + D * PER_ENTRY[k] + state * PER_STATE_BIT[k]) for k in ("lut", "ff")
     }
-    cost["bram36"] = 0.0
+    return add_memories(cost, mux_memories(spec, groups), uram=uram)
+
+
+def add_memories(cost: dict, memories, *, uram: bool) -> dict[str, float]:
+    """``cost`` (``lut``, ``ff``) plus ``memories`` (``(name, width, depth, copies)``) in
+    LUT RAM, block RAM (``bram36``) or, with ``uram``, UltraRAM (``uram``)."""
+    cost = {**cost, "bram36": 0.0}
     if uram:
         cost["uram"] = 0
-    for _, width, depth, copies in mux_memories(spec, groups):
+    for _, width, depth, copies in memories:
         if lutram_luts(depth, width) <= LUTRAM_MAX_LUTS:
             cost["lut"] += copies * lutram_luts(depth, width)
         elif uram and _in_uram(width, depth):
@@ -105,9 +111,15 @@ def _in_uram(width: int, depth: int) -> bool:
 def uram_memories(spec: PBitNetSpec) -> dict[str, float]:
     """``{"bram36", "uram"}``: the block RAMs of the memories that go to UltraRAM on a part
     that has it, and the UltraRAMs they take instead (yosys maps none: ``spinemu build``
-    moves them from its estimate)."""
+    moves them from its estimate).  Either memory fabric."""
+    if spec.streaming:
+        from .pbit_stream_cost import stream_memories
+
+        memories = stream_memories(spec)
+    else:
+        memories = mux_memories(spec)
     moved = {"bram36": 0.0, "uram": 0}
-    for _, width, depth, copies in mux_memories(spec):
+    for _, width, depth, copies in memories:
         if lutram_luts(depth, width) > LUTRAM_MAX_LUTS and _in_uram(width, depth):
             moved["bram36"] += copies * _bram_halves(width, depth) / 2
             moved["uram"] += copies * uram_blocks(width, depth)
@@ -135,6 +147,11 @@ def max_mux_pbits(spec: PBitNetSpec, resources: dict) -> int:
         need = mux_cost(spec, uram=uram, groups=colors * math.ceil(n / colors / lanes))
         return all(v <= resources.get(k, 0) for k, v in need.items() if v)
 
+    return largest(fits)
+
+
+def largest(fits) -> int:
+    """The largest ``n`` (0 .. 2**22) with ``fits(n)``, ``fits`` monotone."""
     lo, hi = 0, 1
     while hi <= 1 << 22 and fits(hi):
         lo, hi = hi, 2 * hi

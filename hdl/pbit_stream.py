@@ -13,16 +13,17 @@ clock     what happens
 ========= ===================================================================
 t         the weight memory reads word ``s * beats + b``, the spin memory word
           ``b``; ``h``, the RNG state and the clamp word of ``s`` are read
-t + 1     each spin selects ``+J`` or ``-J`` (``~J``, plus the count of down
+t + 1     the memories' data registered (their block RAM output registers)
+t + 2     each spin selects ``+J`` or ``-J`` (``~J``, plus the count of down
           spins); registered.  The RNG word and next state are computed
-t + 2     the adder tree (``T`` clocks, a register every two levels); on the
+t + 3     the adder tree (``T`` clocks, a register every two levels); on the
           last beat the RNG state is written back
-t + 2 + T the accumulator: ``h`` plus the beat's sum on the first beat, the
+t + 3 + T the accumulator: ``h`` plus the beat's sum on the first beat, the
           running sum plus it on the others
-t + 3 + T (last beat) the field is saturated and encoded
-t + 4 + T the probability table is read and compared; the new spin (or the
+t + 4 + T (last beat) the field is saturated and encoded
+t + 5 + T the probability table is read and compared; the new spin (or the
           clamp value) registered
-t + 5 + T the spin is written (one bit of word ``s // W``) and the word it
+t + 6 + T the spin is written (one bit of word ``s // W``) and the word it
           completes leaves on ``sample``
 ========= ===================================================================
 
@@ -156,47 +157,53 @@ class PBitStreamTop(wiring.Component):
             *(rd.addr.eq(word_of(control.slot)) for rd in clamp_rd),
         ]
 
-        # -- clock t + 1: the terms (-J is ~J + 1: the +1s added once, as the count of downs)
+        # -- clock t + 1: every memory's data registered (block RAM output registers) ------
+        w_q = delayed(m, w_rd.data, "row", 2, 2)
+        up = delayed(m, spin_rd.data, "spins", 2, 2)
+        rng_q = delayed(m, rng_rd.data, "rng_state", 2, 2)
+        clamp_q = [delayed(m, rd.data, name, 2, 2)
+                   for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True)]  # fmt: skip
+        h_q = delayed(m, h_rd.data, "h", 2, 3 + tree)
+
+        # -- clock t + 2: the terms (-J is ~J + 1: the +1s added once, as the count of downs)
         width = wb + (n + 1).bit_length() + 1
-        up = spin_rd.data
         terms = []
         for k in range(W):
-            w = sign_extend(w_rd.data[k * jb : (k + 1) * jb], width)
+            w = sign_extend(w_q[k * jb : (k + 1) * jb], width)
             terms.append(Mux(up[k], w, ~w))
         cb = W.bit_length()
         count = tree_sum(m, [Cat(~up[k], Const(0, cb - 1)) for k in range(W)], cb, "downs")
         terms.append(Cat(count, Const(0, width - cb)))
-        terms2 = [Signal(width, name=f"term2_{k}") for k in range(len(terms))]
-        m.d.sync += [q.eq(t) for q, t in zip(terms2, terms, strict=True)]
-        word, nxt = rng_next(spec.rng_model, rng_rd.data)
-        next2 = Signal(spec.rng_model.state_bits, name="rng_next")
-        m.d.sync += next2.eq(nxt)
+        terms3 = [Signal(width, name=f"term3_{k}") for k in range(len(terms))]
+        m.d.sync += [q.eq(t) for q, t in zip(terms3, terms, strict=True)]
+        word, nxt = rng_next(spec.rng_model, rng_q)
+        next3 = Signal(spec.rng_model.state_bits, name="rng_next")
+        m.d.sync += next3.eq(nxt)
         shift = spec.word_bits - spec.prob_bits
-        random = delayed(m, word[shift:], "random", 2, lat - 1)
-        clamp_bits = [delayed(m, rd.data.bit_select(bit_of(slot[1]), 1), name, 2, lat - 1)
-                      for rd, name in zip(clamp_rd, ("clamp_en", "clamp_val"), strict=True)]  # fmt: skip
-        h_q = delayed(m, h_rd.data, "h", 2, 2 + tree)
+        random = delayed(m, word[shift:], "random", 3, lat - 1)
+        clamp_bits = [delayed(m, q.bit_select(bit_of(slot[2]), 1), f"{q.name}_bit", 3, lat - 1)
+                      for q in clamp_q]  # fmt: skip
 
-        # -- clocks t + 2 ...: the beat's adder tree; on the last beat the RNG state written
-        beat_sum = pipelined_tree_sum(m, terms2, width, "beat_sum", TREE_LEVELS_PER_STAGE)
+        # -- clocks t + 3 ...: the beat's adder tree; on the last beat the RNG state written
+        beat_sum = pipelined_tree_sum(m, terms3, width, "beat_sum", TREE_LEVELS_PER_STAGE)
         seed_store, seed_slot, seed_state = seed_window(m, csr, spec)
         s_we, s_row = Signal(name="s_we"), Signal(len(seed_slot), name="s_row")
         s_data = Signal(spec.rng_model.state_bits, name="s_data")
         m.d.sync += [s_we.eq(seed_store), s_row.eq(seed_slot), s_data.eq(seed_state)]
         rng_wr = rng.write_port()
         m.d.comb += [
-            rng_wr.addr.eq(Mux(s_we, s_row, slot[2])),
-            rng_wr.data.eq(Mux(s_we, s_data, next2)),
-            rng_wr.en.eq(s_we | (valid[2] & last[2])),
+            rng_wr.addr.eq(Mux(s_we, s_row, slot[3])),
+            rng_wr.data.eq(Mux(s_we, s_data, next3)),
+            rng_wr.en.eq(s_we | (valid[3] & last[3])),
         ]
 
-        # -- clock t + 2 + T: accumulate the beats onto h ------------------------------------
-        a = 2 + tree
+        # -- clock t + 3 + T: accumulate the beats onto h ------------------------------------
+        a = 3 + tree
         field_acc = Signal(width, name="field_acc")
         with m.If(valid[a]):
             m.d.sync += field_acc.eq(Mux(first[a], sign_extend(h_q, width), field_acc) + beat_sum)
 
-        # -- clock t + 3 + T: saturate and encode -------------------------------------------
+        # -- clock t + 4 + T: saturate and encode -------------------------------------------
         acc = spec.acc_bits
         field = saturate_symmetric(m, field_acc, width, acc, "field")
         index = Signal(prob_index_bits(spec), name="index")
@@ -209,7 +216,7 @@ class PBitStreamTop(wiring.Component):
         else:
             m.d.sync += index.eq(field)
 
-        # -- clock t + 4 + T: look up, compare; the new spin (or the clamp value) ------------
+        # -- clock t + 5 + T: look up, compare; the new spin (or the clamp value) ------------
         prob_rd = prob.read_port(domain="comb")
         m.d.comb += prob_rd.addr.eq(index)
         new = Signal(name="new_spin")
@@ -217,7 +224,7 @@ class PBitStreamTop(wiring.Component):
         prob_wr = prob.write_port()
         m.d.comb += [prob_wr.en.eq(pt[0]), prob_wr.addr.eq(pt[1]), prob_wr.data.eq(pt[2])]
 
-        # -- clock t + 5 + T: write the spin; a completed word leaves on the stream ----------
+        # -- clock t + 6 + T: write the spin; a completed word leaves on the stream ----------
         done, s_done = valid[lat] & last[lat], slot[lat]
         assembled = Signal(W, name="assembled")  # this word's new spins so far
         word_now = Signal(W, name="word_now")

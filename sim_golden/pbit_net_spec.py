@@ -652,8 +652,8 @@ class PBitNetSpec:
     @cached_property
     def colors(self) -> np.ndarray:
         """Color (update slot) of every p-bit, ``0 .. num_colors - 1``."""
-        if self.update_order is UpdateOrder.SEQUENTIAL:
-            c = np.arange(self.n, dtype=np.int64)
+        if self.update_order is UpdateOrder.SEQUENTIAL or self.dense:
+            c = np.arange(self.n, dtype=np.int64)  # (DSATUR's coloring of a complete graph)
         else:
             c = dsatur(self.n, self.edge_array)
         c.flags.writeable = False

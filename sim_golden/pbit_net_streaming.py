@@ -53,9 +53,9 @@ def stream_tree_stages(lanes: int) -> int:
 
 def stream_latency(lanes: int) -> int:
     """Clocks from a slot's last beat to the clock its spin is written: the row and spin
-    words read, the terms registered, the adder tree, the accumulator, saturate and
-    encode, look up and compare."""
-    return 5 + stream_tree_stages(lanes)
+    words read, and registered, the terms registered, the adder tree, the accumulator,
+    saturate and encode, look up and compare."""
+    return 6 + stream_tree_stages(lanes)
 
 
 @dataclass(frozen=True)

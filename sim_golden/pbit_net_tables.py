@@ -221,12 +221,14 @@ def run_clocks(spec: PBitNetSpec, beta_acc, num_reads: int) -> int:
 #: Clock (MHz) at which a sampler run's emulated time is reported, per design kind: nextpnr
 #: on an ECP5-85 (seed 1) for the 16 x 16 lattice (README, "The p-bit network"): one chain
 #: 82.1 MHz, with replicas (the four-stage pipeline) 116.5 MHz, on the multiplexed fabric
-#: with 8 lanes (the seven-stage pipeline) 125.7 MHz.
-REFERENCE_FMAX_MHZ = {"parallel": 82.1, "replicas": 116.5, "multiplexed": 125.7}
+#: with 8 lanes (the seven-stage pipeline) 125.7 MHz; the streaming fabric, on a dense
+#: network of 256 p-bits with 32 lanes, 114.0 MHz (a weight word's block-RAM read and
+#: the multiplexer between the blocks of its depth).
+REFERENCE_FMAX_MHZ = {"parallel": 82.1, "replicas": 116.5, "multiplexed": 125.7, "streaming": 114.0}
 
 
 def reference_fmax_mhz(spec: PBitNetSpec) -> float:
     """:data:`REFERENCE_FMAX_MHZ` of ``spec``'s kind of design."""
     if spec.multiplexed:
-        return REFERENCE_FMAX_MHZ["multiplexed"]
+        return REFERENCE_FMAX_MHZ[spec.fabric.value]
     return REFERENCE_FMAX_MHZ["replicas" if spec.replicas > 1 else "parallel"]

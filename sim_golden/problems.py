@@ -34,6 +34,7 @@ __all__ = [
     "from_bqm",
     "to_bqm",
     "lattice_2d",
+    "sherrington_kirkpatrick",
     "lattice_3d",
     "edwards_anderson_3d",
     "read_gset",
@@ -291,6 +292,17 @@ def edwards_anderson_3d(L: int, *, seed=None, periodic: bool = True) -> IsingPro
     base = lattice_3d(L, periodic=periodic)
     signs = np.where(np.random.default_rng(seed).random(base.weights.size) < 0.5, -1.0, 1.0)
     return IsingProblem(h=base.h, edges=base.edges, weights=signs)
+
+
+def sherrington_kirkpatrick(n: int, *, seed=None) -> IsingProblem:
+    """Sherrington-Kirkpatrick ``+-J`` glass: every pair of ``n`` spins coupled with
+    ``J = +-1`` (probability 1/2 each; ``seed`` goes to ``numpy.random.default_rng``),
+    no fields.  Edges in the order of ``dense`` p-bit networks: ``(0, 1), (0, 2), ...``."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, not {n!r}")
+    i, j = np.triu_indices(n, 1)
+    signs = np.where(np.random.default_rng(seed).random(i.size) < 0.5, -1.0, 1.0)
+    return IsingProblem(h=np.zeros(n), edges=np.stack([i, j], axis=1), weights=signs)
 
 
 @dataclass(frozen=True, eq=False)

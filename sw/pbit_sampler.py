@@ -620,6 +620,12 @@ class PBitSampler(_Sampler):
         # each term of a field rounds by up to half a step: keep that much headroom
         for v, f in field.items():
             if f > 0:
+                if spec.field_limit <= terms[v] / 2:
+                    raise ValueError(
+                        f"variable {v!r} has {terms[v] - 1} couplings: the rounding of {terms[v]} terms "
+                        f"can exceed the local field's range (acc_bits = {spec.acc_bits}, "
+                        f"+-{spec.field_limit} steps); give acc_bits >= {terms[v].bit_length() + 2}"
+                    )
                 ratios.append((spec.field_limit - terms[v] / 2) * lsb / f)
         return min(ratios) * (1 - 1e-12) if ratios else 1.0
 

@@ -187,7 +187,7 @@ def test_sweep_takes_a_period_per_slot():
         counts.append(model.cycles - start)
     assert counts[0] >= 20 * lay.sweep_cycles
     assert counts[1] == 100 * lay.sweep_cycles, (counts, lay.sweep_cycles)
-    assert lay.period == 8 and lay.sweep_cycles == 36 * 8 + 5 + 7
+    assert lay.period == 9 and lay.sweep_cycles == 36 * 9 + 5 + 8  # latency 8 (a 2-stage tree)
 
 
 def test_sampler_rtl_factors_35_on_the_streaming_fabric_as_golden():
@@ -224,3 +224,66 @@ def test_golden_equals_rtl_512_pbit_dense_glass_over_1e4_sweeps():
     gold, rtl = _both(spec, h, j, num_reads=1, num_sweeps=10_000, beta=beta, seed=99, record="all")
     _assert_same(gold, rtl)
     assert rtl.samples.shape == (1, 10_000, 512)
+
+
+def test_sampler_picks_streaming_for_dense_graphs_and_reports_it():
+    """Above degree 96 the sampler generates the streaming fabric by itself; SampleSet.info
+    names it, with its clocks per sweep and emulated time at its reference clock."""
+    from spinemu.sim_golden.problems import sherrington_kirkpatrick, to_bqm
+    from spinemu.sw.pbit_sampler import STREAM_ABOVE_DEGREE, PBitSampler, choose_fabric
+
+    assert choose_fabric(200, STREAM_ABOVE_DEGREE + 1) == "streaming"
+    assert choose_fabric(200, STREAM_ABOVE_DEGREE) == "multiplexed"
+    bqm = to_bqm(sherrington_kirkpatrick(STREAM_ABOVE_DEGREE + 2, seed=3))
+    with pytest.raises(ValueError, match="97 couplings.*give acc_bits >= 9"):
+        PBitSampler().sample(bqm, num_reads=1, num_sweeps=1)  # a 6-bit field cannot hold 98 terms
+    sampler = PBitSampler(acc_bits=10)
+    spec = sampler.spec_for(bqm)[1]
+    assert spec.streaming and spec.lanes == 8
+    ss = sampler.sample(bqm, num_reads=2, num_sweeps=5, seed=1)
+    assert ss.info["fabric"] == "streaming" and ss.info["clocks_per_sweep"] == spec.mux_layout.sweep_cycles
+    fmax_hz = ss.info["reference_fmax_mhz"] * 1e6
+    assert ss.info["emulated_seconds"] == pytest.approx(ss.info["clocks"] / fmax_hz)
+
+
+def test_dense_network_too_large_for_a_board_is_refused_with_the_size_that_fits(tmp_path, capsys):
+    """2,048 all-to-all p-bits with 6-bit weights on 32 lanes need 707 BRAM36 by the model:
+    too many for a PYNQ-Z2 (140), whose refusal names the largest dense network it holds
+    (between the one yosys fitted, 800, and the raw capacity of its blocks at 6 bits per
+    coupling) and the boards that fit (the ZCU104: the rows go to its UltraRAM)."""
+    import re
+
+    from spinemu.gen.cli import main
+
+    cfg = tmp_path / "sk.toml"
+    cfg.write_text(
+        'name = "sk"\n[core]\nkind = "pbit"\n[problem]\ntype = "sk"\nn = 2048\n'
+        '[pbit]\ndense = true\nfabric = "streaming"\nlanes = 32\nfrac_bits = 0\n'
+    )
+    assert main(["build", str(cfg), "--board", "pynq-z2", "-o", str(tmp_path / "o"), "--estimate", "no"]) == 2
+    err = capsys.readouterr().err
+    assert "too large for" in err and "BRAM36" in err and "Traceback" not in err
+    found = re.search(r"holds at most ([\d,]+) all-to-all p-bits on 32 lanes", err)
+    most = int(found.group(1).replace(",", ""))
+    assert 800 <= most <= int((140 * 36 * 1024 / 6) ** 0.5)
+    assert "boards it fits: zcu104" in err
+
+
+def test_cost_model_agrees_with_yosys_and_logic_grows_with_log_n():
+    """The model `spinemu build` checks boards with reproduces yosys' counts (xc7) of dense
+    networks of 256 and 800 p-bits on 32 lanes (block RAMs exactly: they decide what fits);
+    its logic grows with the logarithm of the weight memory's depth: each doubling of n
+    from 256 to 4,096 adds a bounded number of LUTs and flip-flops, while block RAM grows
+    with n^2."""
+    from spinemu.gen.pbit_stream_cost import MEASURED, stream_cost
+
+    for n, (lut, ff, bram) in MEASURED.items():
+        spec = PBitNetSpec(n=n, dense=True, fabric="streaming", lanes=32, h_bits=6, j_bits=6)
+        model = stream_cost(spec)
+        assert model["bram36"] == bram, (n, model)
+        assert abs(model["lut"] / lut - 1) < 0.05 and abs(model["ff"] / ff - 1) < 0.05, (n, model)
+    spec = PBitNetSpec(n=8, dense=True, fabric="streaming", lanes=32, h_bits=6, j_bits=6)
+    costs = [stream_cost(spec, n=n) for n in (256, 512, 1024, 2048, 4096)]
+    for a, b in zip(costs[:-1], costs[1:], strict=True):
+        assert 0 <= b["lut"] - a["lut"] <= 500 and 0 <= b["ff"] - a["ff"] <= 100, (a, b)
+        assert b["bram36"] >= 3.5 * a["bram36"]
