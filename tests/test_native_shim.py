@@ -54,3 +54,26 @@ def test_every_input_change_is_evaluated_before_the_next_edge(tmp_path):
     assert reset.index("rst = 1; s->top->eval();") < reset.index("tick(s)")
     timeouts = re.findall(r"\n(    t->s_axi_\w+ = 0;[^\n]*)\n    return -1;", src)
     assert len(timeouts) == 2 and all(line.endswith("t->eval();") for line in timeouts)
+
+
+def test_build_flags_follow_the_size_of_the_logic(tmp_path):
+    """Small logic is optimised (-O2), mid-sized keeps Verilator's -Os, huge logic (the
+    1,024-p-bit parallel network) is built unoptimised: its compile, not its run,
+    dominates a check of a few thousand sweeps."""
+    from spinemu.gen.native import (
+        CXX_FLAGS,
+        HUGE_DESIGN_BYTES,
+        HUGE_DESIGN_CXX_FLAGS,
+        SMALL_DESIGN_BYTES,
+        SMALL_DESIGN_CXX_FLAGS,
+        cxx_flags,
+    )
+
+    line = b"  assign y = a + b;\n"
+    flags = []
+    mid = (SMALL_DESIGN_BYTES + HUGE_DESIGN_BYTES) // 2
+    for size in (SMALL_DESIGN_BYTES // 2, mid, HUGE_DESIGN_BYTES * 2):
+        path = tmp_path / f"top{size}.v"
+        path.write_bytes(line * (size // len(line)))
+        flags.append(cxx_flags(VerilogDesign(top="top", path=path, ports=(), digest=str(size))))
+    assert flags == [SMALL_DESIGN_CXX_FLAGS, CXX_FLAGS, HUGE_DESIGN_CXX_FLAGS]
