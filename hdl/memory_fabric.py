@@ -11,14 +11,57 @@ those parts of a top level from its bank's ``csr``.
 from __future__ import annotations
 
 from amaranth import Cat, Const, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import Fabric, PBitNetSpec
+from .axil import AXI4LiteSignature, CSRBank
 from .pbit_net import READ_SETTLE
 
 __all__ = [
+    "MemoryFabricTop",
     "delayed", "state_value", "probability_tables", "bus_spin_words", "clamp_writes", "seed_window",
     "read_side",
 ]
+
+
+class MemoryFabricTop(wiring.Component):
+    """A memory fabric behind an AXI4-Lite register bank, with a stream of spin words.
+
+    Subclasses set :attr:`FABRIC` and build the datapath in ``elaborate``, starting with
+    :meth:`bank`.
+
+    Attributes
+    ----------
+    s_axi : In(AXI4LiteSignature)
+        Register access (map: ``spec.regmap``).
+    sample : Out(lanes)
+        A word of ``lanes`` new spins (bit ``l`` = slot ``lanes * w + l`` of word ``w``;
+        1 = +1).
+    sample_valid : Out(1)
+        ``sample`` holds the next word of the sweep in progress (words in slot order).
+    """
+
+    #: The fabric this top level builds.
+    FABRIC: Fabric
+
+    def __init__(self, *, spec: PBitNetSpec):
+        if not isinstance(spec, PBitNetSpec) or spec.fabric is not self.FABRIC:
+            raise TypeError(f"spec must be a PBitNetSpec with fabric = {self.FABRIC.value!r}, not {spec!r}")
+        self.spec = spec
+        super().__init__(
+            {
+                "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
+                "sample": Out(spec.lanes),
+                "sample_valid": Out(1),
+            }
+        )
+
+    def bank(self, m) -> CSRBank:
+        """The register bank (``m.submodules.bank``), connected to ``s_axi``."""
+        m.submodules.bank = bank = CSRBank(regmap=self.spec.regmap, read_hold=True)
+        wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
+        return bank
 
 
 def delayed(m, value, name: str, first: int, last: int):

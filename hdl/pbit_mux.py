@@ -55,11 +55,11 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_mux import TREE_LEVELS_PER_STAGE, weight_bits
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import Fabric, PBitNetSpec
 from ..sim_golden.pbit_net_tables import prob_index_bits
-from .axil import AXI4LiteSignature, CSRBank
 from .fixed import pipelined_tree_sum, saturate_symmetric, sign_extend, tree_sum
 from .memory_fabric import (
+    MemoryFabricTop,
     bus_spin_words,
     clamp_writes,
     delayed,
@@ -105,7 +105,7 @@ class MuxLane(wiring.Component):
     """
 
     def __init__(self, *, spec: PBitNetSpec, lane: int):
-        if not isinstance(spec, PBitNetSpec) or not spec.multiplexed:
+        if not isinstance(spec, PBitNetSpec) or spec.fabric is not Fabric.MULTIPLEXED:
             raise TypeError(f"spec must be a multiplexed PBitNetSpec, not {spec!r}")
         lay = spec.mux_layout
         if not isinstance(lane, int) or not 0 <= lane < lay.lanes:
@@ -255,30 +255,11 @@ class MuxLane(wiring.Component):
         return m
 
 
-class PBitMuxTop(wiring.Component):
-    """The multiplexed p-bit fabric behind an AXI4-Lite register bank, with a group stream.
+class PBitMuxTop(MemoryFabricTop):
+    """The multiplexed p-bit fabric behind an AXI4-Lite register bank (ports:
+    :class:`~.memory_fabric.MemoryFabricTop`; ``sample``: a group of lanes slots per word)."""
 
-    Attributes
-    ----------
-    s_axi : In(AXI4LiteSignature)
-        Register access (map: ``spec.regmap``).
-    sample : Out(lanes)
-        A group's new spins (bit ``l`` = slot ``K g + l``; 1 = +1).
-    sample_valid : Out(1)
-        ``sample`` holds the next group of the sweep in progress.
-    """
-
-    def __init__(self, *, spec: PBitNetSpec):
-        if not isinstance(spec, PBitNetSpec) or not spec.multiplexed:
-            raise TypeError(f"spec must be a PBitNetSpec with fabric = 'multiplexed', not {spec!r}")
-        self.spec = spec
-        super().__init__(
-            {
-                "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
-                "sample": Out(spec.lanes),
-                "sample_valid": Out(1),
-            }
-        )
+    FABRIC = Fabric.MULTIPLEXED
 
     def elaborate(self, platform):
         m = Module()
@@ -286,9 +267,7 @@ class PBitMuxTop(wiring.Component):
         lay = spec.mux_layout
         K, D, G = lay.lanes, lay.degree, lay.groups
         stages = lay.stages
-        rm = spec.regmap
-        m.submodules.bank = bank = CSRBank(regmap=rm, read_hold=True)
-        wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
+        bank = self.bank(m)
         csr = bank.csr
         m.submodules.control = control = MuxSweepControl(spec=spec)
         m.submodules.engine = engine = ProbTableEngine(spec=spec)

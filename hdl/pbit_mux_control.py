@@ -16,7 +16,7 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import Out
 
-from ..sim_golden.pbit_net_spec import BetaMode, PBitNetSpec
+from ..sim_golden.pbit_net_spec import BetaMode, Fabric, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 from .sweep_control import SweepControl, beta_age, schedule_ports
 
@@ -53,7 +53,7 @@ class MuxSweepControl(wiring.Component):
     """
 
     def __init__(self, *, spec: PBitNetSpec):
-        if not isinstance(spec, PBitNetSpec) or not spec.multiplexed:
+        if not isinstance(spec, PBitNetSpec) or spec.fabric is not Fabric.MULTIPLEXED:
             raise TypeError(f"spec must be a multiplexed PBitNetSpec, not {spec!r}")
         self.spec = spec
         groups = spec.mux_layout.groups

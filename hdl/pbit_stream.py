@@ -37,17 +37,15 @@ as the multiplexed fabric's groups.  Memories keep their contents through a rese
 from __future__ import annotations
 
 from amaranth import Cat, Const, Module, Mux, Signal
-from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_mux import weight_bits
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import Fabric
 from ..sim_golden.pbit_net_streaming import TREE_LEVELS_PER_STAGE, stream_tree_stages
 from ..sim_golden.pbit_net_tables import prob_index_bits
-from .axil import AXI4LiteSignature, CSRBank
 from .fixed import pipelined_tree_sum, saturate_symmetric, sign_extend, tree_sum
 from .memory_fabric import (
+    MemoryFabricTop,
     bus_spin_words,
     clamp_writes,
     delayed,
@@ -64,30 +62,12 @@ from .sweep_control import connect_schedule
 __all__ = ["PBitStreamTop"]
 
 
-class PBitStreamTop(wiring.Component):
-    """The streaming p-bit fabric behind an AXI4-Lite register bank, with a word stream.
+class PBitStreamTop(MemoryFabricTop):
+    """The streaming p-bit fabric behind an AXI4-Lite register bank (ports:
+    :class:`~.memory_fabric.MemoryFabricTop`; ``sample``: a word of lanes slots when its
+    last slot is written)."""
 
-    Attributes
-    ----------
-    s_axi : In(AXI4LiteSignature)
-        Register access (map: ``spec.regmap``).
-    sample : Out(lanes)
-        A word of new spins (bit ``l`` = slot ``W b + l``; 1 = +1).
-    sample_valid : Out(1)
-        ``sample`` holds the next word of the sweep in progress.
-    """
-
-    def __init__(self, *, spec: PBitNetSpec):
-        if not isinstance(spec, PBitNetSpec) or not spec.streaming:
-            raise TypeError(f"spec must be a PBitNetSpec with fabric = 'streaming', not {spec!r}")
-        self.spec = spec
-        super().__init__(
-            {
-                "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
-                "sample": Out(spec.lanes),
-                "sample_valid": Out(1),
-            }
-        )
+    FABRIC = Fabric.STREAMING
 
     def elaborate(self, platform):
         m = Module()
@@ -97,8 +77,7 @@ class PBitStreamTop(wiring.Component):
         tree = stream_tree_stages(W)
         wb, jb = weight_bits(spec), spec.j_bits
         lane_bits = (W - 1).bit_length()
-        m.submodules.bank = bank = CSRBank(regmap=spec.regmap, read_hold=True)
-        wiring.connect(m, wiring.flipped(self.s_axi), bank.bus)
+        bank = self.bank(m)
         csr = bank.csr
         m.submodules.control = control = StreamSweepControl(spec=spec)
         m.submodules.engine = engine = ProbTableEngine(spec=spec)

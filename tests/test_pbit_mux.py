@@ -12,8 +12,6 @@ complement tables, 9-bit saturating field), and a dense network of 5 on one lane
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +29,7 @@ from test_pbit_net_rtl import (
     _model,
     _runs,
     boltzmann_tvd_rtl,
+    factors_35_as_golden,
 )
 
 __all__: list[str] = []
@@ -219,11 +218,21 @@ def test_golden_equals_rtl_when_every_sweep_needs_new_tables():
 def test_sweep_takes_groups_plus_gap_per_color_clocks():
     """Steady state at constant β: a sweep is exactly ``groups + gap * colors`` clocks,
     ``lanes`` updates in every issue clock (counted on the native model)."""
+    lay = MUX_A.mux_layout
+    counts = sweep_clocks(MUX_A, (50, 200))
+    assert counts[0] >= 50 * lay.sweep_cycles  # includes the table rewrite for the new beta
+    assert counts[1] == 200 * lay.sweep_cycles, (counts, lay.sweep_cycles)
+    assert lay.sweep_cycles == lay.groups + 6 * MUX_A.num_colors  # seven stages at degree 6
+
+
+def sweep_clocks(spec, runs) -> list[int]:
+    """Clocks the native model of a memory fabric takes for each run of ``runs`` sweeps
+    (counted by the words on its ``sample`` stream, a run right after the previous one,
+    the first after a new β), h = 0 and J = 1."""
     from spinemu.sw.mmio import VerilatorMMIO
     from spinemu.sw.pbit_sampler import PBitNetDriver
 
-    spec = MUX_A
-    lay = spec.mux_layout
+    words = spec.state_words
     model = _model(spec)
     model.reset()
     drv = PBitNetDriver(VerilatorMMIO(model), spec)
@@ -231,39 +240,21 @@ def test_sweep_takes_groups_plus_gap_per_color_clocks():
     drv.set_schedule(BetaRegisters(spec.beta_to_acc(0.5)))
     drv.sweep(10**6)
     counts = []
-    for sweeps in (50, 200):
-        model.record("sample", "sample_valid", sweeps * lay.groups)
+    for sweeps in runs:
+        model.record("sample", "sample_valid", sweeps * words)
         start = model.cycles
-        model.run_until_recorded(sweeps * lay.groups, max_cycles=100 * sweeps * lay.sweep_cycles)
+        model.run_until_recorded(sweeps * words, max_cycles=100 * sweeps * spec.sweep_cycles)
         model.stop_recording()
         counts.append(model.cycles - start)
-    assert counts[0] >= 50 * lay.sweep_cycles  # includes the table rewrite for the new beta
-    assert counts[1] == 200 * lay.sweep_cycles, (counts, lay.sweep_cycles)
-    assert lay.sweep_cycles == lay.groups + 6 * spec.num_colors  # seven stages at degree 6
+    return counts
 
 
 def test_sampler_rtl_factors_35_on_the_multiplexed_fabric_as_golden():
     """A 3x3 invertible multiplier with the product clamped to 35 on the multiplexed
     fabric: the most frequent input pair on the RTL is a factor pair, and the SampleSet
     equals the golden one for the same seed."""
-    from spinemu.sw.pbit_sampler import PBitSampler
-
-    bqm = logic.multiplier(3, 3)
-    bqm.fix_variables({f"p{k}": 1 if (35 >> k) & 1 else -1 for k in range(6)})
-    kw = dict(num_reads=100, num_sweeps=1000, beta_range=(0.2, 1.5), beta_schedule_type="linear", seed=5)
-    hw = dict(fabric="multiplexed", lanes=4)
-    ss_r = PBitSampler(backend="rtl", **hw).sample(bqm, **kw)
-    ss_g = PBitSampler(backend="golden", **hw).sample(bqm, **kw)
-    assert ss_r.variables == ss_g.variables
-    assert (ss_r.record.sample == ss_g.record.sample).all()
-    assert np.allclose(ss_r.record.energy, ss_g.record.energy)
-    assert ss_r.info["fabric"] == "multiplexed" and ss_r.info["lanes"] == 4
-    col = {v: k for k, v in enumerate(ss_r.variables)}
-    s = ss_r.record.sample
-    a = sum(((s[:, col[f"a{i}"]] + 1) // 2) << i for i in range(3))
-    b = sum(((s[:, col[f"b{i}"]] + 1) // 2) << i for i in range(3))
-    (fa, fb), _ = collections.Counter(zip(a.tolist(), b.tolist(), strict=True)).most_common(1)[0]
-    assert fa * fb == 35 and {fa, fb} == {5, 7}
+    ss = factors_35_as_golden(dict(fabric="multiplexed", lanes=4), num_reads=100, num_sweeps=1000)
+    assert ss.info["fabric"] == "multiplexed" and ss.info["lanes"] == 4
 
 
 def test_sampler_picks_the_fabric_from_the_graph_and_names_the_hardware_limits():

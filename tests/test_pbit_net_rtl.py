@@ -360,15 +360,22 @@ def boltzmann_tvd_rtl(spec, bqm) -> float:
 def test_sampler_rtl_factors_35_and_matches_golden():
     """3x3 multiplier with the product clamped to 35: the most frequent input pair on the
     RTL is a factor pair, and the SampleSet equals the golden one for the same seed."""
+    factors_35_as_golden({}, num_reads=100, num_sweeps=1000)
+
+
+def factors_35_as_golden(hardware: dict, **kw):
+    """Sample a 3x3 invertible multiplier with the product clamped to 35 on the RTL and
+    the golden model of ``hardware`` (PBitSampler fields); assert identical SampleSets and
+    that the most frequent input pair is 5 x 7.  Returns the RTL's SampleSet."""
     from spinemu.sw.pbit_sampler import PBitSampler
 
     bqm = logic.multiplier(3, 3)
     bqm.fix_variables({f"p{k}": 1 if (35 >> k) & 1 else -1 for k in range(6)})
-    kw = dict(num_reads=100, num_sweeps=1000, beta_range=(0.2, 1.5), beta_schedule_type="linear", seed=5)
-    rtl = PBitSampler(backend="rtl")
+    kw = dict(beta_range=(0.2, 1.5), beta_schedule_type="linear", seed=5, **kw)
+    rtl = PBitSampler(backend="rtl", **hardware)
     _model(rtl.spec_for(bqm)[1])
     ss_r = rtl.sample(bqm, **kw)
-    ss_g = PBitSampler(backend="golden").sample(bqm, **kw)
+    ss_g = PBitSampler(backend="golden", **hardware).sample(bqm, **kw)
     assert ss_r.variables == ss_g.variables
     assert (ss_r.record.sample == ss_g.record.sample).all()
     assert np.allclose(ss_r.record.energy, ss_g.record.energy)
@@ -378,6 +385,7 @@ def test_sampler_rtl_factors_35_and_matches_golden():
     b = sum(((s[:, col[f"b{i}"]] + 1) // 2) << i for i in range(3))
     (fa, fb), _ = collections.Counter(zip(a.tolist(), b.tolist(), strict=True)).most_common(1)[0]
     assert fa * fb == 35 and {fa, fb} == {5, 7}
+    return ss_r
 
 
 # -- the CLI through the plugin ------------------------------------------------------------

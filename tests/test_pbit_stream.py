@@ -15,8 +15,6 @@ built once, cached):
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +25,15 @@ from spinemu.sim_golden.pbit_net_streaming import stream_latency, stream_rows
 from spinemu.sim_golden.problems import maxcut_to_ising, random_maxcut_graph
 from spinemu.sim_golden.validate import SpecError
 from spinemu.sw import logic
-from test_pbit_net_rtl import _assert_same, _both, _golden_equals_rtl, _model, _runs, boltzmann_tvd_rtl
+from test_pbit_mux import sweep_clocks
+from test_pbit_net_rtl import (
+    _assert_same,
+    _both,
+    _golden_equals_rtl,
+    _runs,
+    boltzmann_tvd_rtl,
+    factors_35_as_golden,
+)
 
 __all__: list[str] = []
 
@@ -167,24 +173,8 @@ def test_boltzmann_tvd_rtl_dense(make):
 def test_sweep_takes_a_period_per_slot():
     """Steady state at constant β: a sweep is exactly ``(n - 1) period + beats + latency``
     clocks (counted on the native model)."""
-    from spinemu.sw.mmio import VerilatorMMIO
-    from spinemu.sw.pbit_sampler import PBitNetDriver
-
-    spec = STREAM_A
-    lay = spec.mux_layout
-    model = _model(spec)
-    model.reset()
-    drv = PBitNetDriver(VerilatorMMIO(model), spec)
-    drv.load_problem(np.zeros(spec.n, int), np.ones(spec.num_edges, int))
-    drv.set_schedule(BetaRegisters(spec.beta_to_acc(0.5)))
-    drv.sweep(10**6)
-    counts = []
-    for sweeps in (20, 100):
-        model.record("sample", "sample_valid", sweeps * lay.beats)
-        start = model.cycles
-        model.run_until_recorded(sweeps * lay.beats, max_cycles=100 * sweeps * lay.sweep_cycles)
-        model.stop_recording()
-        counts.append(model.cycles - start)
+    lay = STREAM_A.mux_layout
+    counts = sweep_clocks(STREAM_A, (20, 100))
     assert counts[0] >= 20 * lay.sweep_cycles
     assert counts[1] == 100 * lay.sweep_cycles, (counts, lay.sweep_cycles)
     assert lay.period == 9 and lay.sweep_cycles == 36 * 9 + 5 + 8  # latency 8 (a 2-stage tree)
@@ -194,23 +184,8 @@ def test_sampler_rtl_factors_35_on_the_streaming_fabric_as_golden():
     """A 3x3 invertible multiplier with the product clamped to 35 on the streaming fabric:
     the most frequent input pair on the RTL is a factor pair, and the SampleSet equals
     the golden one for the same seed."""
-    from spinemu.sw.pbit_sampler import PBitSampler
-
-    bqm = logic.multiplier(3, 3)
-    bqm.fix_variables({f"p{k}": 1 if (35 >> k) & 1 else -1 for k in range(6)})
-    kw = dict(num_reads=60, num_sweeps=600, beta_range=(0.2, 1.5), beta_schedule_type="linear", seed=5)
-    hw = dict(fabric="streaming", lanes=8)
-    ss_r = PBitSampler(backend="rtl", **hw).sample(bqm, **kw)
-    ss_g = PBitSampler(backend="golden", **hw).sample(bqm, **kw)
-    assert (ss_r.record.sample == ss_g.record.sample).all()
-    assert np.allclose(ss_r.record.energy, ss_g.record.energy)
-    assert ss_r.info["fabric"] == "streaming" and ss_r.info["lanes"] == 8
-    col = {v: k for k, v in enumerate(ss_r.variables)}
-    s = ss_r.record.sample
-    a = sum(((s[:, col[f"a{i}"]] + 1) // 2) << i for i in range(3))
-    b = sum(((s[:, col[f"b{i}"]] + 1) // 2) << i for i in range(3))
-    (fa, fb), _ = collections.Counter(zip(a.tolist(), b.tolist(), strict=True)).most_common(1)[0]
-    assert fa * fb == 35 and {fa, fb} == {5, 7}
+    ss = factors_35_as_golden(dict(fabric="streaming", lanes=8), num_reads=60, num_sweeps=600)
+    assert ss.info["fabric"] == "streaming" and ss.info["lanes"] == 8
 
 
 def test_golden_equals_rtl_512_pbit_dense_glass_over_1e4_sweeps():
