@@ -20,7 +20,8 @@ from .pbit_net import READ_SETTLE
 
 __all__ = [
     "MemoryFabricTop",
-    "delayed", "state_value", "probability_tables", "bus_spin_words", "clamp_writes", "seed_window",
+    "delayed",
+    "encode_field", "state_value", "probability_tables", "bus_spin_words", "clamp_writes", "seed_window",
     "read_side",
 ]
 
@@ -71,6 +72,28 @@ def delayed(m, value, name: str, first: int, last: int):
         m.d.sync += q.eq(value)
         value = q
     return value
+
+
+def encode_field(m, spec: PBitNetSpec, total, width: int):
+    """The field ``total`` (``width``-bit two's complement, exact) saturated to
+    ``acc_bits`` and encoded as a probability-table index, registered: ``(index,
+    negative)``.  With symmetric tables the index is ``|I|`` and ``negative`` its sign
+    (the comparison is then inverted); otherwise the index is ``I`` and ``negative`` 0."""
+    from ..sim_golden.pbit_net_tables import prob_index_bits
+    from .fixed import saturate_symmetric
+
+    a = spec.acc_bits
+    field = saturate_symmetric(m, total, width, a, "field")
+    index = Signal(prob_index_bits(spec), name="index")
+    negative = Signal(name="negative")
+    if spec.symmetric:
+        m.d.sync += [
+            negative.eq(field[a - 1]),
+            index.eq(Mux(field[a - 1], (~field + 1)[: a - 1], field[: a - 1])),
+        ]
+    else:
+        m.d.sync += index.eq(field)
+    return index, negative
 
 
 def state_value(words) -> int:

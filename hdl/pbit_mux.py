@@ -57,12 +57,13 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.pbit_net_mux import TREE_LEVELS_PER_STAGE, weight_bits
 from ..sim_golden.pbit_net_spec import Fabric, PBitNetSpec
 from ..sim_golden.pbit_net_tables import prob_index_bits
-from .fixed import pipelined_tree_sum, saturate_symmetric, sign_extend, tree_sum
+from .fixed import pipelined_tree_sum, sign_extend, tree_sum
 from .memory_fabric import (
     MemoryFabricTop,
     bus_spin_words,
     clamp_writes,
     delayed,
+    encode_field,
     probability_tables,
     read_side,
     seed_window,
@@ -227,17 +228,7 @@ class MuxLane(wiring.Component):
         ]
 
         # clock t + stages - 2: saturate and encode; the table index and the sign registered
-        a = spec.acc_bits
-        field = saturate_symmetric(m, field_q, width, a, "field")
-        index = Signal(prob_index_bits(spec), name="index")
-        negative = Signal(name="negative")
-        if spec.symmetric:
-            m.d.sync += [
-                negative.eq(field[a - 1]),
-                index.eq(Mux(field[a - 1], (~field + 1)[: a - 1], field[: a - 1])),
-            ]
-        else:
-            m.d.sync += index.eq(field)
+        index, negative = encode_field(m, spec, field_q, width)
 
         # clock t + stages - 1: look up, compare; the new spin (or the clamp value) registered
         prob_rd = prob.read_port(domain="comb")

@@ -43,12 +43,13 @@ from ..sim_golden.pbit_net_mux import weight_bits
 from ..sim_golden.pbit_net_spec import Fabric
 from ..sim_golden.pbit_net_streaming import TREE_LEVELS_PER_STAGE, stream_tree_stages
 from ..sim_golden.pbit_net_tables import prob_index_bits
-from .fixed import pipelined_tree_sum, saturate_symmetric, sign_extend, tree_sum
+from .fixed import pipelined_tree_sum, sign_extend, tree_sum
 from .memory_fabric import (
     MemoryFabricTop,
     bus_spin_words,
     clamp_writes,
     delayed,
+    encode_field,
     probability_tables,
     read_side,
     seed_window,
@@ -183,17 +184,7 @@ class PBitStreamTop(MemoryFabricTop):
             m.d.sync += field_acc.eq(Mux(first[a], sign_extend(h_q, width), field_acc) + beat_sum)
 
         # -- clock t + 4 + T: saturate and encode -------------------------------------------
-        acc = spec.acc_bits
-        field = saturate_symmetric(m, field_acc, width, acc, "field")
-        index = Signal(prob_index_bits(spec), name="index")
-        negative = Signal(name="negative")
-        if spec.symmetric:
-            m.d.sync += [
-                negative.eq(field[acc - 1]),
-                index.eq(Mux(field[acc - 1], (~field + 1)[: acc - 1], field[: acc - 1])),
-            ]
-        else:
-            m.d.sync += index.eq(field)
+        index, negative = encode_field(m, spec, field_acc, width)
 
         # -- clock t + 5 + T: look up, compare; the new spin (or the clamp value) ------------
         prob_rd = prob.read_port(domain="comb")
