@@ -257,6 +257,7 @@ class PBitNetGolden:
         gain_q=None,
         offset_q=None,
         num_workers: int | None = None,
+        exchange=None,
     ) -> NetRun:
         """Run ``num_reads`` reads of ``num_sweeps`` sweeps each.
 
@@ -283,6 +284,10 @@ class PBitNetGolden:
         num_workers : int, optional
             Threads that run reads side by side (numba path; default 1).  Reads are
             independent chains, so the result does not depend on it.
+        exchange : Exchange, optional
+            Run the network split over devices that see each other's spins through
+            ghosts refreshed every ``exchange.period`` color phases, ``exchange.latency``
+            phases late (:mod:`.pbit_net_partition`; one chain, numpy path).
 
         Returns
         -------
@@ -316,6 +321,13 @@ class PBitNetGolden:
         if cmask.shape != (n,) or cval.shape != (n,):
             raise ValueError(f"clamp_mask and clamp_values must have shape ({n},)")
 
+        if exchange is not None:
+            from .pbit_net_partition import Exchange
+
+            if not isinstance(exchange, Exchange):
+                raise TypeError(f"exchange must be an Exchange, not {exchange!r}")
+            if len(exchange.partition.part_of) != n or P != 1:
+                raise ValueError("exchange needs a partition of this network's p-bits and replicas = 1")
         gain, offset = self._check_compensation(gain_q, offset_q)
         workers = check_workers(num_workers)
         telegraph = spec.mode is PBitMode.TELEGRAPH
@@ -350,7 +362,7 @@ class PBitNetGolden:
                 b += m
                 if b < G:
                     jump = gf2_matmul(jump, jump)
-        if self.kernel == "numba":
+        if self.kernel == "numba" and exchange is None:
             run = self._run_numba(h, j, init, cmask, cval, betas, shift_b, starts, record, comp, workers)
             return _first_reads(run, reads)
         cur = np.ascontiguousarray(starts[:, order].transpose(1, 0, 2)).reshape(n * G, sw)
@@ -358,6 +370,17 @@ class PBitNetGolden:
         mat = self._matrix(j)
         mat_p = mat[order][:, order].tocsr()
         blocks = [mat_p[x:z] for x, z in bounds]
+        if exchange is not None:  # local couplings read M, remote ones the ghosts
+            part_p = exchange.partition.part_of[order]
+            coo = mat_p.tocoo()
+            far = part_p[coo.row] != part_p[coo.col]
+            local = type(mat_p)((coo.data * ~far, (coo.row, coo.col)), shape=mat_p.shape)
+            blocks = [local[x:z] for x, z in bounds]
+            # the ghosts: the spins of the p-bits some other device reads (boundary rows)
+            boundary = np.unique(coo.col[far])
+            remote = type(mat_p)((coo.data * far, (coo.row, coo.col)), shape=mat_p.shape).tocsc()[:, boundary]
+            far_blocks = [remote.tocsr()[x:z] for x, z in bounds]
+            ghosts, in_flight, phase = M[boundary], [], 0
         h_p = h[order].astype(dt)
         lim = spec.field_limit
         a = spec.acc_bits
@@ -391,6 +414,10 @@ class PBitNetGolden:
                     tab = tables[bm] = prob_tables(spec, bm, *comp)
                 for c, (x, z) in enumerate(bounds):
                     field = blocks[c] @ M
+                    if exchange is not None:
+                        while in_flight and in_flight[0][0] <= phase:  # ghosts that arrived
+                            ghosts = in_flight.pop(0)[1]
+                        field += far_blocks[c] @ ghosts
                     field += h_p[x:z, None]
                     np.clip(field, -lim, lim, out=field)
                     f = field.astype(np.int64)
@@ -412,6 +439,10 @@ class PBitNetGolden:
                     if cm.any():
                         new[cm] = cv_p[x:z][cm, None]
                     M[x:z] = new
+                    if exchange is not None:
+                        phase += 1
+                        if phase % exchange.period == 0:  # boundary spins sent, seen D later
+                            in_flight.append((phase + exchange.latency, M[boundary]))
                 if samples is not None:
                     samples[:, k + t] = M[inv].T
                 if record == "best":
