@@ -325,13 +325,14 @@ def run_network(
     offset_q=None,
     backend: str = "golden",
     num_workers: int | None = None,
+    exchange=None,
 ) -> NetRun:
     """Run the network on a backend; both return identical :class:`NetRun` results.
 
     Parameters are those of :meth:`PBitNetGolden.run` (including the compensation
-    registers ``gain_q``/``offset_q`` and ``num_workers``, golden only) plus ``seed``
-    (master RNG seed loaded at run time; ``None`` keeps the reset state ``spec.seed``)
-    and ``backend``.
+    registers ``gain_q``/``offset_q``, ``num_workers`` and ``exchange``, golden only)
+    plus ``seed`` (master RNG seed loaded at run time; ``None`` keeps the reset state
+    ``spec.seed``) and ``backend``.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -349,7 +350,10 @@ def run_network(
             gain_q=gain_q,
             offset_q=offset_q,
             num_workers=num_workers,
+            exchange=exchange,
         )
+    if exchange is not None:
+        raise ValueError(f"exchange (several devices) runs on the golden backend only, not {backend!r}")
     if num_workers not in (None, 1):
         raise ValueError(f"num_workers applies to the golden backend, not {backend!r}")
     from .mmio import VerilatorMMIO
@@ -415,6 +419,20 @@ MUX_ABOVE_PBITS = 4096
 STREAM_ABOVE_DEGREE = 96
 
 
+def _machine(devices, exchange_period, link_latency, backend) -> tuple[int, int, int]:
+    """Validated ``(devices, exchange_period, link_latency)`` of a sampler."""
+    for name, v, lo in (("devices", devices, 1), ("exchange_period", exchange_period, 1),
+                        ("link_latency", link_latency, 0)):  # fmt: skip
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, not {v!r}")
+    if devices > 1 and backend != "golden":
+        raise ValueError(
+            f"devices = {devices} runs on the golden backend only so far (the per-device gateware "
+            f"is not generated yet), not {backend!r}"
+        )
+    return devices, exchange_period, link_latency
+
+
 def choose_fabric(n: int, max_degree: int) -> str:
     """The fabric :class:`PBitSampler` generates for a graph when not told: ``"parallel"``
     (a color per clock) for graphs of at most :data:`MUX_ABOVE_PBITS` p-bits and degree
@@ -465,6 +483,14 @@ class PBitSampler(_Sampler):
     num_workers : int, optional
         ``golden`` backend: threads that run reads side by side (default 1; the samples
         do not depend on it).
+    devices, exchange_period, link_latency : int, optional
+        Run the problem split over ``devices`` devices (default 1: one machine) that
+        refresh each other's boundary spins every ``exchange_period`` color phases,
+        seen ``link_latency`` phases late (clocks, on the parallel fabric with one
+        chain): :mod:`~spinemu.sim_golden.pbit_net_partition`.  ``golden`` backend
+        only so far; ``SampleSet.info`` gives ``devices``, ``eta`` (refreshes per
+        phase) and ``cut_edges``.  ``exchange_period = 1`` without latency samples as
+        one machine.
     **hardware
         Further :class:`~spinemu.sim_golden.pbit_net_spec.PBitNetSpec` fields
         (``j_bits``, ``frac_bits``, ``rng``, ``update_order``, ``replicas`` ...).  With
@@ -492,6 +518,9 @@ class PBitSampler(_Sampler):
         overlay=None,
         timeout: float = 5.0,
         num_workers: int | None = None,
+        devices: int = 1,
+        exchange_period: int = 1,
+        link_latency: int = 0,
         **hardware,
     ):
         allowed = (*BACKENDS, "pynq")
@@ -511,6 +540,9 @@ class PBitSampler(_Sampler):
             )
         self.backend = backend
         self.num_workers = check_workers(num_workers)
+        self.devices, self.exchange_period, self.link_latency = _machine(
+            devices, exchange_period, link_latency, backend
+        )
         if self.num_workers > 1 and backend != "golden":
             raise ValueError(f"num_workers applies to the golden backend, not {backend!r}")
         self.hardware = dict(hardware)
@@ -593,6 +625,22 @@ class PBitSampler(_Sampler):
         the problem size once the topology is known)."""
         scalar = {k: v for k, v in self.hardware.items() if not isinstance(v, tuple)}
         return PBitNetSpec(n=1, edges=(), **scalar)
+
+    def _exchange(self, spec: PBitNetSpec):
+        """The :class:`~spinemu.sim_golden.pbit_net_partition.Exchange` of a run on
+        ``devices`` devices (None for one)."""
+        if self.devices == 1:
+            return None
+        from ..sim_golden.pbit_net_partition import Exchange, partition_network
+
+        if spec.replicas != 1 or spec.multiplexed:
+            raise ValueError("devices > 1 models parallel-fabric devices of one chain (replicas = 1)")
+        if self.devices > spec.n:
+            raise ValueError(f"devices = {self.devices} is more than the problem's {spec.n} p-bits")
+        key = ("partition", spec.n, spec.edges)
+        if key not in self._specs:
+            self._specs[key] = partition_network(spec, self.devices)
+        return Exchange(self._specs[key], period=self.exchange_period, latency=self.link_latency)
 
     @staticmethod
     def auto_scale_factor(bqm, spec: PBitNetSpec) -> float:
@@ -866,6 +914,9 @@ class PBitSampler(_Sampler):
             run = run_network_on_board(self._board, spec, h_q, j_q, **run_kw, timeout=self.timeout)
         else:
             workers = {"num_workers": self.num_workers} if self.backend == "golden" else {}
+            exchange = self._exchange(spec)
+            if exchange is not None:
+                workers["exchange"] = exchange
             run = run_network(spec, h_q, j_q, **run_kw, **workers, backend=self.backend)
         acc = run.beta_acc if acc is None else acc
         used = spec.beta_used(acc) * factor if len(acc) else np.zeros(0)  # problem units
@@ -895,7 +946,15 @@ class PBitSampler(_Sampler):
             "emulated_seconds": clocks / (fmax * 1e6),
             "seed": master,
             "return_best": return_best,
+            "devices": self.devices,
         }
+        if self.devices > 1:
+            info.update(
+                exchange_period=self.exchange_period,
+                link_latency=self.link_latency,
+                eta=1.0 / self.exchange_period,
+                cut_edges=len(exchange.partition.cut),
+            )
         out = states[:, pos]
         if original.vartype is dimod.BINARY:
             out = (out + 1) // 2

@@ -134,3 +134,28 @@ def test_slow_or_late_exchange_reads_stale_ghosts_as_documented(period, latency)
     ref = _stale_ghost_model(SPEC, part, h, j, init, split.beta_acc, 4, period, latency)
     assert (split.samples[0] == ref).all()
     assert (split.samples[0] != mono.samples[0]).any()
+
+
+def test_sampler_on_several_devices():
+    """PBitSampler(devices=K): one machine's SampleSet with exchange after every phase,
+    a different one with a slower exchange; info names the machine; the RTL backend and
+    bad values are refused with the reason."""
+    from spinemu.sim_golden.problems import to_bqm
+    from spinemu.sw.pbit_sampler import PBitSampler
+
+    g = edwards_anderson_3d(4, seed=5)
+    bqm = to_bqm(g)
+    kw = dict(num_reads=4, num_sweeps=50, seed=3)
+    one = PBitSampler().sample(bqm, **kw)
+    split = PBitSampler(devices=4).sample(bqm, **kw)
+    slow = PBitSampler(devices=4, exchange_period=3, link_latency=2).sample(bqm, **kw)
+    assert (one.record.sample == split.record.sample).all()
+    assert (one.record.sample != slow.record.sample).any()
+    assert split.info["devices"] == 4 and split.info["eta"] == 1.0 and split.info["cut_edges"] > 0
+    assert slow.info["eta"] == pytest.approx(1 / 3) and one.info["devices"] == 1
+    with pytest.raises(ValueError, match="golden backend only"):
+        PBitSampler(backend="rtl", devices=2)
+    with pytest.raises(ValueError, match="exchange_period must be an integer >= 1"):
+        PBitSampler(devices=2, exchange_period=0)
+    with pytest.raises(ValueError, match="more than the problem's 64 p-bits"):
+        PBitSampler(devices=65).sample(bqm, num_reads=1, num_sweeps=1)
