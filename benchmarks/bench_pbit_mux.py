@@ -233,6 +233,7 @@ def _synth() -> None:
 def _stream_fit() -> None:
     from spinemu.boards.catalog import get_board
     from spinemu.gen.pbit_stream_cost import max_stream_pbits, stream_cost
+    from spinemu.sim_golden.pbit_net_streaming import stream_sweep_cycles
 
     print("\n## Streaming fabric: the largest all-to-all networks per board (model of")
     print("gen/pbit_stream_cost.py, 32 lanes, 6-bit weights) and its growth with n\n")
@@ -243,8 +244,7 @@ def _stream_fit() -> None:
         have = get_board(name).resources.as_dict()
         n = max_stream_pbits(spec, have)
         need = stream_cost(spec, uram=bool(have.get("uram")), n=n)
-        beats = -(-n // spec.lanes)
-        cycles = (n - 1) * max(beats, spec.mux_layout.latency + 1) + beats + spec.mux_layout.latency
+        cycles = stream_sweep_cycles(n, spec.lanes)
         rate = reference_fmax_mhz(spec) * 1e6 / cycles
         print(
             f"| {name} | {n:,} | {need['lut']:.0f} | {need['ff']:.0f} | {need['bram36']:g} | "

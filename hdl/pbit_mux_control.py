@@ -20,7 +20,7 @@ from ..sim_golden.pbit_net_spec import BetaMode, Fabric, PBitNetSpec
 from ..sim_golden.pbit_net_tables import BETA_PIPELINE
 from .sweep_control import SweepControl, beta_age, schedule_ports
 
-__all__ = ["MuxSweepControl", "Phase", "schedule_logic"]
+__all__ = ["MuxSweepControl", "Phase", "schedule_logic", "next_sweep"]
 
 
 class Phase(enum.Enum, shape=2):
@@ -109,12 +109,17 @@ class MuxSweepControl(wiring.Component):
                 with m.Elif(~last_color):
                     m.d.sync += [phase.eq(Phase.ISSUE), color.eq(color + 1), left.eq(ahead.data)]
                 with m.Elif(self.sweep_end):
-                    # go on at once when the next sweep keeps the beta of the tables
-                    with m.If(more_sweeps & same_beta):
-                        start_sweep()
-                    with m.Else():
-                        m.d.sync += phase.eq(Phase.IDLE)
+                    next_sweep(m, phase, more_sweeps & same_beta, start_sweep)
         return m
+
+
+def next_sweep(m, phase, go_on, start_sweep) -> None:
+    """At a sweep's end: start the next at once when ``go_on`` (sweeps left, and the next
+    keeps the beta of the tables), else go idle (the tables or the host come first)."""
+    with m.If(go_on):
+        start_sweep()
+    with m.Else():
+        m.d.sync += phase.eq(Phase.IDLE)
 
 
 def schedule_logic(m, ctl) -> tuple[Signal, Signal, Signal, Signal]:

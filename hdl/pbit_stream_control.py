@@ -16,7 +16,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import Out
 
 from ..sim_golden.pbit_net_spec import PBitNetSpec
-from .pbit_mux_control import Phase, schedule_logic
+from .pbit_mux_control import Phase, next_sweep, schedule_logic
 from .sweep_control import schedule_ports
 
 __all__ = ["StreamSweepControl"]
@@ -125,9 +125,5 @@ class StreamSweepControl(wiring.Component):
                 with m.If(gap != 0):
                     m.d.sync += gap.eq(gap - 1)
                 with m.Elif(self.sweep_end):
-                    # go on at once when the next sweep keeps the beta of the tables
-                    with m.If(more_sweeps & same_beta):
-                        start_sweep()
-                    with m.Else():
-                        m.d.sync += phase.eq(Phase.IDLE)
+                    next_sweep(m, phase, more_sweeps & same_beta, start_sweep)
         return m

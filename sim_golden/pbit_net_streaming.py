@@ -38,7 +38,14 @@ import numpy as np
 
 from .pbit_net_spec import PBitNetSpec
 
-__all__ = ["StreamLayout", "stream_layout", "stream_rows", "stream_tree_stages", "stream_latency"]
+__all__ = [
+    "StreamLayout",
+    "stream_layout",
+    "stream_rows",
+    "stream_tree_stages",
+    "stream_latency",
+    "stream_sweep_cycles",
+]
 
 #: Adder levels of the beat sum between two registers (as a multiplexed lane's tree).
 TREE_LEVELS_PER_STAGE = 2
@@ -56,6 +63,14 @@ def stream_latency(lanes: int) -> int:
     words read, and registered, the terms registered, the adder tree, the accumulator,
     saturate and encode, look up and compare."""
     return 6 + stream_tree_stages(lanes)
+
+
+def stream_sweep_cycles(n: int, lanes: int) -> int:
+    """Clocks of a sweep of ``n`` p-bits on ``lanes`` lanes at constant β: a period
+    (``max(beats, latency + 1)``) per slot but the last, whose beats are followed by the
+    wait for its spin."""
+    beats, latency = -(-n // lanes), stream_latency(lanes)
+    return (n - 1) * max(beats, latency + 1) + beats + latency
 
 
 @dataclass(frozen=True)
@@ -104,9 +119,8 @@ class StreamLayout:
 
     @property
     def sweep_cycles(self) -> int:
-        """Clocks of a sweep at constant β: a period per slot but the last, whose beats
-        are followed by the wait for its spin."""
-        return (self.n - 1) * self.period + self.beats + self.latency
+        """Clocks of a sweep at constant β (:func:`stream_sweep_cycles`)."""
+        return stream_sweep_cycles(self.n, self.lanes)
 
     @property
     def efficiency(self) -> float:
