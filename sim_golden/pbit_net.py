@@ -193,6 +193,11 @@ class PBitNetGolden:
     def __init__(self, spec: PBitNetSpec, *, seed: int | None = None, kernel: str = "auto"):
         if not isinstance(spec, PBitNetSpec):
             raise TypeError(f"spec must be a PBitNetSpec, not {spec!r}")
+        if spec.ghosts:
+            raise ValueError(
+                "a device with ghosts runs as part of its machine: the golden model is the whole "
+                "network's, run with exchange= (spinemu.sim_golden.pbit_net_partition)"
+            )
         self.spec = spec
         self.kernel = resolve_kernel(kernel)
         self.states = spec.rng_states(seed)

@@ -19,7 +19,7 @@ from .regmap import Access, Register, RegisterMap
 
 __all__ = [
     "network_regmap", "STATUS_BUSY", "STATUS_TABLES", "CTRL_CAPTURE", "table_data_bits", "window_writes",
-    "seed_writes", "pack_spins", "unpack_spins",
+    "seed_writes", "pack_spins", "unpack_spins", "EXCHANGE_FIELD_BITS",
 ]
 
 #: ``STATUS`` bit 0: sweeps are running (or waiting for the probability tables).
@@ -28,6 +28,11 @@ STATUS_BUSY = 1
 STATUS_TABLES = 2
 #: ``CTRL`` bit 0: write each sweep's state into the capture buffer.
 CTRL_CAPTURE = 1
+
+
+#: Width of the exchange registers ``EXCH_PERIOD`` and ``EXCH_LATENCY`` of a device of a
+#: machine (:mod:`.pbit_net_device`).
+EXCHANGE_FIELD_BITS = 16
 
 
 def table_data_bits(spec: PBitNetSpec) -> int:
@@ -172,6 +177,24 @@ def network_regmap(spec: PBitNetSpec) -> RegisterMap:
                 signed=True,
                 doc=f"input offset of p-bit COMP_SEL, s{spec.offset_bits - spec.offset_frac_bits}."
                 f"{spec.offset_frac_bits} in units of current_unit (power-up 0, kept through reset)",
+            ),
+        ]
+    if spec.ghosts:
+        regs += [
+            Register(
+                name="EXCH_PERIOD",
+                width=EXCHANGE_FIELD_BITS,
+                access=Access.RW,
+                reset=1,
+                doc="ghost refresh period E in color phases (>= 1): boundary spins are sent after "
+                "phases E, 2E, ... of a run (read at the SWEEPS write)",
+            ),
+            Register(
+                name="EXCH_LATENCY",
+                width=EXCHANGE_FIELD_BITS,
+                access=Access.RW,
+                doc="link latency D in color phases: the spins sent after phase p are the ghosts "
+                "from phase p + D on",
             ),
         ]
     return RegisterMap(core="pbit_net", ident=PBIT_NET_IDENT, registers=tuple(regs))

@@ -197,6 +197,7 @@ __all__ = [
     "DEFAULT_LANES",
     "DEFAULT_SAMPLE_BUFFER_DEPTH",
     "beta_sequence",
+    "MachinePlace",
 ]
 
 #: Value of the ``ID`` register of the p-bit network core ("PBNT").
@@ -245,6 +246,51 @@ class Fabric(enum.Enum):
     #: One p-bit at a time, its row of ``J`` streamed from memory ``lanes`` couplings a
     #: clock (dense graphs; :mod:`.pbit_net_streaming`).
     STREAMING = "streaming"
+
+
+@dataclass(frozen=True)
+class MachinePlace:
+    """Where one device's network sits in a machine of several (:mod:`.pbit_net_device`).
+
+    The device's p-bits are p-bits ``ids`` of the machine's network: they draw the
+    machine's RNG streams (``machine_pbits`` of them) and update in the machine's color
+    phases.  Indices ``n .. n + ghosts - 1`` of the device's edges are *ghosts*: the
+    spins of remote neighbours, inputs of the gateware refreshed by the exchange
+    (:mod:`.pbit_net_partition`).
+
+    Attributes
+    ----------
+    machine_pbits : int
+    ids : tuple of int
+        Machine index of each of the device's p-bits.
+    colors : tuple of int
+        Machine color of each of the device's p-bits.
+    num_colors : int
+        Colors (phases of a sweep) of the machine.
+    ghosts : int
+    """
+
+    machine_pbits: int
+    ids: tuple
+    colors: tuple
+    num_colors: int
+    ghosts: int
+
+    def __post_init__(self):
+        check_int("place.machine_pbits", self.machine_pbits, 1, MAX_NET_PBITS)
+        check_int("place.num_colors", self.num_colors, 1, MAX_NET_PBITS)
+        check_int("place.ghosts", self.ghosts, 0, MAX_NET_PBITS)
+        for name, hi in (("ids", self.machine_pbits - 1), ("colors", self.num_colors - 1)):
+            v = tuple(getattr(self, name))
+            for k, x in enumerate(v):
+                check_int(f"place.{name}[{k}]", x, 0, hi)
+            object.__setattr__(self, name, v)
+        if len(self.ids) != len(self.colors) or len(set(self.ids)) != len(self.ids):
+            raise SpecError("place.ids", "...", "distinct machine indices, one color each")
+
+    def to_dict(self) -> dict:
+        return {"machine_pbits": self.machine_pbits, "ids": list(self.ids), "colors": list(self.colors),
+                "num_colors": self.num_colors, "ghosts": self.ghosts}  # fmt: skip
 
 
 class UpdateOrder(enum.Enum):
@@ -449,6 +495,10 @@ class PBitNetSpec:
         Update units of the multiplexed fabric, couplings per clock of the streaming one:
         a power of two in 1..:data:`MAX_LANES` (default :data:`DEFAULT_LANES`); ``None``
         on the parallel fabric.
+    place : MachinePlace or None
+        The device's place in a machine of several (:mod:`.pbit_net_device`): its
+        colors and RNG streams are the machine's, and its edges may reach ``ghosts``
+        spin inputs.  ``None`` (default): a network of its own.
     """
 
     n: int
@@ -488,9 +538,12 @@ class PBitNetSpec:
     replicas: int = 1
     fabric: Fabric = Fabric.PARALLEL
     lanes: int | None = None
+    place: MachinePlace | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__
+        if self.place is not None and not isinstance(self.place, MachinePlace):
+            raise SpecError("place", self.place, "a MachinePlace or None")
         if not isinstance(self.dense, bool):
             raise SpecError("dense", self.dense, "true or false")
         set_(self, "fabric", check_enum("fabric", self.fabric, Fabric))
@@ -511,7 +564,7 @@ class PBitNetSpec:
         else:
             if self.edges is None:
                 raise SpecError("edges", None, "an edge list (or dense = true)")
-            edges = _canonical_edges(self.n, self.edges)
+            edges = _canonical_edges(self.n + self.ghosts, self.edges)
         set_(self, "edges", edges)
         check_int("h_bits", self.h_bits, 2, MAX_ACC_BITS)
         check_int("j_bits", self.j_bits, 2, MAX_ACC_BITS)
@@ -535,9 +588,9 @@ class PBitNetSpec:
             set_(self, "lfsr_taps", lfsr_default_taps(self.lfsr_width, self.lfsr_leap))
         else:
             set_(self, "lfsr_taps", check_lfsr_taps("lfsr_taps", self.lfsr_taps, self.lfsr_width))
-        if self.rng is RNGKind.LFSR and self.n > period:
+        if self.rng is RNGKind.LFSR and self.stream_count > period:
             raise SpecError(
-                "n", self.n, f"at most {period} streams for a {self.lfsr_width}-bit LFSR"
+                "n", self.stream_count, f"at most {period} streams for a {self.lfsr_width}-bit LFSR"
             )
         set_(self, "update_order", check_enum("update_order", self.update_order, UpdateOrder))
         if self.sample_buffer_depth is None:
@@ -579,6 +632,46 @@ class PBitNetSpec:
         if self.mode is PBitMode.TELEGRAPH:
             self.telegraph_luts  # noqa: B018 - evaluate now: bad device values raise here
         self._check_fabric()
+        self._check_place()
+
+    def _check_place(self):
+        """A device of a machine: the parallel fabric, one chain, machine colors."""
+        pl = self.place
+        if pl is None:
+            return
+        if len(pl.ids) != self.n:
+            raise SpecError("place.ids", f"{len(pl.ids)} indices", f"one per p-bit (n = {self.n})")
+        for name, value, ok, allowed in (
+            ("fabric", self.fabric.value, self.fabric is Fabric.PARALLEL,
+             '"parallel" on a device of a machine'),
+            ("replicas", self.replicas, self.replicas == 1, "1 on a device of a machine"),
+            ("dense", self.dense, not self.dense, "false on a device of a machine"),
+            ("update_order", self.update_order.value, self.update_order is UpdateOrder.COLORED,
+             '"colored" on a device of a machine'),
+        ):  # fmt: skip
+            if not ok:
+                raise SpecError(name, value, allowed)
+        e = self.edge_array
+        ghost_pair = (e >= self.n).all(axis=1)
+        if ghost_pair.any():
+            k = int(np.argmax(ghost_pair))
+            raise SpecError(f"edges[{k}]", self.edges[k], "an edge with one of the device's own p-bits")
+        own = (e < self.n).all(axis=1)
+        c = np.asarray(pl.colors)
+        clash = own & (c[np.minimum(e[:, 0], self.n - 1)] == c[np.minimum(e[:, 1], self.n - 1)])
+        if clash.any():
+            k = int(np.argmax(clash))
+            raise SpecError("place.colors", self.edges[k], "different colors for coupled p-bits")
+
+    @property
+    def ghosts(self) -> int:
+        """Spin inputs of a device of a machine (edge indices ``n ..``; 0 otherwise)."""
+        return 0 if self.place is None else self.place.ghosts
+
+    @property
+    def stream_count(self) -> int:
+        """RNG streams the master seed is split into: the machine's p-bits, or ``n``."""
+        return self.n if self.place is None else self.place.machine_pbits
 
     def _check_fabric(self):
         """``lanes`` and what the multiplexed fabric does not (yet) implement."""
@@ -639,11 +732,11 @@ class PBitNetSpec:
     @cached_property
     def neighbours(self) -> tuple[tuple[tuple[int, int], ...], ...]:
         """For each p-bit, its ``(neighbour, edge index)`` pairs in edge order."""
-        nb = [[] for _ in range(self.n)]
+        nb = [[] for _ in range(self.n + self.ghosts)]
         for k, (i, j) in enumerate(self.edges):
             nb[i].append((j, k))
             nb[j].append((i, k))
-        return tuple(tuple(x) for x in nb)
+        return tuple(tuple(x) for x in nb[: self.n])
 
     @property
     def max_degree(self) -> int:
@@ -652,7 +745,9 @@ class PBitNetSpec:
     @cached_property
     def colors(self) -> np.ndarray:
         """Color (update slot) of every p-bit, ``0 .. num_colors - 1``."""
-        if self.update_order is UpdateOrder.SEQUENTIAL or self.dense:
+        if self.place is not None:
+            c = np.asarray(self.place.colors, dtype=np.int64)
+        elif self.update_order is UpdateOrder.SEQUENTIAL or self.dense:
             c = np.arange(self.n, dtype=np.int64)  # (DSATUR's coloring of a complete graph)
         else:
             c = dsatur(self.n, self.edge_array)
@@ -661,7 +756,7 @@ class PBitNetSpec:
 
     @property
     def num_colors(self) -> int:
-        return int(self.colors.max()) + 1
+        return self.place.num_colors if self.place is not None else int(self.colors.max()) + 1
 
     @property
     def color_window(self) -> int:
@@ -714,7 +809,8 @@ class PBitNetSpec:
 
     def rng_states(self, seed: int | None = None) -> np.ndarray:
         """Initial RNG states ``(n, state_words)`` for ``seed`` (default: the Spec's)."""
-        return self.rng_model.stream_states(self.seed if seed is None else seed, self.n)
+        states = self.rng_model.stream_states(self.seed if seed is None else seed, self.stream_count)
+        return states if self.place is None else np.ascontiguousarray(states[list(self.place.ids)])
 
     @property
     def chain_bits(self) -> int:
@@ -1042,6 +1138,8 @@ class PBitNetSpec:
             v = getattr(self, f.name)
             if f.name == "edges" and self.dense:
                 v = None
+            elif f.name == "place":
+                v = None if v is None else v.to_dict()
             elif isinstance(v, enum.Enum):
                 v = v.value
             elif isinstance(v, tuple):
@@ -1055,6 +1153,8 @@ class PBitNetSpec:
         kw = {k: v for k, v in data.items() if k != "kind"}
         if kw.get("edges") is not None:
             kw["edges"] = tuple(tuple(e) for e in kw["edges"])
+        if kw.get("place") is not None:
+            kw["place"] = MachinePlace(**kw["place"])
         if kw.get("lfsr_taps") is not None:
             kw["lfsr_taps"] = tuple(kw["lfsr_taps"])
         return cls(**kw)
