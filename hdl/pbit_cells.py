@@ -320,6 +320,9 @@ class PBitCells(wiring.Component):
         Current spins (1 = +1).  With replicas registered: those of ``view_hot`` set
         two clocks earlier, or, while ``written`` is high, of the replica whose sweep
         ended.
+    ghosts : In(spec.ghosts)
+        Only on a device of a machine: the ghost spins (edge indices ``n ..``), read as
+        neighbours like the p-bits' own spins.
     replica, replica_next, view_hot, load_hot : In(replicas)
         Only with replicas: the replica issued this clock (with ``fire``) and next clock
         (if any), the replica ``spins`` shows and the replicas a state load writes.
@@ -357,6 +360,7 @@ class PBitCells(wiring.Component):
                 "load_clamp_val": In(1),
                 "word_data": In(32),
                 "spins": Out(spec.n),
+                **({"ghosts": In(spec.ghosts)} if spec.ghosts else {}),
                 **(
                     {
                         "replica": In(spec.replicas),
@@ -448,7 +452,11 @@ class PBitCells(wiring.Component):
                 cell.view_next.eq(view_next),
                 cell.load_hot.eq(self.load_hot),
             ]
+        n = spec.n
         for i, cell in enumerate(cells):
-            nbs = [cells[nb].spin if P == 1 else cells[nb].nb_out for nb, _ in spec.neighbours[i]]
+            nbs = [
+                self.ghosts[nb - n] if nb >= n else cells[nb].spin if P == 1 else cells[nb].nb_out
+                for nb, _ in spec.neighbours[i]
+            ]
             m.d.comb += cell.neighbours.eq(Cat(*nbs) if nbs else 0)
         return m

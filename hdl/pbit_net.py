@@ -39,7 +39,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..sim_golden.pbit_net_regmap import CTRL_CAPTURE
+from ..sim_golden.pbit_net_regmap import CTRL_CAPTURE, EXCHANGE_FIELD_BITS
 from ..sim_golden.pbit_net_spec import REPLICA_STAGES, PBitNetSpec
 from ..sim_golden.pbit_net_tables import table_layout
 from .axil import AXI4LiteSignature, CSRBank
@@ -55,6 +55,19 @@ __all__ = ["PBitNetTop"]
 READ_SETTLE = 3
 
 
+def _exchange_ports(spec: PBitNetSpec) -> dict:
+    """What a device of a machine offers its boundary exchange (:mod:`.pbit_exchange`)."""
+    return {
+        "ghosts": In(spec.ghosts),
+        "exchange_hold": In(1),
+        "fired": Out(1),
+        "run_start": Out(1),
+        "run_sweeps": Out(32),
+        "exchange_period": Out(EXCHANGE_FIELD_BITS),
+        "exchange_latency": Out(EXCHANGE_FIELD_BITS),
+    }
+
+
 class PBitNetTop(wiring.Component):
     """The p-bit network behind an AXI4-Lite register bank, with a per-sweep sample stream.
 
@@ -66,6 +79,10 @@ class PBitNetTop(wiring.Component):
         The spins (bit ``i`` set means p-bit ``i`` is +1).
     sample_valid : Out(1)
         High for one cycle after each completed sweep: ``sample`` holds its result.
+    ghosts, exchange_hold, fired, run_start, run_sweeps, exchange_period, exchange_latency
+        Only on a device of a machine (``spec.ghosts``): the ghost spins in, a hold of the
+        next color phase in; out a phase firing, the ``SWEEPS`` write and value, and the
+        ``EXCH_*`` registers (wired by :class:`~.pbit_device.PBitDeviceTop`).
     """
 
     def __init__(self, *, spec: PBitNetSpec):
@@ -77,6 +94,7 @@ class PBitNetTop(wiring.Component):
                 "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
                 "sample": Out(spec.n),
                 "sample_valid": Out(1),
+                **(_exchange_ports(spec) if spec.ghosts else {}),
             }
         )
 
@@ -135,8 +153,19 @@ class PBitNetTop(wiring.Component):
 
         # -- sweeps and the beta schedule (registered color enables) -----------------------
         connect_schedule(m, control, csr)
+        exchange_hold = 0
+        if spec.ghosts:
+            exchange_hold = self.exchange_hold
+            m.d.comb += [
+                cells.ghosts.eq(self.ghosts),
+                self.fired.eq(control.fire.any()),
+                self.run_start.eq(csr.SWEEPS_wstb),
+                self.run_sweeps.eq(csr.SWEEPS),
+                self.exchange_period.eq(csr.EXCH_PERIOD),
+                self.exchange_latency.eq(csr.EXCH_LATENCY),
+            ]
         m.d.comb += [
-            control.hold.eq(csr.SEED_wstb | comp_write),
+            control.hold.eq(csr.SEED_wstb | comp_write | exchange_hold),
             control.tables_ready.eq(tables_valid & ~engine.busy),
             control.tables_beta.eq(tables_beta),
             cells.fire.eq(control.fire),

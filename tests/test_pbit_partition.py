@@ -138,8 +138,8 @@ def test_slow_or_late_exchange_reads_stale_ghosts_as_documented(period, latency)
 
 def test_sampler_on_several_devices():
     """PBitSampler(devices=K): one machine's SampleSet with exchange after every phase,
-    a different one with a slower exchange; info names the machine; the RTL backend and
-    bad values are refused with the reason."""
+    a different one with a slower exchange; info names the machine; the rtl backend gives
+    the golden samples; a board and bad values are refused with the reason."""
     from spinemu.sim_golden.problems import to_bqm
     from spinemu.sw.pbit_sampler import PBitSampler
 
@@ -153,8 +153,13 @@ def test_sampler_on_several_devices():
     assert (one.record.sample != slow.record.sample).any()
     assert split.info["devices"] == 4 and split.info["eta"] == 1.0 and split.info["cut_edges"] > 0
     assert slow.info["eta"] == pytest.approx(1 / 3) and one.info["devices"] == 1
-    with pytest.raises(ValueError, match="golden backend only"):
-        PBitSampler(backend="rtl", devices=2)
+    # the rtl backend: one native model per device, joined by links, the same samples
+    kw = dict(num_reads=2, num_sweeps=30, seed=4)
+    rtl = PBitSampler(backend="rtl", devices=2, exchange_period=2, link_latency=1).sample(bqm, **kw)
+    gold = PBitSampler(devices=2, exchange_period=2, link_latency=1).sample(bqm, **kw)
+    assert (rtl.record.sample == gold.record.sample).all() and rtl.info["devices"] == 2
+    with pytest.raises(ValueError, match="golden and rtl backends"):
+        PBitSampler(backend="pynq", devices=2)
     with pytest.raises(ValueError, match="exchange_period must be an integer >= 1"):
         PBitSampler(devices=2, exchange_period=0)
     with pytest.raises(ValueError, match="more than the problem's 64 p-bits"):
