@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config import Config
 
-__all__ = ["generate", "tool_versions", "REGMAP_FILES"]
+__all__ = ["generate", "tool_versions", "write_design", "sha256", "REGMAP_FILES"]
 
 REGMAP_FILES = ("regmap.json", "regmap.h", "regmap.md")
 
@@ -28,7 +28,19 @@ def tool_versions() -> dict[str, str]:
     return out
 
 
-def _sha256(path: Path) -> str:
+def write_design(design, regmap, out: Path, name: str) -> list[str]:
+    """Copy ``design``'s Verilog into ``out`` and write ``regmap``'s JSON, C header and
+    Markdown beside it; return the file names."""
+    vfile = out / f"{design.top}.v"
+    shutil.copyfile(design.path, vfile)
+    (out / "regmap.json").write_text(regmap.to_json() + "\n")
+    (out / "regmap.h").write_text(regmap.to_c_header(prefix=name.replace("-", "_")))
+    (out / "regmap.md").write_text(regmap.to_markdown(title=name))
+    return [vfile.name, *REGMAP_FILES]
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -44,18 +56,17 @@ def generate(config: Config, outdir, *, testbench: bool = False, tb_samples: int
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
+    machine = config.stimulus.get("machine") if isinstance(config.stimulus, dict) else None
+    if machine is not None:  # one design per device and machine.json
+        from .machine_artifacts import generate_machine
+
+        return generate_machine(config, out, machine)
     design = design_for_spec(config.spec)
-    vfile = out / f"{design.top}.v"
-    shutil.copyfile(design.path, vfile)
-    regmap = config.spec.regmap
-    (out / "regmap.json").write_text(regmap.to_json() + "\n")
-    (out / "regmap.h").write_text(regmap.to_c_header(prefix=config.name.replace("-", "_")))
-    (out / "regmap.md").write_text(regmap.to_markdown(title=config.name))
-    files = [vfile.name, *REGMAP_FILES]
+    files = write_design(design, config.spec.regmap, out, config.name)
     if testbench:
         from .testbench import write_testbench
 
-        files += write_testbench(config, out, vfile.name, design.top, samples=tb_samples)
+        files += write_testbench(config, out, files[0], design.top, samples=tb_samples)
     manifest = {
         "name": config.name,
         "kind": config.kind,
@@ -63,7 +74,7 @@ def generate(config: Config, outdir, *, testbench: bool = False, tb_samples: int
         "spec": config.spec.to_dict(),
         "ports": [p.__dict__ for p in design.ports],
         "tools": tool_versions(),
-        "files": {f: _sha256(out / f) for f in files},
+        "files": {f: sha256(out / f) for f in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

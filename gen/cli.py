@@ -84,7 +84,11 @@ def _cmd_gen(args) -> int:
         for name, digest in manifest["files"].items():
             print(f"  {name:28s} sha256 {digest[:16]}")
         print("  manifest.json")
-        if not args.no_tb:
+        if "machine" in manifest:
+            print(f"{manifest['machine']['devices']} devices: wire them as machine.json's links say; "
+                  "no cocotb "
+                  "testbench for a machine (spinemu verify co-simulates one native model per device)")
+        elif not args.no_tb:
             print(f"cocotb testbench: python {args.output}/tb/run.py (or pytest {args.output}/tb)")
     return 0
 

@@ -21,6 +21,15 @@ sweep)::
     frac_bits = 4
     [anneal]
     beta = 0.5                # constant; or beta_range = [0.1, 2.0] + schedule = "geometric"
+    [machine]                 # optional: the network split over several boards
+    devices = 4               # parts (METIS, pymetis); 1 = one board (the default)
+    exchange_period = 1       # E: color phases between boundary refreshes (eta = 1 / E)
+    link_latency = 0          # D: color phases before a refresh is seen
+    partition_seed = 0        # METIS seed
+
+With ``devices > 1`` ``spinemu gen`` writes one design per device (``device<k>/``) and
+``machine.json`` (:mod:`.machine_artifacts`); ``sim``/``verify`` run the machine: the
+golden model of the whole machine, or one native model per device joined by links.
 
 ``file`` paths are relative to the config file; G-set errors carry the line number.
 G-set graphs become Max-Cut Ising problems (``J = -w``); ``bqm-json`` is dimod's
@@ -41,11 +50,11 @@ from .fidelity_pbit_net import fidelity_pbit as fidelity
 
 __all__ = [
     "KIND", "TABLES", "SPEC_TYPES", "parse", "top_name", "make_top", "run", "extras", "summary",
-    "fidelity",
+    "fidelity", "designs",
 ]
 
 KIND = "pbit"
-TABLES = ("pbit", "stimulus", "problem", "anneal")
+TABLES = ("pbit", "stimulus", "problem", "anneal", "machine")
 SPEC_TYPES = (PBitArraySpec, PBitNetSpec)
 
 
@@ -211,6 +220,7 @@ def _parse_net(data: dict, source: str):
         raise ConfigError(
             f"{where(source)}[stimulus] is for the p-bit array; a [problem] config takes [anneal]"
         )
+    machine = _parse_machine(data.get("machine", {}), spec, source)
     ann = data.get("anneal", {})
     if not isinstance(ann, dict):
         raise ConfigError(f"{where(source)}[anneal] must be a table, not {ann!r}")
@@ -244,7 +254,57 @@ def _parse_net(data: dict, source: str):
             raise ValueError(f"beta_range must be > 0 for a geometric schedule, not {anneal[1]}")
     except ValueError as exc:
         raise ConfigError(f"{where(source)}anneal: {exc}") from None
-    return spec, {"h_q": h_q, "j_q": j_q, "anneal": anneal}
+    return spec, {"h_q": h_q, "j_q": j_q, "anneal": anneal, "machine": machine}
+
+
+#: Keys of ``[machine]`` and their defaults.
+MACHINE_DEFAULTS = {"devices": 1, "exchange_period": 1, "link_latency": 0, "partition_seed": 0}
+
+
+def _parse_machine(table, spec: PBitNetSpec, source: str):
+    """The :class:`~spinemu.sim_golden.pbit_net_partition.Exchange` of ``[machine]``
+    (``None`` for one device)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where(source)}[machine] must be a table, not {table!r}")
+    check_keys(table, set(MACHINE_DEFAULTS), "machine.", source)
+    values = {**MACHINE_DEFAULTS, **table}
+    lows = {"devices": 1, "exchange_period": 1, "link_latency": 0, "partition_seed": 0}
+    for key, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < lows[key]:
+            raise ConfigError(
+                f"{where(source)}machine.{key} = {v!r} is not allowed: expected an integer >= {lows[key]}"
+            )
+    if values["devices"] == 1:
+        return None
+    if values["devices"] > spec.n:
+        raise ConfigError(
+            f"{where(source)}machine.devices = {values['devices']} is more than the network's {spec.n} p-bits"
+        )
+    if spec.fabric.value != "parallel" or spec.replicas != 1:
+        raise ConfigError(
+            f"{where(source)}machine.devices = {values['devices']} needs the parallel fabric with one chain "
+            f"(pbit.fabric = {spec.fabric.value!r}, pbit.replicas = {spec.replicas})"
+        )
+    from ..sim_golden.pbit_net_partition import Exchange, partition_network
+
+    part = partition_network(spec, values["devices"], seed=values["partition_seed"])
+    try:
+        return Exchange(part, period=values["exchange_period"], latency=values["link_latency"])
+    except ValueError as exc:
+        raise ConfigError(f"{where(source)}machine: {exc}") from None
+
+
+def designs(spec, stimulus: dict) -> list:
+    """The Verilog tops a config builds: one per device of a ``[machine]``, else one."""
+    from .verilog import design_for_spec
+
+    machine = stimulus.get("machine") if isinstance(spec, PBitNetSpec) else None
+    if machine is None:
+        return [design_for_spec(spec)]
+    from ..sim_golden.pbit_net_device import device_plans
+    from .pbit_machine import device_design
+
+    return [device_design(plan) for plan in device_plans(spec, machine.partition)]
 
 
 def top_name(spec) -> str:
@@ -288,6 +348,7 @@ def run(spec, stimulus: dict, samples: int, *, seed=None, backend="golden"):
             seed=seed,
             record="all",
             backend=backend,
+            exchange=stimulus.get("machine"),
         )
         return {"m": res.samples[0]}
     from ..sw.pbit_array import simulate_pbit_array
@@ -297,11 +358,13 @@ def run(spec, stimulus: dict, samples: int, *, seed=None, backend="golden"):
 
 def extras(spec, stimulus: dict):
     if isinstance(spec, PBitNetSpec):
+        machine = stimulus.get("machine")
         return {
             "h_q": np.asarray(stimulus["h_q"]),
             "j_q": np.asarray(stimulus["j_q"]),
             "edges": spec.edge_array,
             "colors": np.asarray(spec.colors),
+            **({} if machine is None else {"device_of": np.asarray(machine.partition.part_of)}),
         }
     return {"I_q": np.asarray(stimulus["I_q"], dtype=np.int64)}
 
@@ -313,7 +376,14 @@ def summary(spec, stimulus: dict, streams: dict) -> list[str]:
         m = streams["m"]
         e = quantized_energy(spec, stimulus["h_q"], stimulus["j_q"], m) / float(1 << spec.frac_bits)
         tail = slice(len(m) // 2, None)
+        machine = stimulus.get("machine")
+        split = [] if machine is None else [
+            f"on {machine.partition.devices} devices ({len(machine.partition.cut)} cut couplings), boundary "
+            f"spins refreshed every {machine.period} color phases (eta {1 / machine.period:.3g}), "
+            f"seen {machine.latency} phases late"
+        ]
         return [
+            *split,
             f"{spec.n} p-bits, {spec.num_edges} couplings, {spec.num_colors} colors"
             + (f", {spec.replicas} replicas (this run reads replica 0)" if spec.replicas > 1 else "")
             + f"; anneal {stimulus['anneal'][0]} beta {stimulus['anneal'][1]}",

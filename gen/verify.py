@@ -162,11 +162,17 @@ def verify(config: Config, *, samples: int = 100_000, seeds=(12345,), golden_fn=
     golden_fn = golden_fn or golden
     quiet = not progress
     with activity(f"{config.name}: generating Verilog", quiet=quiet):
-        design = design_for_spec(config.spec)
-    log(f"[verify] {config.name}: linting {design.top}.v with verilator -Wall")
+        # (a plugin's `designs` gives several tops, as the devices of a p-bit machine)
+        many = getattr(plugin, "designs", None)
+        designs = many(config.spec, config.stimulus) if many else [design_for_spec(config.spec)]
+    names = ", ".join(sorted({f"{d.top}.v" for d in designs}))
+    count = f" ({len(designs)} devices)" if len(designs) > 1 else ""
+    log(f"[verify] {config.name}: linting {names}{count} with verilator -Wall")
+    warnings = []
     with activity("verilator --lint-only -Wall", quiet=quiet):
-        warnings = lint(design)
-    result = VerifyResult(name=config.name, kind=config.kind, top=design.top, lint_warnings=warnings)
+        for design in designs:
+            warnings += lint(design)
+    result = VerifyResult(name=config.name, kind=config.kind, top=designs[0].top, lint_warnings=warnings)
     runs = (None, *seeds)
     for k, seed in enumerate(runs, 1):
         label = "reset state" if seed is None else f"seed {seed} loaded over the bus"
