@@ -42,7 +42,7 @@ import dataclasses
 
 import numpy as np
 
-from ..sim_golden.pbit_net_spec import PBitNetSpec
+from ..sim_golden.pbit_net_spec import MAX_NET_PBITS, PBitNetSpec
 from ..sim_golden.pbit_spec import PBitArraySpec
 from ..sim_golden.validate import SpecError
 from .config import ConfigError, check_keys, require_table, where
@@ -268,11 +268,16 @@ def _parse_machine(table, spec: PBitNetSpec, source: str):
         raise ConfigError(f"{where(source)}[machine] must be a table, not {table!r}")
     check_keys(table, set(MACHINE_DEFAULTS), "machine.", source)
     values = {**MACHINE_DEFAULTS, **table}
-    lows = {"devices": 1, "exchange_period": 1, "link_latency": 0, "partition_seed": 0}
+    from ..sim_golden.pbit_net_regmap import EXCHANGE_FIELD_BITS
+
+    top = (1 << EXCHANGE_FIELD_BITS) - 1  # the EXCH_* registers
+    ranges = {"devices": (1, MAX_NET_PBITS), "exchange_period": (1, top), "link_latency": (0, top),
+              "partition_seed": (0, 2**31 - 1)}  # fmt: skip
     for key, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int) or v < lows[key]:
+        lo, hi = ranges[key]
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
             raise ConfigError(
-                f"{where(source)}machine.{key} = {v!r} is not allowed: expected an integer >= {lows[key]}"
+                f"{where(source)}machine.{key} = {v!r} is not allowed: expected an integer in {lo}..{hi}"
             )
     if values["devices"] == 1:
         return None

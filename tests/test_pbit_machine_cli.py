@@ -1,0 +1,103 @@
+"""A ``[machine]`` config through the command line: ``spinemu gen`` writes one design per
+device and machine.json; ``sim`` runs the machine on both backends with the same
+samples; a bad machine description is one clear line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pytest
+from spinemu.gen.cli import main
+from spinemu.sim_golden.pbit_net_device import device_plans
+from spinemu.sim_golden.pbit_net_partition import partition_network
+from test_cli import _spinemu
+
+__all__: list[str] = []
+
+MACHINE = """name = "glass_machine"
+[core]
+kind = "pbit"
+[problem]
+type = "ea3d"
+L = 4
+seed = 3
+[anneal]
+beta_range = [0.2, 2.0]
+schedule = "geometric"
+[machine]
+devices = 3
+exchange_period = 2
+link_latency = 1
+"""
+
+
+@pytest.fixture
+def machine_config(tmp_path):
+    p = tmp_path / "machine.toml"
+    p.write_text(MACHINE)
+    return p
+
+
+def test_gen_writes_a_design_per_device_and_the_machine(machine_config, tmp_path):
+    from spinemu.gen.config import load_config
+
+    out = tmp_path / "out"
+    assert main(["gen", str(machine_config), "-o", str(out), "-q"]) == 0
+    desc = json.loads((out / "machine.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    config = load_config(machine_config)
+    spec = config.spec
+    plans = device_plans(spec, partition_network(spec, 3))
+    assert desc["devices"] == 3 and desc["exchange_period"] == 2 and desc["link_latency"] == 1
+    assert desc["link_buffer_sets"] == 2  # ceil(D / E) + 1
+    held = sorted(p for d in desc["device"] for p in d["pbits"])
+    assert held == list(range(spec.n))
+    for plan, dev in zip(plans, desc["device"], strict=True):
+        assert dev["pbits"] == plan.pbits.tolist() and dev["ghosts"] == plan.ghost_ids.tolist()
+        verilog = (out / dev["folder"] / f"{dev['top']}.v").read_text()
+        # the top has one rx stream per source device and the tx stream
+        port = r"^\s*(?:input|output)\s+(?:wire\s+|reg\s+)?(?:\[[^]]*\]\s*)?(\w+)"
+        ports = set(re.findall(port, verilog, re.M))
+        assert {f"rx{k}_payload" for k in range(len(plan.sources))} <= ports and "tx_payload" in ports
+        assert f"rx{len(plan.sources)}_payload" not in ports
+        regmap = json.loads((out / dev["folder"] / "regmap.json").read_text())
+        assert {"EXCH_PERIOD", "EXCH_LATENCY"} <= {r["name"] for r in regmap["registers"]}
+    # every link is a source of its receiver, with the sender's words per set
+    for link in desc["links"]:
+        src = plans[link["to"]].sources[int(link["port"][2:])]
+        assert src.device == link["from"] and src.words == plans[link["from"]].boundary_words
+    assert len(desc["links"]) == sum(len(p.sources) for p in plans)
+
+
+def test_sim_runs_the_machine_on_both_backends(machine_config, tmp_path):
+    files = {}
+    for backend in ("golden", "rtl"):
+        files[backend] = tmp_path / f"{backend}.npz"
+        argv = ["sim", str(machine_config), "--backend", backend, "--cycles", "40", "-o", str(files[backend])]
+        assert main([*argv, "-q"]) == 0
+    g, r = np.load(files["golden"]), np.load(files["rtl"])
+    assert np.array_equal(g["m"], r["m"]) and sorted(set(g["device_of"].tolist())) == [0, 1, 2]
+
+
+BAD_MACHINES = [
+    ("devices = 3", "devices = 65", "machine.devices = 65 is more than the network's 64 p-bits"),
+    ("devices = 3", "devices = 0", "machine.devices = 0 is not allowed"),
+    ("exchange_period = 2", "exchange_period = 0", "machine.exchange_period = 0 is not allowed"),
+    ("link_latency = 1", "link_latency = 70000", "machine.link_latency = 70000 is not allowed"),
+    ("link_latency = 1", "links = 1", "unknown key machine.links"),
+    ("[machine]", '[pbit]\nfabric = "multiplexed"\n[machine]', "needs the parallel fabric"),
+]
+
+
+@pytest.mark.parametrize("old, new, message", BAD_MACHINES, ids=[b[2][:30] for b in BAD_MACHINES])
+def test_bad_machine_is_one_clear_line(tmp_path, old, new, message):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MACHINE.replace(old, new, 1))
+    out = _spinemu("gen", bad, "-o", tmp_path / "out")
+    assert out.returncode == 2 and message in out.stderr
+    assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
