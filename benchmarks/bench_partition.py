@@ -8,13 +8,15 @@ Run as ``python benchmarks/bench_partition.py`` (part of ``make bench``).  Table
 2. **Golden speed** of the partitioned machine (numpy path, p-bit updates/s) against the
    monolithic golden model (numba), on a K = 8 split of a 32^3 glass (the issue's goal:
    >= 10^7).
-3. **Fidelity against η = 1 / exchange_period**: residual energy per spin after
-   annealing runs of t = 10 ... 1,000 sweeps (geometric β 0.1 -> 3, 16 reads), for the
-   monolithic machine and K = 2, 4, 8 at several exchange periods, on a 3D glass (L = 8)
-   and a 2D glass (L = 24); the fitted power law ``rho(t) ~ t^-kappa`` and its standard
-   error; the threshold η is the smallest at which every K's exponent lies within two
-   standard errors of the monolithic one.  Ground-state energies are the lowest found
-   by any run (an estimate: residual energies are upper bounds).
+3. **Fidelity against η = 1 / exchange_period** (:mod:`spinemu.gen.fidelity_partition`,
+   the study the verify report of a ``[machine]`` config runs): residual energy per spin
+   after annealing runs of t = 10 ... 1,000 sweeps (geometric β 0.1 -> 3, 16 reads), for
+   the monolithic machine and K = 2, 4, 8 at several exchange periods, on 3D glasses
+   (L = 8 and 16) and a 2D glass (L = 24); the fitted power law ``rho(t) ~ t^-kappa``
+   and its standard error; two thresholds: the smallest η from which every K's exponent
+   lies within two standard errors of the monolithic one, and from which its residual
+   energy does at every t.  Ground-state energies are the lowest found by any run (an
+   estimate: residual energies are upper bounds).
 4. **Aggregate throughput**: K boards at their board clock, each holding the most p-bits of
    degree 6 it fits (``gen/pbit_cost.py``), as flips/ns; an upper bound that assumes the
    boundary exchange hides behind the sweeps.
@@ -25,25 +27,23 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from spinemu.gen.fidelity_partition import ising_spec, partition_study, study_table
 from spinemu.sim_golden.pbit_net import BetaRegisters, PBitNetGolden
 from spinemu.sim_golden.pbit_net_partition import Exchange, partition_network
 from spinemu.sim_golden.pbit_net_spec import PBitNetSpec
-from spinemu.sim_golden.problems import IsingProblem, edwards_anderson_3d, energy, lattice_2d
+from spinemu.sim_golden.problems import IsingProblem, edwards_anderson_3d, lattice_2d
 
 __all__ = ["main"]
 
 SWEEPS = (10, 30, 100, 300, 1000)
 READS = 16
-PERIODS = (1, 4, 16, 64)
+PERIODS = (1, 2, 4, 16, 64)
 DEVICES = (2, 4, 8)
 
 
 def _spec(p) -> tuple[PBitNetSpec, np.ndarray]:
-    spec = PBitNetSpec(n=p.n, edges=tuple(map(tuple, p.edges.tolist())), frac_bits=0)
-    j = np.zeros(spec.num_edges)
-    for (a, b), w in zip(p.edges.tolist(), p.weights, strict=True):
-        j[spec.edge_index[(a, b)]] = w
-    return spec, spec.quantize(j, spec.j_bits, "J")
+    spec, _, j = ising_spec(p)
+    return spec, j
 
 
 def _glass_2d(L: int, seed: int) -> IsingProblem:
@@ -91,50 +91,27 @@ def _speed() -> None:
         print(f"| {label} | {rate:.3g} |")
 
 
-def _energies(spec, j, exchange, t: int) -> np.ndarray:
-    beta = BetaRegisters.from_dict(spec.beta_registers("geometric", (0.1, 3.0), t))
-    init = np.where(np.random.default_rng(t).random((READS, spec.n)) < 0.5, 1, -1)
-    run = PBitNetGolden(spec, seed=t, kernel="numpy" if exchange else "auto").run(
-        np.zeros(spec.n, np.int64), j, num_sweeps=t, beta=beta, num_reads=READS, initial_states=init,
-        exchange=exchange,
-    )
-    return run.states
-
-
 def _fidelity(name: str, p) -> None:
-    spec, j = _spec(p)
-    configs = [("monolithic", None, None)]
-    for K in DEVICES:
-        part = partition_network(spec, K)
-        configs += [(f"K = {K}, E = {e}", K, Exchange(part, period=e)) for e in PERIODS]
-    finals = {label: [energy(p, _energies(spec, j, ex, t)) for t in SWEEPS] for label, _, ex in configs}
-    e0 = min(float(np.min(e)) for es in finals.values() for e in es)
+    spec, h, j = ising_spec(p)
+    study = partition_study(
+        spec, h, j, name=name, sweeps=SWEEPS, reads=READS, periods=PERIODS, devices=DEVICES
+    )
     print(f"\n## Residual energy per spin, {name} ({spec.n} p-bits, {spec.num_colors} colors)\n")
-    print(f"Ground state estimate {e0:.0f} (lowest found); {READS} reads; geometric β 0.1 -> 3.\n")
-    head = " | ".join(f"t = {t}" for t in SWEEPS)
-    print(f"| machine | η | {head} | kappa ± s.e. |")
-    print("|---|---|" + "---|" * len(SWEEPS) + "---|")
-    kappas = {}
-    for label, _, ex in configs:
-        rho = np.array([(np.mean(e) - e0) / spec.n for e in finals[label]])
-        ok = rho > 0
-        (slope, _), cov = np.polyfit(np.log(np.array(SWEEPS)[ok]), np.log(rho[ok]), 1, cov=True)
-        kappa, err = -slope, float(np.sqrt(cov[0, 0]))
-        kappas[label] = (kappa, err, None if ex is None else 1 / ex.period)
-        eta = "-" if ex is None else f"{1 / ex.period:.3g}"
-        cells = " | ".join(f"{r:.4f}" for r in rho)
-        print(f"| {label} | {eta} | {cells} | {kappa:.3f} ± {err:.3f} |")
-    k0, e0_err, _ = kappas["monolithic"]
-    threshold = None
-    for e in sorted(PERIODS, reverse=True):  # from the slowest exchange up
-        rows = [kappas[f"K = {K}, E = {e}"] for K in DEVICES]
-        if all(abs(k - k0) <= 2 * np.hypot(err, e0_err) for k, err, _ in rows):
-            threshold = 1 / e
-            break
+    print(f"Ground state estimate {study.ground:.0f} (lowest found); {READS} reads; geometric β 0.1 -> 3.\n")
+    table = study_table(study)
+    print("| " + " | ".join(table[0]) + " |")
+    print("|" + "---|" * len(table[0]))
+    for row in table[1:]:
+        print("| " + " | ".join(row) + " |")
+
+    def eta(x):
+        return "none tested" if x is None else f"{x:.3g}"
+
+    etas = ", ".join(f"{1 / e:.3g}" for e in PERIODS)
     print(
-        f"\nThreshold: every K matches the monolithic exponent ({k0:.3f}) from η = "
-        f"{'none tested' if threshold is None else f'{threshold:.3g}'} up (of η in "
-        f"{', '.join(f'{1 / e:.3g}' for e in PERIODS)})."
+        f"\nThresholds (of η in {etas}): every K keeps the monolithic exponent "
+        f"({study.monolithic.kappa:.3f}) from η = {eta(study.threshold)} up, and its residual energy "
+        f"at every t within two standard errors from η = {eta(study.energy_threshold)} up."
     )
 
 
@@ -158,6 +135,7 @@ def main() -> None:
     _partitions()
     _speed()
     _fidelity("3D +-J glass L = 8", edwards_anderson_3d(8, seed=2))
+    _fidelity("3D +-J glass L = 16", edwards_anderson_3d(16, seed=2))
     _fidelity("2D +-J glass L = 24", _glass_2d(24, seed=2))
     _aggregate()
 

@@ -45,8 +45,13 @@ per spin ``u`` and ``|M|``.  Pass:
   ``s_M`` of ``|M|`` (the finite-size fluctuation scale: on a finite lattice
   ``<|M|>`` is nonzero above ``T_c``, of order ``s_M``) plus the statistical band.
 
+**Partitioned machine** (a ``[machine]`` config): residual energy against sweeps for
+the monolithic machine, splits into 2, 4 and 8 devices at several exchange rates, and
+the configured machine (:mod:`.fidelity_partition`; informative, no verdict).
+
 Plots: sampled vs exact probabilities (states and energy levels), energy per spin
-vs sweep with the β schedule, and ``u(T)``/``|M|(T)`` with the exact Onsager curves.
+vs sweep with the β schedule, ``u(T)``/``|M|(T)`` with the exact Onsager curves, and
+the residual energy of the partitioned machines (log-log).
 """
 
 from __future__ import annotations
@@ -664,11 +669,15 @@ def fidelity(
         if isinstance(v, bool) or not isinstance(v, int) or v < (2 if "reads" in name else 1):
             raise ValueError(f"{name} must be an integer >= {2 if 'reads' in name else 1}, not {v!r}")
     log(f"[fidelity] p-bit network: {spec.n} p-bits, {spec.num_edges} couplings")
-    return [
+    from .fidelity_partition import machine_section
+
+    sections = [
         _boltzmann(config, reads=reads, rtl_reads=rtl_reads, burn_in=burn_in, seed=seed, log=log),
         _anneal(config, reads=anneal_reads, sweeps=anneal_sweeps, seed=seed + 1, log=log),
         _onsager(config, reads=onsager_reads, sweeps=onsager_sweeps, seed=seed + 2, log=log),
     ]
+    machine = machine_section(config, log=log)  # a [machine] config: the partition study
+    return sections if machine is None else [*sections, machine]
 
 
 def fidelity_pbit(config, *, log=print, **net_options) -> list[Section]:

@@ -101,3 +101,24 @@ def test_bad_machine_is_one_clear_line(tmp_path, old, new, message):
     out = _spinemu("gen", bad, "-o", tmp_path / "out")
     assert out.returncode == 2 and message in out.stderr
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_verify_section_compares_the_machine_with_the_monolithic_one(tmp_path):
+    """The partition study of a [machine] config: exchange after every phase reproduces the
+    monolithic residual energies exactly; a much slower exchange does not."""
+    from spinemu.gen.config import load_config
+    from spinemu.gen.fidelity_partition import machine_section
+
+    cfg = tmp_path / "m.toml"
+    cfg.write_text(MACHINE.replace("L = 4", "L = 6").replace("exchange_period = 2", "exchange_period = 64"))
+    config = load_config(cfg)
+    section = machine_section(config, log=lambda *a: None, sweeps=(10, 30, 100, 300), periods=(1, 64))
+    head, *rows = section.table
+    assert head[0] == "machine" and len(rows) == 1 + 3 * 2 + 1
+    mono = rows[0]
+    for row in rows:
+        if row[0].endswith("E = 1"):  # the same machine: the same numbers, no gap
+            assert row[2:-1] == mono[2:-1] and row[-1] == "0.0"
+    assert rows[-1][0] == "K = 3, E = 64, D = 1"
+    assert section.metrics["eta_threshold_energy"] == 1.0  # E = 64 is visibly worse
+    assert float(rows[-1][-1]) > 2 and section.figures
