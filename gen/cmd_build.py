@@ -208,6 +208,8 @@ def cmd_build(args) -> int:
     except ValueError as exc:
         raise UserError(f"bad board file: {exc}") from None
     config = load_config(args.config)
+    if isinstance(config.stimulus, dict) and config.stimulus.get("machine") is not None:
+        return _build_machine(config, board, args, log)
     usage, what = structural_usage(config.spec, board)
     check_fits(config, board, usage, what=what)
     usage = _estimate(config, args.estimate, log, board)
@@ -243,6 +245,120 @@ def cmd_build(args) -> int:
         f"  spinemu run {args.config} --board {board.name} --bitfile overlay/{project.name}.bit"
     )
     return 0
+
+
+def _device_configs(config):
+    """``(plan, config)`` of every device of a ``[machine]`` config: each device's
+    config names it ``<name>_device<k>`` and holds its Spec."""
+    from ..sim_golden.pbit_net_device import device_plans
+
+    stim = {k: v for k, v in config.stimulus.items() if k != "machine"}
+    plans = device_plans(config.spec, config.stimulus["machine"].partition)
+    return [
+        (plan, dataclasses.replace(config, name=f"{config.name}_device{k}", spec=plan.spec, stimulus=stim))
+        for k, plan in enumerate(plans)
+    ]
+
+
+def _build_machine(config, board, args, log) -> int:
+    """``spinemu build`` of a ``[machine]`` config: a Vivado project per device
+    (``device<k>/``), ``machine.json`` and a README on how the boards are wired."""
+    import json
+    from pathlib import Path
+
+    from .artifacts import sha256, tool_versions, write_design
+    from .machine_artifacts import machine_description
+    from .pbit_machine import device_design
+    from .vivado import VivadoError, write_vivado_project
+
+    devices = _device_configs(config)
+    more = f"; or split the network over more devices (machine.devices = {len(devices)} now)"
+    for _, dev in devices:  # every device must fit before anything is written
+        usage, what = structural_usage(dev.spec, board)
+        try:
+            check_fits(dev, board, usage, what=what)
+        except UserError as exc:
+            raise UserError(f"{exc}{more}") from None
+    largest = max(devices, key=lambda d: (d[1].spec.n, d[1].spec.ghosts))[1]
+    usage = _estimate(largest, args.estimate, log, board)
+    if usage is not None:
+        check_fits(largest, board, usage, what="yosys estimates")
+        log(
+            f"estimate of the largest device ({largest.name}): "
+            + ", ".join(f"{k.upper()} {v:g}/{getattr(board.resources, k)}" for k, v in usage.items())
+        )
+    out = Path(args.output)
+    description = machine_description(config.spec, config.stimulus["machine"])
+    commands = []
+    for plan, dev in devices:
+        folder = out / f"device{plan.device}"
+        gen_dir = folder / "gen"
+        gen_dir.mkdir(parents=True, exist_ok=True)
+        design = device_design(plan)
+        files = write_design(design, plan.spec.regmap, gen_dir, dev.name)
+        manifest = {
+            "name": dev.name, "kind": dev.kind, "top": design.top, "spec": plan.spec.to_dict(),
+            "ports": [p.__dict__ for p in design.ports], "tools": tool_versions(),
+            "files": {f: sha256(gen_dir / f) for f in files},
+        }  # fmt: skip
+        (gen_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        try:
+            project = write_vivado_project(dev, board, folder, pl_mhz=args.clock, manifest=manifest)
+        except VivadoError as exc:
+            raise UserError(str(exc)) from None
+        description["device"][plan.device].update(
+            folder=folder.name, top=design.top, vlnv=project.vlnv,
+            dma={s.stem: s.dma_cell for s in project.streams},
+        )  # fmt: skip
+        commands.append(f"(cd {folder} && {project.command})")
+    (out / "machine.json").write_text(json.dumps(description, indent=1) + "\n")
+    (out / "README.md").write_text(_machine_readme(config, board, description))
+    log(
+        f"wrote {len(devices)} Vivado projects of {config.name} for {board.title} ({board.part}) to {out}: "
+        f"one per device, boundary streams on AXI DMA channels (see {out / 'README.md'})"
+    )
+    print(
+        "vivado is not run for a machine of several devices: on a machine with Vivado run\n"
+        + "\n".join(f"  {c}" for c in commands)
+    )
+    return 0
+
+
+def _machine_readme(config, board, description: dict) -> str:
+    """What ``spinemu build`` wrote for a machine and what it does not generate."""
+    links = "\n".join(
+        f"- device {ln['from']} `tx` -> device {ln['to']} `{ln['port']}` ({ln['words']} words per set)"
+        for ln in description["links"]
+    )
+    return (
+        f"# {config.name}: {description['devices']} x {board.title}\n\n"
+        f"One Vivado project per device (`device<k>/`, each built with its own `build.sh`), and "
+        f"`machine.json`: the partition ({description['cut_edges']} cut couplings), each device's "
+        f"p-bits, ghosts and boundary, and the links below.\n\n"
+        f"Every device sends its boundary spins after every E = {description['exchange_period']} "
+        f"color phases as one packet of 32-bit words on its `tx` stream (`TLAST` on the last word) "
+        f"and takes each source device's packets on its `rx<k>` stream; a color phase waits for the "
+        f"packet due before it (D = {description['link_latency']} phases after it was sent). Program "
+        f"`EXCH_PERIOD` and `EXCH_LATENCY` of every device with these values, split `h`, `J`, "
+        f"clamps and states by the p-bit lists of `machine.json`, load every device with the same "
+        f"seed, then write `SWEEPS` to each.\n\n"
+        f"## Links\n\n{links}\n\n"
+        f"Each link must buffer {description['link_buffer_sets']} packets, or a fast device waits "
+        f"for a slow one's buffer.\n\n"
+        f"## What is and is not generated\n\n"
+        f"- Generated: each device's design, its IP and block design; `tx` and every `rx<k>` are "
+        f"AXI4-Stream interfaces on AXI DMA channels (`dma_tx`, `dma_rx<k>`), so the processing "
+        f"system of each board moves the packets: it reads `tx` packets into memory and sends "
+        f"them to the boards that read them (over Ethernet, say), which write them to their "
+        f"`rx<k>` channels.\n"
+        f"- Not generated: links between boards through transceivers (Aurora over SFP+ or FMC): "
+        f"the generator drives no transceiver on any board of its catalogue. Replacing a DMA "
+        f"pair by such a link changes only the time a run takes, never its samples.\n"
+        f"- Not generated: an AXI-Stream FIFO loopback on one board. A device's `rx<k>` expects "
+        f"the packets of another device (their length is that device's boundary), so its own "
+        f"`tx` looped back cannot drive it. The DMA channels serve for testing too: the host "
+        f"can write any packet to `rx<k>` and read every packet of `tx`.\n"
+    )
 
 
 def register(subparsers) -> None:

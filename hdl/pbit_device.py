@@ -5,7 +5,8 @@ p-bits in the machine's colors and RNG streams, its ghosts as spin inputs) with 
 :class:`~.pbit_exchange.BoundaryExchange`: the register map is the network's plus
 ``EXCH_PERIOD``/``EXCH_LATENCY``; ``tx`` sends the device's boundary sets and ``rx<k>``
 takes those of ``plan.sources[k]`` (AXI-Stream-like ``payload``/``valid``/``ready``,
-fixed-length frames of :attr:`~.DevicePlan.boundary_words` words, no ``last``).
+fixed-length frames of :attr:`~.DevicePlan.boundary_words` words; ``tx_last`` marks a
+set's last word, so that a DMA channel takes one set per packet).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ class PBitDeviceTop(wiring.Component):
     s_axi : In(AXI4LiteSignature)
     sample, sample_valid : Out(n), Out(1)
         As :class:`~.pbit_net.PBitNetTop` (the device's own p-bits).
-    tx : Out(stream.Signature(32))
-        Only if the device has boundary p-bits.
+    tx, tx_last : Out(stream.Signature(32)), Out(1)
+        The boundary sets, ``tx_last`` high with the last word of each.
     rx<k> : In(stream.Signature(32))
         One per source device, in ``plan.sources`` order.
     """
@@ -48,6 +49,7 @@ class PBitDeviceTop(wiring.Component):
             "sample": Out(spec.n),
             "sample_valid": Out(1),
             "tx": Out(stream.Signature(32)),
+            "tx_last": Out(1),
         }
         for k in range(len(plan.sources)):
             members[f"rx{k}"] = In(stream.Signature(32))
@@ -65,6 +67,7 @@ class PBitDeviceTop(wiring.Component):
         m.d.comb += [
             self.sample.eq(net.sample),
             self.sample_valid.eq(net.sample_valid),
+            self.tx_last.eq(ex.tx_last),
             ex.boundary.eq(Cat(*(net.sample[i] for i in plan.boundary))),
             ex.fired.eq(net.fired),
             ex.start.eq(net.run_start),

@@ -55,6 +55,8 @@ class BoundaryExchange(wiring.Component):
     ghosts : Out(plan.spec.ghosts)
     tx : Out(stream.Signature(32))
         The boundary sets (absent if the device sends none).
+    tx_last : Out(1)
+        ``tx`` offers the last word of a set (AXI-Stream ``TLAST``: a set is a packet).
     rx<k> : In(stream.Signature(32))
         The sets of ``plan.sources[k].device``.
     """
@@ -75,6 +77,7 @@ class BoundaryExchange(wiring.Component):
         }
         if plan.boundary:
             members["tx"] = Out(stream.Signature(32))
+            members["tx_last"] = Out(1)
         for k in range(len(plan.sources)):
             members[f"rx{k}"] = In(stream.Signature(32))
         super().__init__(members)
@@ -115,7 +118,8 @@ class BoundaryExchange(wiring.Component):
                 take.eq(pending & ~busy & (fired_count == send_due) & ~self.start),
                 tx.valid.eq(busy),
                 tx.payload.eq(buf.word_select(word, 32) if words > 1 else buf),
-                done.eq(tx.valid & tx.ready & (word == words - 1)),
+                self.tx_last.eq(word == words - 1),
+                done.eq(tx.valid & tx.ready & self.tx_last),
             ]
             nxt = send_due + period
             with m.If(self.start):

@@ -52,10 +52,13 @@ class MachineStats:
         Co-simulated clocks after the last ``SWEEPS`` write.
     words : int
         Words the links carried.
+    sets : int
+        Boundary sets sent (words with ``tx_last``).
     """
 
     clocks: int = 0
     words: int = 0
+    sets: int = 0
 
 
 #: Figures of the most recent :func:`run_machine` call.
@@ -211,11 +214,13 @@ def _tick(plans, models, queues, links, clock: int, delay: int, stats: MachineSt
                 offered.append(k)
         sending = plan.spec.ghosts and model.get("tx_valid")
         word = model.get("tx_payload") if sending else None
+        last = sending and model.get("tx_last")
         taken = [k for k in offered if model.get(f"rx{k}_ready")]
         model.step(1)
         for k in taken:
             queues[(d, k)].popleft()
         if sending:
             stats.words += 1
+            stats.sets += bool(last)
             for receiver in links[d]:
                 queues[receiver].append((clock + 1 + delay, word))

@@ -122,3 +122,14 @@ def test_verify_section_compares_the_machine_with_the_monolithic_one(tmp_path):
     assert rows[-1][0] == "K = 3, E = 64, D = 1"
     assert section.metrics["eta_threshold_energy"] == 1.0  # E = 64 is visibly worse
     assert float(rows[-1][-1]) > 2 and section.figures
+
+
+def test_build_refuses_a_machine_whose_devices_do_not_fit(tmp_path):
+    cfg = tmp_path / "big.toml"
+    big = MACHINE.replace("L = 4", "L = 24").replace("devices = 3", "devices = 2")
+    cfg.write_text(big)
+    out = _spinemu("build", cfg, "--board", "pynq-z2", "-o", tmp_path / "b", "--estimate", "no")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+    assert "design glass_machine_device0 is too large for TUL PYNQ-Z2" in out.stderr
+    assert "or split the network over more devices (machine.devices = 2 now)" in out.stderr
+    assert not (tmp_path / "b").exists()  # nothing written

@@ -125,6 +125,7 @@ def test_link_delay_costs_clocks_never_samples():
     assert clocks[1] - clocks[0] >= 0.75 * 12 * exchanges
     # two words a set (41 boundary p-bits a side), sets 0 .. 39 from each device
     assert pm.last_stats.words == 2 * 2 * (20 * spec.num_colors // 2)
+    assert pm.last_stats.sets == 2 * (20 * spec.num_colors // 2)  # tx_last closes every set
 
 
 def test_device_plans_hold_each_cut_edge_once_on_each_side():
