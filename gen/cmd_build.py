@@ -210,6 +210,8 @@ def cmd_build(args) -> int:
     config = load_config(args.config)
     if isinstance(config.stimulus, dict) and config.stimulus.get("machine") is not None:
         return _build_machine(config, board, args, log)
+    if args.one_board:
+        raise UserError("--one-board needs a config with a [machine] table (devices >= 2)")
     usage, what = structural_usage(config.spec, board)
     check_fits(config, board, usage, what=what)
     usage = _estimate(config, args.estimate, log, board)
@@ -260,11 +262,108 @@ def _device_configs(config):
     ]
 
 
+def _build_one_board(config, board, args, log) -> int:
+    """``spinemu build --one-board`` of a ``[machine]``: every device on one chip, joined
+    by FIFO links (:class:`~spinemu.hdl.pbit_machine_top.PBitMachineTop`), one project."""
+    import json
+    import shutil as sh
+    from pathlib import Path
+
+    from .artifacts import sha256, tool_versions
+    from .machine_artifacts import machine_description
+    from .pbit_machine import machine_design
+    from .vivado import VivadoError, run_vivado_build, write_vivado_project
+
+    devices = _device_configs(config)
+    usage: dict = {}
+    for _, dev in devices:
+        part, what = structural_usage(dev.spec, board)
+        for k, v in part.items():
+            usage[k] = usage.get(k, 0) + v
+    try:
+        check_fits(config, board, usage, what=f"its {len(devices)} devices together: {what}")
+    except UserError as exc:
+        raise UserError(f"{exc}; or build one project per device (without --one-board)") from None
+    plans = [plan for plan, _ in devices]
+    window = max(plan.spec.regmap.addr_width for plan in plans)
+    design = machine_design(plans)
+    aw = next(p.width for p in design.ports if p.name == "s_axi_awaddr")
+    if aw > 16:
+        raise UserError(f"the {len(plans)} devices' registers need {aw} address bits; one core has 16")
+    out = Path(args.output)
+    gen_dir = out / "gen"
+    gen_dir.mkdir(parents=True, exist_ok=True)
+    sh.copyfile(design.path, gen_dir / f"{design.top}.v")
+    files = [f"{design.top}.v"]
+    for plan, dev in devices:
+        stem = f"regmap_device{plan.device}"
+        (gen_dir / f"{stem}.json").write_text(plan.spec.regmap.to_json() + "\n")
+        (gen_dir / f"{stem}.md").write_text(plan.spec.regmap.to_markdown(title=dev.name))
+        files += [f"{stem}.json", f"{stem}.md"]
+    description = machine_description(config.spec, config.stimulus["machine"])
+    description["one_chip"] = {"window_bits": window, "link_sets": _link_sets()}
+    for plan in plans:
+        description["device"][plan.device]["base_offset"] = plan.device << window
+    (gen_dir / "regmap.json").write_text(json.dumps(
+        {"core": "pbit_machine", "windows": [
+            {"device": p.device, "offset": p.device << window, "regmap": f"regmap_device{p.device}.json"}
+            for p in plans
+        ]}, indent=1) + "\n")  # fmt: skip
+    (gen_dir / "machine.json").write_text(json.dumps(description, indent=1) + "\n")
+    files += ["regmap.json", "machine.json"]
+    manifest = {
+        "name": config.name, "kind": config.kind, "top": design.top, "spec": config.spec.to_dict(),
+        "ports": [p.__dict__ for p in design.ports], "tools": tool_versions(),
+        "files": {f: sha256(gen_dir / f) for f in files},
+    }  # fmt: skip
+    (gen_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    try:
+        project = write_vivado_project(config, board, out, pl_mhz=args.clock, manifest=manifest)
+    except VivadoError as exc:
+        raise UserError(str(exc)) from None
+    sh.copyfile(gen_dir / "machine.json", out / "overlay" / "machine.json")
+    (out / "README.md").write_text(
+        f"# {config.name}: {len(plans)} devices on one {board.title}\n\n"
+        f"Every device of the machine on one chip (`gen/{design.top}.v`), each device's `tx` broadcast "
+        f"to an AXI-Stream FIFO per device that reads it ({_link_sets()} boundary packets deep), "
+        f"the FIFO feeding that device's `rx<k>`. Device k's registers are at the core's base + "
+        f"(k << {window}) (`gen/regmap.json`, `gen/regmap_device<k>.json`).\n\n"
+        "On a machine with Vivado (settings64.sh sourced):\n\n    bash build.sh\n\n"
+        "On the board, with the overlay loaded (`pynq.Overlay('overlay/<name>.bit')`), pass its core "
+        "IP as the MMIO of `spinemu.sw.pbit_machine.run_machine_on_chip(ip, spec, partition, h_q, "
+        "j_q, ...)`: the same run the suite checks sample for sample against the golden machine on "
+        "the native model of this Verilog. `EXCH_LATENCY` must stay within "
+        f"({_link_sets()} + 1) x `EXCH_PERIOD` (the FIFOs' depth).\n"
+    )
+    log(
+        f"wrote the Vivado project of {config.name} for {board.title} ({board.part}) to {project.folder}: "
+        f"its {len(plans)} devices on one chip, device k's registers at 0x{board.ps.core_base:08X} + "
+        f"(k << {window}); run it with spinemu.sw.pbit_machine.run_machine_on_chip"
+    )
+    vivado = shutil.which("vivado")
+    if vivado and not args.no_run:
+        code = run_vivado_build(project, vivado=vivado)
+        if code:
+            raise UserError(f"Vivado build failed (exit {code}); see {project.folder / 'build.log'}")
+        return 0
+    print(f"to make the bitstream and .hwh, run on a machine with Vivado:\n  {project.command}")
+    return 0
+
+
+def _link_sets() -> int:
+    from ..sim_golden.pbit_net_device import LINK_SETS
+
+    return LINK_SETS
+
+
 def _build_machine(config, board, args, log) -> int:
     """``spinemu build`` of a ``[machine]`` config: a Vivado project per device
     (``device<k>/``), ``machine.json`` and a README on how the boards are wired."""
     import json
     from pathlib import Path
+
+    if args.one_board:
+        return _build_one_board(config, board, args, log)
 
     from .artifacts import sha256, tool_versions, write_design
     from .machine_artifacts import machine_description
@@ -385,5 +484,11 @@ def register(subparsers) -> None:
         help="check the yosys resource estimate against the part (auto: if installed)",
     )
     p.add_argument("--no-run", action="store_true", help="only write the files, even if vivado is on PATH")
+    p.add_argument(
+        "--one-board",
+        action="store_true",
+        help="a [machine] config: put every device on one chip, joined by FIFO links, to test the "
+        "machine on one board (default: one project per device, boundary streams on AXI DMA)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only what to run")
     p.set_defaults(func=cmd_build)

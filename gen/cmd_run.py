@@ -32,6 +32,11 @@ def cmd_run(args) -> int:
     except (UnknownBoardError, FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from None
     config = load_config(args.config)
+    if isinstance(config.stimulus, dict) and config.stimulus.get("machine") is not None:
+        raise UserError(
+            "spinemu run drives one core; a [machine] built with --one-board runs through "
+            "spinemu.sw.pbit_machine.run_machine_on_chip (the overlay's core IP as its MMIO)"
+        )
     if args.cycles < 1:
         raise UserError(f"--cycles must be >= 1, not {args.cycles}")
     if args.seed is not None and not 0 <= args.seed < 1 << 64:

@@ -29,7 +29,19 @@ import numpy as np
 from .pbit_net_partition import MachinePartition
 from .pbit_net_spec import Fabric, MachinePlace, PBitNetSpec
 
-__all__ = ["GhostSource", "DevicePlan", "device_plans", "boundary_words"]
+__all__ = ["GhostSource", "DevicePlan", "device_plans", "boundary_words", "LINK_SETS", "max_link_latency"]
+
+#: Boundary sets a link FIFO of the one-chip machine holds
+#: (:mod:`spinemu.hdl.pbit_machine_top`).
+LINK_SETS = 4
+
+
+def max_link_latency(period: int, link_sets: int = LINK_SETS) -> int:
+    """The largest ``EXCH_LATENCY`` links of ``link_sets`` sets take at ``EXCH_PERIOD``
+    ``period``: two devices wait for each other's full links only if ``D > (link_sets +
+    1) E`` (a device runs at most ``D / E`` sets ahead of one it reads; a full link and
+    its receiver's pending set hold ``link_sets + 1``)."""
+    return (link_sets + 1) * period
 
 #: Spin fields of a Spec that hold one value per p-bit (sliced per device).
 _PER_PBIT = ("smtj_tau0", "smtj_delta", "smtj_ic", "smtj_offset")

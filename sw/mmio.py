@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["MMIO", "VerilatorMMIO", "BusError"]
+__all__ = ["MMIO", "VerilatorMMIO", "BusError", "WindowMMIO"]
 
 
 class BusError(RuntimeError):
@@ -66,6 +66,30 @@ class VerilatorMMIO:
             raise BusError(
                 f"write of {int(values[done]):#x} to offset {int(offsets[done]):#x} answered {_RESP[resp]}"
             )
+
+
+class WindowMMIO:
+    """The registers of one core behind a shared bus: offsets moved up by ``base``
+    (the devices of a one-chip machine; ``pynq.MMIO`` or :class:`VerilatorMMIO` below)."""
+
+    def __init__(self, mmio, base: int):
+        if isinstance(base, bool) or not isinstance(base, int) or base < 0 or base % 4:
+            raise ValueError(f"base must be a non-negative multiple of 4, not {base!r}")
+        self.mmio, self.base = mmio, base
+
+    def read(self, offset: int) -> int:
+        return self.mmio.read(self.base + offset)
+
+    def write(self, offset: int, value: int) -> None:
+        self.mmio.write(self.base + offset, value)
+
+    def write_many(self, offsets, values) -> None:
+        bulk = getattr(self.mmio, "write_many", None)
+        if bulk is None:
+            for off, v in zip(offsets, values, strict=True):
+                self.mmio.write(self.base + int(off), int(v))
+        else:
+            bulk([self.base + int(o) for o in offsets], values)
 
 
 _RESP = {1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}

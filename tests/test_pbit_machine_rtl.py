@@ -183,3 +183,89 @@ def test_machine_runs_refuse_bad_arguments():
     with pytest.raises(ValueError, match="partition has 40 p-bits"):
         other = partition_network(PBitNetSpec(n=40, edges=_bounded_degree_graph(40, 3, seed=1)), 2)
         run_machine(spec, other, h, j, num_sweeps=2, beta=BetaRegisters(0))
+
+
+#: The three-device machine on one chip: capture buffers deep enough for a whole run.
+SPEC_CHIP = PBitNetSpec(n=48, edges=_bounded_degree_graph(48, 6, seed=6), sample_buffer_depth=40)
+
+
+@pytest.fixture(scope="module")
+def chip():
+    from spinemu.gen.native import build_native
+    from spinemu.gen.pbit_machine import machine_design
+
+    part = partition_network(SPEC_CHIP, 3)
+    return part, build_native(machine_design(device_plans(SPEC_CHIP, part)))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_machine_on_one_chip_equals_the_golden_machine(chip, data):
+    """Every device on one chip, FIFO links between them, driven through one register bus
+    (the board runner over the native model): the golden machine's samples."""
+    from spinemu.sim_golden.pbit_net_device import max_link_latency
+    from spinemu.sw.mmio import VerilatorMMIO
+    from spinemu.sw.pbit_machine import run_machine_on_chip
+
+    part, model = chip
+    run = data.draw(_runs(SPEC_CHIP, max_reads=3, max_sweeps=40).filter(
+        lambda r: isinstance(r["beta"], BetaRegisters)))  # fmt: skip
+    period = data.draw(st.integers(1, 4), label="exchange_period")
+    latency = data.draw(st.integers(0, max_link_latency(period)), label="link_latency")
+    model.reset()
+    hw = run_machine_on_chip(
+        VerilatorMMIO(model), SPEC_CHIP, part, run["h"], run["j"], num_sweeps=run["num_sweeps"],
+        beta=run["beta"], num_reads=run["num_reads"], seed=run["seed"],
+        initial_states=run["initial_states"], clamp_mask=run["clamp_mask"],
+        clamp_values=run["clamp_values"], record=run["record"], exchange_period=period,
+        link_latency=latency, advance=lambda: model.step(64),
+    )  # fmt: skip
+    _same(hw, _golden(SPEC_CHIP, part, run, period, latency))
+
+
+def test_one_chip_bus_and_limits(chip, tmp_path):
+    """An address past the last device is DECERR; a latency the link FIFOs cannot hold and
+    bad machine descriptions are refused with the reason."""
+    import json
+
+    from spinemu.gen.machine_artifacts import machine_description
+    from spinemu.sw.mmio import BusError, VerilatorMMIO
+    from spinemu.sw.pbit_machine import load_machine, run_machine_on_chip
+
+    part, model = chip
+    model.reset()
+    mmio = VerilatorMMIO(model)
+    window = max(p.spec.regmap.addr_width for p in device_plans(SPEC_CHIP, part))
+    assert mmio.read(0) == mmio.read(2 << window) == SPEC_CHIP.regmap.ident  # ID of devices 0, 2
+    with pytest.raises(BusError, match="DECERR"):
+        mmio.read(3 << window)
+    with pytest.raises(BusError, match="DECERR"):
+        mmio.write(3 << window, 1)
+    h, j = np.zeros(SPEC_CHIP.n, int), np.zeros(SPEC_CHIP.num_edges, int)
+    with pytest.raises(ValueError, match="link_latency = 11 exceeds 10"):
+        run_machine_on_chip(mmio, SPEC_CHIP, part, h, j, num_sweeps=2, beta=BetaRegisters(0),
+                            exchange_period=2, link_latency=11)  # fmt: skip
+    with pytest.raises(ValueError, match="exceeds sample_buffer_depth = 40"):
+        run_machine_on_chip(mmio, SPEC_CHIP, part, h, j, num_sweeps=41, beta=BetaRegisters(0), record="all")
+    # machine.json round trip, then broken copies of it
+    desc = json.loads(json.dumps(machine_description(SPEC_CHIP, Exchange(part))))
+    assert np.array_equal(load_machine(desc, SPEC_CHIP).part_of, part.part_of)
+    path = tmp_path / "machine.json"
+    path.write_text(json.dumps(desc))
+    assert np.array_equal(load_machine(path, SPEC_CHIP).cut, part.cut)
+    bad = json.loads(json.dumps(desc))
+    gone = bad["links"].pop(0)
+    missing = f"link from device {gone['from']} to device {gone['to']}.*is missing"
+    with pytest.raises(ValueError, match=missing):
+        load_machine(bad, SPEC_CHIP)
+    bad = json.loads(json.dumps(desc))
+    bad["device"][1]["pbits"].append(bad["device"][0]["pbits"][0])
+    with pytest.raises(ValueError, match="is on devices 0 and 1"):
+        load_machine(bad, SPEC_CHIP)
+    bad = dict(desc, devices=49)
+    with pytest.raises(ValueError, match="devices must be an integer in 1..n = 48"):
+        load_machine(bad, SPEC_CHIP)
+    bad = json.loads(json.dumps(desc))
+    bad["device"][2]["pbits"].pop()
+    with pytest.raises(ValueError, match="is on no device"):
+        load_machine(bad, SPEC_CHIP)

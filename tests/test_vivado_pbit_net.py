@@ -141,3 +141,29 @@ def test_machine_build_gives_each_device_dma_links(tmp_path):
     # the links of machine.json join every receiver port to its source device
     for link in desc["links"]:
         assert desc["device"][link["to"]]["sources"][int(link["port"][2:])]["device"] == link["from"]
+
+
+def test_machine_on_one_board_is_one_core_with_device_windows(tmp_path):
+    """`spinemu build --one-board`: one packaged core holding every device and the links,
+    its register windows in gen/regmap.json and machine.json in the overlay; no DMA."""
+    from spinemu.gen.cli import main
+    from spinemu.gen.vivado import wrapper_verilog
+    from test_vivado_tcl import run_tcl
+
+    cfg = tmp_path / "machine.toml"
+    cfg.write_text(MACHINE_TOML)
+    out = tmp_path / "build"
+    argv = ["build", str(cfg), "--board", "pynq-z2", "-o", str(out), "--estimate", "no", "--one-board", "-q"]
+    assert main(argv) == 0
+    calls = run_tcl(out, "bd.tcl", board_files=False)
+    cells = {a[-1]: opt(a, "-vlnv") for a in calls_of(calls, "create_bd_cell")}
+    assert "core" in cells and not [c for c, v in cells.items() if v.startswith("xilinx.com:ip:axi_dma:")]
+    windows = json.loads((out / "gen" / "regmap.json").read_text())["windows"]
+    desc = json.loads((out / "overlay" / "machine.json").read_text())
+    assert [w["offset"] for w in windows] == [d["base_offset"] for d in desc["device"]]
+    assert len(windows) == desc["devices"] == 3
+    assert windows[1]["offset"] == 1 << desc["one_chip"]["window_bits"]
+    manifest = json.loads((out / "gen" / "manifest.json").read_text())
+    top = manifest["top"]
+    (tmp_path / f"{top}_axi.v").write_text(wrapper_verilog(top, manifest["ports"]))
+    assert_lints_clean(tmp_path, f"{top}_axi", [out / "gen" / f"{top}.v", tmp_path / f"{top}_axi.v"])
