@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config import Config
 
-__all__ = ["generate", "tool_versions", "write_design", "sha256", "REGMAP_FILES"]
+__all__ = ["generate", "tool_versions", "write_design", "write_manifest", "sha256", "REGMAP_FILES"]
 
 REGMAP_FILES = ("regmap.json", "regmap.h", "regmap.md")
 
@@ -67,11 +67,19 @@ def generate(config: Config, outdir, *, testbench: bool = False, tb_samples: int
         from .testbench import write_testbench
 
         files += write_testbench(config, out, files[0], design.top, samples=tb_samples)
+    return write_manifest(
+        out, name=config.name, kind=config.kind, design=design, spec=config.spec, files=files
+    )
+
+
+def write_manifest(out: Path, *, name: str, kind: str, design, spec, files) -> dict:
+    """Write and return ``out/manifest.json``: the design's name, core kind, top and ports,
+    the Spec, the tool versions and a SHA-256 of each of ``files`` (names in ``out``)."""
     manifest = {
-        "name": config.name,
-        "kind": config.kind,
+        "name": name,
+        "kind": kind,
         "top": design.top,
-        "spec": config.spec.to_dict(),
+        "spec": spec.to_dict(),
         "ports": [p.__dict__ for p in design.ports],
         "tools": tool_versions(),
         "files": {f: sha256(out / f) for f in files},

@@ -269,10 +269,10 @@ def _build_one_board(config, board, args, log) -> int:
     import shutil as sh
     from pathlib import Path
 
-    from .artifacts import sha256, tool_versions
+    from .artifacts import write_manifest
     from .machine_artifacts import machine_description
     from .pbit_machine import machine_design
-    from .vivado import VivadoError, run_vivado_build, write_vivado_project
+    from .vivado import run_vivado_build
 
     devices = _device_configs(config)
     usage: dict = {}
@@ -311,16 +311,9 @@ def _build_one_board(config, board, args, log) -> int:
         ]}, indent=1) + "\n")  # fmt: skip
     (gen_dir / "machine.json").write_text(json.dumps(description, indent=1) + "\n")
     files += ["regmap.json", "machine.json"]
-    manifest = {
-        "name": config.name, "kind": config.kind, "top": design.top, "spec": config.spec.to_dict(),
-        "ports": [p.__dict__ for p in design.ports], "tools": tool_versions(),
-        "files": {f: sha256(gen_dir / f) for f in files},
-    }  # fmt: skip
-    (gen_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    try:
-        project = write_vivado_project(config, board, out, pl_mhz=args.clock, manifest=manifest)
-    except VivadoError as exc:
-        raise UserError(str(exc)) from None
+    manifest = write_manifest(gen_dir, name=config.name, kind=config.kind, design=design, spec=config.spec,
+                              files=files)  # fmt: skip
+    project = _vivado_project(config, board, out, args.clock, manifest)
     sh.copyfile(gen_dir / "machine.json", out / "overlay" / "machine.json")
     (out / "README.md").write_text(
         f"# {config.name}: {len(plans)} devices on one {board.title}\n\n"
@@ -350,6 +343,17 @@ def _build_one_board(config, board, args, log) -> int:
     return 0
 
 
+def _vivado_project(config, board, folder, clock, manifest):
+    """:func:`~.vivado.write_vivado_project` of an already generated design; a
+    :class:`~.vivado.VivadoError` becomes the user's error."""
+    from .vivado import VivadoError, write_vivado_project
+
+    try:
+        return write_vivado_project(config, board, folder, pl_mhz=clock, manifest=manifest)
+    except VivadoError as exc:
+        raise UserError(str(exc)) from None
+
+
 def _link_sets() -> int:
     from ..sim_golden.pbit_net_device import LINK_SETS
 
@@ -365,10 +369,9 @@ def _build_machine(config, board, args, log) -> int:
     if args.one_board:
         return _build_one_board(config, board, args, log)
 
-    from .artifacts import sha256, tool_versions, write_design
+    from .artifacts import write_design, write_manifest
     from .machine_artifacts import machine_description
     from .pbit_machine import device_design
-    from .vivado import VivadoError, write_vivado_project
 
     devices = _device_configs(config)
     more = f"; or split the network over more devices (machine.devices = {len(devices)} now)"
@@ -395,16 +398,9 @@ def _build_machine(config, board, args, log) -> int:
         gen_dir.mkdir(parents=True, exist_ok=True)
         design = device_design(plan)
         files = write_design(design, plan.spec.regmap, gen_dir, dev.name)
-        manifest = {
-            "name": dev.name, "kind": dev.kind, "top": design.top, "spec": plan.spec.to_dict(),
-            "ports": [p.__dict__ for p in design.ports], "tools": tool_versions(),
-            "files": {f: sha256(gen_dir / f) for f in files},
-        }  # fmt: skip
-        (gen_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        try:
-            project = write_vivado_project(dev, board, folder, pl_mhz=args.clock, manifest=manifest)
-        except VivadoError as exc:
-            raise UserError(str(exc)) from None
+        manifest = write_manifest(gen_dir, name=dev.name, kind=dev.kind, design=design, spec=plan.spec,
+                                  files=files)  # fmt: skip
+        project = _vivado_project(dev, board, folder, args.clock, manifest)
         description["device"][plan.device].update(
             folder=folder.name, top=design.top, vlnv=project.vlnv,
             dma={s.stem: s.dma_cell for s in project.streams},

@@ -12,12 +12,12 @@ set's last word, so that a DMA channel takes one set per packet).
 from __future__ import annotations
 
 from amaranth import Cat, Module
-from amaranth.lib import stream, wiring
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..sim_golden.pbit_net_device import DevicePlan
 from .axil import AXI4LiteSignature
-from .pbit_exchange import BoundaryExchange
+from .pbit_exchange import BoundaryExchange, link_ports
 from .pbit_net import PBitNetTop
 
 __all__ = ["PBitDeviceTop"]
@@ -48,11 +48,8 @@ class PBitDeviceTop(wiring.Component):
             "s_axi": In(AXI4LiteSignature(addr_width=spec.regmap.addr_width)),
             "sample": Out(spec.n),
             "sample_valid": Out(1),
-            "tx": Out(stream.Signature(32)),
-            "tx_last": Out(1),
+            **link_ports(plan),
         }
-        for k in range(len(plan.sources)):
-            members[f"rx{k}"] = In(stream.Signature(32))
         super().__init__(members)
 
     def elaborate(self, platform):

@@ -31,10 +31,22 @@ from amaranth.lib.wiring import In, Out
 from ..sim_golden.pbit_net_device import DevicePlan
 from ..sim_golden.pbit_net_regmap import EXCHANGE_FIELD_BITS
 
-__all__ = ["BoundaryExchange", "PHASE_BITS"]
+__all__ = ["BoundaryExchange", "PHASE_BITS", "link_ports"]
 
 #: Width of the phase counters: ``SWEEPS`` (32 bits) times the colors.
 PHASE_BITS = 48
+
+
+def link_ports(plan: DevicePlan) -> dict:
+    """The stream members of a device of ``plan``: ``tx`` and ``tx_last`` (if it sends a
+    boundary) and ``rx<k>`` for each of ``plan.sources``."""
+    members = {}
+    if plan.boundary:
+        members["tx"] = Out(stream.Signature(32))
+        members["tx_last"] = Out(1)
+    for k in range(len(plan.sources)):
+        members[f"rx{k}"] = In(stream.Signature(32))
+    return members
 
 
 class BoundaryExchange(wiring.Component):
@@ -74,12 +86,8 @@ class BoundaryExchange(wiring.Component):
             "latency": In(EXCHANGE_FIELD_BITS),
             "hold": Out(1),
             "ghosts": Out(max(1, plan.spec.ghosts)),
+            **link_ports(plan),
         }
-        if plan.boundary:
-            members["tx"] = Out(stream.Signature(32))
-            members["tx_last"] = Out(1)
-        for k in range(len(plan.sources)):
-            members[f"rx{k}"] = In(stream.Signature(32))
         super().__init__(members)
 
     def elaborate(self, platform):

@@ -22,7 +22,7 @@ MACHINE = """name = "glass_machine"
 kind = "pbit"
 [problem]
 type = "ea3d"
-L = 4
+L = 3
 seed = 3
 [anneal]
 beta_range = [0.2, 2.0]
@@ -74,18 +74,20 @@ def test_gen_writes_a_design_per_device_and_the_machine(machine_config, tmp_path
     assert len(desc["links"]) == sum(len(p.sources) for p in plans)
 
 
-def test_sim_runs_the_machine_on_both_backends(machine_config, tmp_path):
+def test_sim_runs_the_machine_on_both_backends(tmp_path):
+    machine_config = tmp_path / "two.toml"
+    machine_config.write_text(MACHINE.replace("devices = 3", "devices = 2"))
     files = {}
     for backend in ("golden", "rtl"):
         files[backend] = tmp_path / f"{backend}.npz"
         argv = ["sim", str(machine_config), "--backend", backend, "--cycles", "40", "-o", str(files[backend])]
         assert main([*argv, "-q"]) == 0
     g, r = np.load(files["golden"]), np.load(files["rtl"])
-    assert np.array_equal(g["m"], r["m"]) and sorted(set(g["device_of"].tolist())) == [0, 1, 2]
+    assert np.array_equal(g["m"], r["m"]) and sorted(set(g["device_of"].tolist())) == [0, 1]
 
 
 BAD_MACHINES = [
-    ("devices = 3", "devices = 65", "machine.devices = 65 is more than the network's 64 p-bits"),
+    ("devices = 3", "devices = 28", "machine.devices = 28 is more than the network's 27 p-bits"),
     ("devices = 3", "devices = 0", "machine.devices = 0 is not allowed"),
     ("exchange_period = 2", "exchange_period = 0", "machine.exchange_period = 0 is not allowed"),
     ("link_latency = 1", "link_latency = 70000", "machine.link_latency = 70000 is not allowed"),
@@ -110,7 +112,7 @@ def test_verify_section_compares_the_machine_with_the_monolithic_one(tmp_path):
     from spinemu.gen.fidelity_partition import machine_section
 
     cfg = tmp_path / "m.toml"
-    cfg.write_text(MACHINE.replace("L = 4", "L = 6").replace("exchange_period = 2", "exchange_period = 64"))
+    cfg.write_text(MACHINE.replace("L = 3", "L = 6").replace("exchange_period = 2", "exchange_period = 64"))
     config = load_config(cfg)
     section = machine_section(config, log=lambda *a: None, sweeps=(10, 30, 100, 300), periods=(1, 64))
     head, *rows = section.table
@@ -126,7 +128,7 @@ def test_verify_section_compares_the_machine_with_the_monolithic_one(tmp_path):
 
 def test_build_refuses_a_machine_whose_devices_do_not_fit(tmp_path):
     cfg = tmp_path / "big.toml"
-    big = MACHINE.replace("L = 4", "L = 24").replace("devices = 3", "devices = 2")
+    big = MACHINE.replace("L = 3", "L = 24").replace("devices = 3", "devices = 2")
     cfg.write_text(big)
     out = _spinemu("build", cfg, "--board", "pynq-z2", "-o", tmp_path / "b", "--estimate", "no")
     assert out.returncode == 2 and "Traceback" not in out.stderr and out.stderr.count("\n") == 1

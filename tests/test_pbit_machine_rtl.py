@@ -31,12 +31,12 @@ SPEC_2 = PBitNetSpec(n=120, edges=_bounded_degree_graph(120, 5, seed=5), sample_
 SPEC_3 = PBitNetSpec(n=48, edges=_bounded_degree_graph(48, 6, seed=6), sample_buffer_depth=0)
 #: Per-p-bit tables across devices: emulated SMTJs with spread, and compensation.
 SPEC_T = PBitNetSpec(
-    n=24,
-    edges=_bounded_degree_graph(24, 4, seed=7),
+    n=8,
+    edges=_bounded_degree_graph(8, 3, seed=7),
     compensation=True,
     sample_buffer_depth=0,
     **telegraph_fields(
-        SMTJPopulation(n=24, delta_spread=0.05, ic_spread=0.1, offset_spread=2e-6, seed=4), dt=2e-6
+        SMTJPopulation(n=8, delta_spread=0.05, ic_spread=0.1, offset_spread=2e-6, seed=4), dt=2e-6
     ),
 )
 MACHINES = {"two": (SPEC_2, 2), "three": (SPEC_3, 3), "telegraph": (SPEC_T, 2)}

@@ -154,9 +154,10 @@ def test_sampler_on_several_devices():
     assert split.info["devices"] == 4 and split.info["eta"] == 1.0 and split.info["cut_edges"] > 0
     assert slow.info["eta"] == pytest.approx(1 / 3) and one.info["devices"] == 1
     # the rtl backend: one native model per device, joined by links, the same samples
+    small = to_bqm(edwards_anderson_3d(3, seed=5))
     kw = dict(num_reads=2, num_sweeps=30, seed=4)
-    rtl = PBitSampler(backend="rtl", devices=2, exchange_period=2, link_latency=1).sample(bqm, **kw)
-    gold = PBitSampler(devices=2, exchange_period=2, link_latency=1).sample(bqm, **kw)
+    rtl = PBitSampler(backend="rtl", devices=2, exchange_period=2, link_latency=1).sample(small, **kw)
+    gold = PBitSampler(devices=2, exchange_period=2, link_latency=1).sample(small, **kw)
     assert (rtl.record.sample == gold.record.sample).all() and rtl.info["devices"] == 2
     with pytest.raises(ValueError, match="golden and rtl backends"):
         PBitSampler(backend="pynq", devices=2)
