@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from spinemu.sim_golden.pbit_net import BetaRegisters, PBitNetGolden
 from spinemu.sim_golden.pbit_net_device import device_plans
 from spinemu.sim_golden.pbit_net_partition import Exchange, partition_network
-from spinemu.sim_golden.pbit_net_spec import MachinePlace, PBitNetSpec, telegraph_fields
-from spinemu.sim_golden.smtj import SMTJPopulation
+from spinemu.sim_golden.pbit_net_spec import MachinePlace, PBitNetSpec
 from spinemu.sim_golden.validate import SpecError
 from test_pbit_net_rtl import _bounded_degree_graph, _runs
 
@@ -29,17 +28,7 @@ __all__: list[str] = []
 SPEC_2 = PBitNetSpec(n=120, edges=_bounded_degree_graph(120, 5, seed=5), sample_buffer_depth=0)
 #: Three devices, degree 6, each reading both others.
 SPEC_3 = PBitNetSpec(n=48, edges=_bounded_degree_graph(48, 6, seed=6), sample_buffer_depth=0)
-#: Per-p-bit tables across devices: emulated SMTJs with spread, and compensation.
-SPEC_T = PBitNetSpec(
-    n=8,
-    edges=_bounded_degree_graph(8, 3, seed=7),
-    compensation=True,
-    sample_buffer_depth=0,
-    **telegraph_fields(
-        SMTJPopulation(n=8, delta_spread=0.05, ic_spread=0.1, offset_spread=2e-6, seed=4), dt=2e-6
-    ),
-)
-MACHINES = {"two": (SPEC_2, 2), "three": (SPEC_3, 3), "telegraph": (SPEC_T, 2)}
+MACHINES = {"two": (SPEC_2, 2), "three": (SPEC_3, 3)}
 
 
 def _golden(spec, part, run, period, latency):
