@@ -17,6 +17,7 @@ Run as ``python benchmarks/bench_partition.py`` (part of ``make bench``).  Table
    lies within two standard errors of the monolithic one, and from which its residual
    energy does at every t.  Ground-state energies are the lowest found by any run (an
    estimate: residual energies are upper bounds).
+5. **What the exchange costs** in logic: a device with and without its exchange (yosys).
 4. **Aggregate throughput**: K boards at their board clock, each holding the most p-bits of
    degree 6 it fits (``gen/pbit_cost.py``), as flips/ns; an upper bound that assumes the
    boundary exchange hides behind the sweeps.
@@ -131,6 +132,28 @@ def _aggregate() -> None:
         print(f"| {board.title} | {most:,} | {one:.0f} | {2 * one:.0f} | {4 * one:.0f} | {8 * one:.0f} |")
 
 
+def _device_cost() -> None:
+    """yosys (xc7) cost of the exchange: a device of a K = 2 split of a 6^3 glass, with and
+    without its BoundaryExchange and streams."""
+    from spinemu.gen import synth
+    from spinemu.gen.pbit_machine import device_design
+    from spinemu.gen.verilog import design_for_spec
+    from spinemu.sim_golden.pbit_net_device import device_plans
+
+    spec, _ = _spec(edwards_anderson_3d(6, seed=1))
+    plan = device_plans(spec, partition_network(spec, 2))[0]
+    print("\n## What the exchange costs (yosys, xc7): device 0 of a K = 2 split of a 6^3 glass\n")
+    print(f"{plan.spec.n} p-bits, {plan.spec.ghosts} ghosts, {len(plan.boundary)} boundary p-bits, "
+          f"{len(plan.sources)} source(s)\n")  # fmt: skip
+    print("| design | LUT | FF | BRAM36 | LUT / p-bit | FF / p-bit |")
+    print("|---|---|---|---|---|---|")
+    for name, design in (("network with ghost inputs only", design_for_spec(plan.spec)),
+                         ("device: + exchange and streams", device_design(plan))):  # fmt: skip
+        r = synth.estimate(design, target="xc7", check_fit=False)
+        per = f"{r.lut / plan.spec.n:.1f} | {r.ff / plan.spec.n:.1f}"
+        print(f"| {name} | {r.lut:,} | {r.ff:,} | {r.bram:g} | {per} |")
+
+
 def main() -> None:
     _partitions()
     _speed()
@@ -138,6 +161,7 @@ def main() -> None:
     _fidelity("3D +-J glass L = 16", edwards_anderson_3d(16, seed=2))
     _fidelity("2D +-J glass L = 24", _glass_2d(24, seed=2))
     _aggregate()
+    _device_cost()
 
 
 if __name__ == "__main__":
