@@ -269,6 +269,7 @@ def _build_one_board(config, board, args, log) -> int:
     import shutil as sh
     from pathlib import Path
 
+    from ..sim_golden.pbit_net_device import LINK_SETS
     from .artifacts import write_manifest
     from .machine_artifacts import machine_description
     from .pbit_machine import machine_design
@@ -301,7 +302,7 @@ def _build_one_board(config, board, args, log) -> int:
         (gen_dir / f"{stem}.md").write_text(plan.spec.regmap.to_markdown(title=dev.name))
         files += [f"{stem}.json", f"{stem}.md"]
     description = machine_description(config.spec, config.stimulus["machine"])
-    description["one_chip"] = {"window_bits": window, "link_sets": _link_sets()}
+    description["one_chip"] = {"window_bits": window, "link_sets": LINK_SETS}
     for plan in plans:
         description["device"][plan.device]["base_offset"] = plan.device << window
     (gen_dir / "regmap.json").write_text(json.dumps(
@@ -318,7 +319,7 @@ def _build_one_board(config, board, args, log) -> int:
     (out / "README.md").write_text(
         f"# {config.name}: {len(plans)} devices on one {board.title}\n\n"
         f"Every device of the machine on one chip (`gen/{design.top}.v`), each device's `tx` broadcast "
-        f"to an AXI-Stream FIFO per device that reads it ({_link_sets()} boundary packets deep), "
+        f"to an AXI-Stream FIFO per device that reads it ({LINK_SETS} boundary packets deep), "
         f"the FIFO feeding that device's `rx<k>`. Device k's registers are at the core's base + "
         f"(k << {window}) (`gen/regmap.json`, `gen/regmap_device<k>.json`).\n\n"
         "On a machine with Vivado (settings64.sh sourced):\n\n    bash build.sh\n\n"
@@ -326,7 +327,7 @@ def _build_one_board(config, board, args, log) -> int:
         "IP as the MMIO of `spinemu.sw.pbit_machine.run_machine_on_chip(ip, spec, partition, h_q, "
         "j_q, ...)`: the same run the suite checks sample for sample against the golden machine on "
         "the native model of this Verilog. `EXCH_LATENCY` must stay within "
-        f"({_link_sets()} + 1) x `EXCH_PERIOD` (the FIFOs' depth).\n"
+        f"({LINK_SETS} + 1) x `EXCH_PERIOD` (the FIFOs' depth).\n"
     )
     log(
         f"wrote the Vivado project of {config.name} for {board.title} ({board.part}) to {project.folder}: "
@@ -352,12 +353,6 @@ def _vivado_project(config, board, folder, clock, manifest):
         return write_vivado_project(config, board, folder, pl_mhz=clock, manifest=manifest)
     except VivadoError as exc:
         raise UserError(str(exc)) from None
-
-
-def _link_sets() -> int:
-    from ..sim_golden.pbit_net_device import LINK_SETS
-
-    return LINK_SETS
 
 
 def _build_machine(config, board, args, log) -> int:
